@@ -1,0 +1,1 @@
+"""RightsWatch: consumer-rights protection warehouse (ingestion, validation, dbt, publication)."""
