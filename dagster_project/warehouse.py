@@ -1,0 +1,97 @@
+"""The work database's own tables: raw history and pipeline metadata (layout in docs/architecture.md).
+
+Kept in one place so that ingestion, validation, the dbt sources and the tests create and read the
+same tables.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+from dagster_project.contract import load_contract
+
+META_TABLES: dict[str, list[tuple[str, str]]] = {
+    "file_registry": [
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("file_name", "VARCHAR"),
+        ("file_sha256", "VARCHAR"),
+        ("file_bytes", "BIGINT"),
+        ("file_format", "VARCHAR"),
+        ("encoding", "VARCHAR"),
+        ("status", "VARCHAR"),
+        ("rows_read", "BIGINT"),
+        ("rows_loaded", "BIGINT"),
+        ("rows_quarantined", "BIGINT"),
+        ("extra_columns", "VARCHAR"),
+        ("message", "VARCHAR"),
+        ("loaded_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+    ],
+    "quarantine": [
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("file_name", "VARCHAR"),
+        ("file_sha256", "VARCHAR"),
+        ("line", "BIGINT"),
+        ("rule", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("message", "VARCHAR"),
+        ("raw_values", "VARCHAR"),
+        ("quarantined_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
+    ],
+    "landing_issues": [
+        ("path", "VARCHAR"),
+        ("issue", "VARCHAR"),
+        ("detected_at", "TIMESTAMP"),
+    ],
+    "gx_results": [
+        ("run_id", "VARCHAR"),
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("suite", "VARCHAR"),
+        ("expectation", "VARCHAR"),
+        ("column_name", "VARCHAR"),
+        ("severity", "VARCHAR"),
+        ("success", "BOOLEAN"),
+        ("element_count", "BIGINT"),
+        ("unexpected_count", "BIGINT"),
+        ("details", "VARCHAR"),
+        ("validated_at", "TIMESTAMP"),
+    ],
+    "pipeline_runs": [
+        ("run_id", "VARCHAR"),
+        ("started_at", "TIMESTAMP"),
+        ("finished_at", "TIMESTAMP"),
+        ("status", "VARCHAR"),
+        ("latest_delivery_date", "DATE"),
+        ("message", "VARCHAR"),
+    ],
+}
+
+
+def _create_table(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
+    cols = ", ".join(f'"{name}" {sql_type}' for name, sql_type in columns)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {table} ({cols})")
+
+
+def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
+    """Create the raw and meta schemas and tables when missing (idempotent)."""
+    contract = load_contract()
+    con.execute("CREATE SCHEMA IF NOT EXISTS raw")
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    for source in contract.sources.values():
+        _create_table(con, source.raw_table, source.raw_columns())
+    for name, columns in META_TABLES.items():
+        _create_table(con, f"meta.{name}", columns)
+
+
+def connect_work_db(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the pipeline's work database with its raw and meta tables."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(path))
+    ensure_schema(con)
+    return con
