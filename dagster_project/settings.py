@@ -52,7 +52,7 @@ class Settings:
     @property
     def state_db(self) -> Path:
         """Durable application state that no rebuild touches: management decisions, audit log, report approvals."""
-        return self.warehouse.with_name(self.warehouse.stem + ".state.duckdb")
+        return self.warehouse.with_name(self.warehouse.stem + ".state.sqlite")
 
 
 def get_settings() -> Settings:
