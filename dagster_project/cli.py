@@ -1,0 +1,48 @@
+"""The ``rightswatch`` console script.
+
+Each feature module registers its own sub-commands through a ``register_cli(subparsers)`` function
+(see ``_REGISTRARS``), so the command line grows with the features without one module knowing them all.
+A handler returns the process exit code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Modules exposing ``register_cli(subparsers)``. Missing optional modules are skipped so a partial
+# checkout still runs the commands it has.
+_REGISTRARS: tuple[str, ...] = (
+    "dagster_project.commands",        # generate, run, serve
+    "dagster_project.users",           # users add / remove / list
+    "dagster_project.reports.cli",     # report, report verify
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rightswatch",
+        description="RightsWatch: consumer-rights protection warehouse for e-commerce platforms.",
+    )
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module_name in _REGISTRARS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name == module_name:
+                continue
+            raise
+        module.register_cli(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
