@@ -1,0 +1,36 @@
+{#-
+  The reporting cut-off (kpis.md, "Conventions"): var rw_cutoff (a local timestamp in rw_reporting_tz)
+  when set, else the end of the latest delivery day loaded (max(delivery_date) of the loaded files in
+  the file registry, 23:59:59.999999 local). Returned as a SQL expression (a scalar) for the cut-off
+  instant as a UTC naive TIMESTAMP, so every model compares it with raw UTC timestamps.
+  With an empty registry and no rw_cutoff the expression is NULL and nothing is "as of" it.
+-#}
+{% macro rw_cutoff_utc() -%}
+    {{- return(adapter.dispatch('rw_cutoff_utc', 'rightswatch')()) -}}
+{%- endmacro %}
+
+{% macro default__rw_cutoff_utc() -%}
+    {%- set cutoff = var('rw_cutoff', none) -%}
+    {%- if cutoff is not none and cutoff | string | trim != '' -%}
+        {{ rw_from_local("cast('" ~ (cutoff | string | trim) ~ "' as timestamp)") }}
+    {%- else -%}
+        (select {{ rw_from_local(
+                "cast(" ~ rw_add_days('max(delivery_date)', 1) ~ " as timestamp) - interval '1 microsecond'"
+            ) }}
+         from {{ source('pipeline_meta', 'file_registry') }}
+         where status = 'loaded')
+    {%- endif -%}
+{%- endmacro %}
+
+
+{# rw_cutoff_local_date(): the cut-off's local calendar day (DATE); deliveries after it are not yet "known". #}
+{% macro rw_cutoff_local_date() -%}
+    {{ rw_local_date(rw_cutoff_utc()) }}
+{%- endmacro %}
+
+
+{#- rw_as_of(version_col, delivery_col): predicate keeping the versions known at the cut-off: the
+    version time is at or before the cut-off and the delivery day is on or before its local day. -#}
+{% macro rw_as_of(version_col='updated_at', delivery_col='delivery_date') -%}
+    ({{ version_col }} <= {{ rw_cutoff_utc() }} and {{ delivery_col }} <= {{ rw_cutoff_local_date() }})
+{%- endmacro %}
