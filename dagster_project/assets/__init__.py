@@ -1,0 +1,1 @@
+"""Dagster assets, one module per domain: landing ingestion, dbt models, publication."""

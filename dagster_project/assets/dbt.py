@@ -1,0 +1,49 @@
+"""dbt models as Dagster assets (dbt tests become asset checks), with a thin translator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_project.config import load_overrides
+from dagster_project.dbt_args import build_dbt_args
+from dagster_project.dbt_project import rightswatch_dbt
+from dagster_project.resources import WarehouseResource, progress
+
+# dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
+# assets that write them (landing_ingestion writes raw/<source> and meta/<table>).
+SOURCE_KEY_PREFIX = {"platform": "raw", "pipeline_meta": "meta"}
+
+
+class RightsWatchTranslator(DagsterDbtTranslator):
+    """Keys are <schema>/<name>, so sources line up with the ingestion assets and marts group together."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            prefix = SOURCE_KEY_PREFIX.get(dbt_resource_props["source_name"], dbt_resource_props["source_name"])
+            return dg.AssetKey([prefix, dbt_resource_props["name"]])
+        schema = dbt_resource_props.get("config", {}).get("schema") or dbt_resource_props["schema"]
+        return dg.AssetKey([schema, dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props.get("config", {}).get("schema") or "dbt"
+
+
+@dbt_assets(manifest=rightswatch_dbt().manifest_path, project=rightswatch_dbt(),
+            dagster_dbt_translator=RightsWatchTranslator(), name="rightswatch_dbt")
+def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    overrides = load_overrides(warehouse.settings().config_file)
+    args = build_dbt_args("build", vars=overrides)
+    progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
+    invocation = dbt.cli(args, context=context)
+    for event in invocation.stream():
+        if isinstance(event, dg.Output):
+            progress(context, f"dbt: built {event.output_name}")
+        yield event
+
+
+def marts_keys() -> list[dg.AssetKey]:
+    return sorted((k for k in rightswatch_dbt_models.keys if k.path[0] == "marts"), key=lambda k: k.path)

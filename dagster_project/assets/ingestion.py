@@ -1,0 +1,153 @@
+"""Landing → work database: one asset per source, with Great Expectations results as asset checks.
+
+The four sources are ingested by one multi-asset so that a single process writes the work DuckDB
+(DuckDB allows one writer), in the order references need: merchants, orders, complaints, refunds.
+"""
+
+from __future__ import annotations
+
+from contextlib import closing
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from dagster_project.contract import SOURCES
+from dagster_project.ingest import ingest_source, load_or_create_key, scan_landing
+from dagster_project.resources import WarehouseResource, progress
+from dagster_project.validation import validate_source
+from dagster_project.warehouse import connect_work_db
+
+META_ASSETS = ("file_registry", "quarantine", "landing_issues", "gx_results", "pipeline_runs")
+
+GX_CONTRACT_CHECK = "gx_contract_suite"
+GX_DISTRIBUTION_CHECK = "gx_distribution_checks"
+RECONCILED_CHECK = "rows_reconciled"
+
+
+def raw_key(source: str) -> dg.AssetKey:
+    return dg.AssetKey(["raw", source])
+
+
+def _specs() -> list[dg.AssetSpec]:
+    specs = [
+        dg.AssetSpec(
+            raw_key(source),
+            group_name="landing",
+            description=f"Every loaded version of every {source} record (personal data pseudonymised).",
+            kinds={"duckdb", "python"},
+        )
+        for source in SOURCES
+    ]
+    specs += [
+        dg.AssetSpec(["meta", name], group_name="landing", kinds={"duckdb"},
+                     description=f"Pipeline metadata: {name.replace('_', ' ')}.")
+        for name in META_ASSETS
+    ]
+    return specs
+
+
+def _check_specs() -> list[dg.AssetCheckSpec]:
+    checks: list[dg.AssetCheckSpec] = []
+    for source in SOURCES:
+        checks += [
+            dg.AssetCheckSpec(GX_CONTRACT_CHECK, asset=raw_key(source), blocking=True,
+                              description="Great Expectations suite derived from the landing contract "
+                                          "(error severity: a failure blocks publication)."),
+            dg.AssetCheckSpec(GX_DISTRIBUTION_CHECK, asset=raw_key(source),
+                              description="Great Expectations distribution checks (warnings)."),
+            dg.AssetCheckSpec(RECONCILED_CHECK, asset=raw_key(source), blocking=True,
+                              description="Every file: rows read = rows loaded + rows quarantined."),
+        ]
+    return checks
+
+
+def _latest_delivery(con) -> object:
+    return con.execute(
+        "select max(delivery_date) from meta.file_registry where status = 'loaded'"
+    ).fetchone()[0]
+
+
+@dg.multi_asset(specs=_specs(), check_specs=_check_specs(), name="landing_ingestion",
+                description="Reads new and corrected deliveries under RW_LANDING into the work database.")
+def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    settings = warehouse.settings()
+    if not settings.landing.is_dir():
+        raise dg.Failure(
+            f"landing root {settings.landing} does not exist. Generate sample data with "
+            "`rightswatch generate --out <dir>` or point RW_LANDING / --landing at your deliveries."
+        )
+    key = load_or_create_key(settings)
+    run_id = context.run_id
+    with closing(connect_work_db(settings.work_db)) as con:
+        con.execute(
+            "insert into meta.pipeline_runs values (?, ?, null, 'running', null, null)",
+            [run_id, datetime.now(UTC).replace(tzinfo=None)],
+        )
+        for path, issue in scan_landing(con, settings.landing):
+            context.log.warning(f"landing: {path}: {issue}")
+        for source in SOURCES:
+            result = ingest_source(con, source=source, landing_root=settings.landing, key=key,
+                                   run_id=run_id, progress=lambda m: progress(context, m))
+            progress(context, f"{source}: {len(result.files)} new file(s), {result.skipped_unchanged} unchanged; "
+                              f"{result.rows_read:,} read, {result.rows_loaded:,} loaded, "
+                              f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected")
+            yield dg.MaterializeResult(
+                asset_key=raw_key(source),
+                metadata={
+                    "files_new": len(result.files),
+                    "files_unchanged": result.skipped_unchanged,
+                    "files_rejected": result.files_rejected,
+                    "rows_read": result.rows_read,
+                    "rows_loaded": result.rows_loaded,
+                    "rows_quarantined": result.rows_quarantined,
+                },
+            )
+            yield from _gx_checks(context, con, source, run_id)
+            yield _reconciliation_check(con, source)
+        latest = _latest_delivery(con)
+        con.execute("update meta.pipeline_runs set latest_delivery_date = ? where run_id = ?", [latest, run_id])
+    for name in META_ASSETS:
+        yield dg.MaterializeResult(asset_key=["meta", name])
+
+
+def _gx_checks(context, con, source: str, run_id: str):
+    outcomes = validate_source(con, source, run_id)
+    evaluated = sum(o.evaluated for o in outcomes)
+    failed_errors = sum(o.failed_errors for o in outcomes)
+    failed_warnings = sum(o.failed_warnings for o in outcomes)
+    failures = [
+        f"{o.delivery_date} {r.expectation}({r.column or ''}): {r.unexpected_count} unexpected"
+        for o in outcomes for r in o.results if not r.success
+    ]
+    deliveries = ", ".join(str(o.delivery_date) for o in outcomes) or "no new deliveries"
+    progress(context, f"{source}: Great Expectations on {len(outcomes)} delivery(ies): {evaluated} expectations, "
+                      f"{failed_errors} failed (error), {failed_warnings} failed (warning)")
+    yield dg.AssetCheckResult(
+        asset_key=raw_key(source), check_name=GX_CONTRACT_CHECK, passed=failed_errors == 0,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"deliveries": deliveries, "expectations_evaluated": evaluated,
+                  "failed_error_expectations": failed_errors,
+                  "failures": "\n".join(failures[:50]) or "none"},
+    )
+    yield dg.AssetCheckResult(
+        asset_key=raw_key(source), check_name=GX_DISTRIBUTION_CHECK, passed=failed_warnings == 0,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={"deliveries": deliveries, "failed_warning_expectations": failed_warnings},
+    )
+
+
+def _reconciliation_check(con, source: str) -> dg.AssetCheckResult:
+    files, read, loaded, quarantined, unreconciled = con.execute(
+        """
+        select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
+               coalesce(sum(rows_quarantined), 0),
+               count(*) filter (where rows_read <> rows_loaded + rows_quarantined)
+        from meta.file_registry where source = ? and status <> 'superseded'
+        """,
+        [source],
+    ).fetchone()
+    return dg.AssetCheckResult(
+        asset_key=raw_key(source), check_name=RECONCILED_CHECK, passed=unreconciled == 0,
+        metadata={"files": files, "rows_read": read, "rows_loaded": loaded,
+                  "rows_quarantined": quarantined, "files_not_reconciled": unreconciled},
+    )

@@ -1,0 +1,34 @@
+"""The published warehouse: replaced only after a complete, checked build (see dagster_project.publish)."""
+
+from __future__ import annotations
+
+from contextlib import closing
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from dagster_project.assets.dbt import marts_keys
+from dagster_project.publish import publish
+from dagster_project.resources import WarehouseResource, progress
+from dagster_project.warehouse import connect_work_db
+
+
+@dg.asset(key=["published", "warehouse"], deps=marts_keys(), group_name="published", kinds={"duckdb"},
+          description="The DuckDB file named by RW_WAREHOUSE (schema marts) that dashboards, reports and "
+                      "analysts read. Replaced atomically, only when every upstream step and blocking check passed.")
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    settings = warehouse.settings()
+    result = publish(settings.work_db, settings.warehouse, run_id=context.run_id)
+    with closing(connect_work_db(settings.work_db)) as con:
+        con.execute(
+            "update meta.pipeline_runs set status = 'success', finished_at = ? where run_id = ?",
+            [datetime.now(UTC).replace(tzinfo=None), context.run_id],
+        )
+    progress(context, f"published {len(result.tables)} tables to {result.path}")
+    return dg.MaterializeResult(
+        metadata={
+            "path": str(result.path),
+            "tables": len(result.tables),
+            "rows": dg.MetadataValue.json(result.tables),
+        }
+    )

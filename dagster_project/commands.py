@@ -1,0 +1,148 @@
+"""``rightswatch generate | run | serve``: the commands a new user meets first."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from dagster_project.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, get_settings
+
+
+def register_cli(subparsers: argparse._SubParsersAction) -> None:
+    gen = subparsers.add_parser("generate", help="write sample deliveries (with planted patterns and truth)")
+    gen.add_argument("--out", type=Path, default=None, help="landing root to write (default: RW_LANDING)")
+    gen.add_argument("--orders", type=int, default=None, help="order lines to generate")
+    gen.add_argument("--seed", type=int, default=None, help="random seed (same seed, same bytes)")
+    gen.set_defaults(handler=_generate)
+
+    run = subparsers.add_parser("run", help="ingest new deliveries, validate, build and publish the warehouse")
+    run.add_argument("--landing", type=Path, default=None, help="landing root (default: RW_LANDING)")
+    run.add_argument("--warehouse", type=Path, default=None, help="published DuckDB file (default: RW_WAREHOUSE)")
+    run.add_argument("--config", type=Path, default=None, help="KPI/scoring overrides YAML (default: RW_CONFIG)")
+    run.set_defaults(handler=_run)
+
+    serve = subparsers.add_parser("serve", help="serve the dashboards on the published warehouse")
+    serve.add_argument("--warehouse", type=Path, default=None, help="published DuckDB file (default: RW_WAREHOUSE)")
+    serve.add_argument("--port", type=int, default=8501)
+    serve.set_defaults(handler=_serve)
+
+
+def _apply_paths(args: argparse.Namespace) -> None:
+    """Command-line paths win over the environment; exported so dbt and Dagster see the same ones."""
+    for attr, env in (("landing", "RW_LANDING"), ("warehouse", "RW_WAREHOUSE"), ("config", "RW_CONFIG")):
+        value = getattr(args, attr, None)
+        if value is not None:
+            os.environ[env] = str(Path(value).expanduser().resolve())
+
+
+def _generate(args: argparse.Namespace) -> int:
+    from dagster_project.generate import DEFAULT_ORDER_LINES, generate
+
+    out = (args.out or get_settings().landing).expanduser().resolve()
+    kwargs = {"orders": args.orders or DEFAULT_ORDER_LINES}
+    if args.seed is not None:
+        kwargs["seed"] = args.seed
+    started = time.monotonic()
+    print(f"Generating sample deliveries into {out} ...", flush=True)
+    summary = generate(out, progress=lambda line: print(f"  {line}", flush=True), **kwargs)
+    print(f"Done in {time.monotonic() - started:.1f}s. Truth files in {out / '_truth'}.")
+    rows = summary.get("rows") if isinstance(summary, dict) else None
+    if rows:
+        print("  rows per source: " + ", ".join(f"{k} {v:,}" for k, v in rows.items()))
+    return 0
+
+
+def _ensure_dagster_home() -> Path:
+    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DATA_DIR / "dagster_home").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def _run(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    os.environ["RW_PROGRESS"] = "1"
+    _ensure_dagster_home()
+    settings = get_settings()
+    print(f"RightsWatch run: landing {settings.landing} -> warehouse {settings.warehouse}", flush=True)
+    if not settings.landing.is_dir():
+        print(f"error: landing root {settings.landing} does not exist. Create sample data with "
+              f"`rightswatch generate --out {settings.landing}` or pass --landing.", file=sys.stderr)
+        return 2
+
+    from dagster import DagsterInstance
+
+    from dagster_project.config import ConfigError, load_overrides
+    from dagster_project.definitions import defs
+    from dagster_project.jobs import WAREHOUSE_JOB_NAME
+    from dagster_project.sensors import mark_run_failed
+
+    try:
+        load_overrides(settings.config_file)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+    job = defs.get_job_def(WAREHOUSE_JOB_NAME)
+    started = time.monotonic()
+    with DagsterInstance.get() as instance:
+        result = job.execute_in_process(
+            instance=instance,
+            raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        )
+    elapsed = time.monotonic() - started
+    from dagster_project.run_summary import print_summary
+
+    print_summary(result, settings, elapsed)
+    if not result.success:
+        failure = _first_failure(result)
+        mark_run_failed(result.run_id, failure)
+        print(f"\nerror: the run failed: {failure}\nThe last good warehouse ({settings.warehouse}) is unchanged. "
+              f"Open `make dagster` to see run {result.run_id} step by step.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _first_failure(result) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            data = event.step_failure_data
+            message = data.error.message.strip() if data and data.error else "step failed"
+            return f"step {event.step_key}: {message}"
+    for evaluation in result.get_asset_check_evaluations():
+        if not evaluation.passed:
+            return f"check {evaluation.check_name} on {evaluation.asset_key.to_user_string()} failed"
+    return "unknown failure (see the Dagster UI)"
+
+
+def _serve(args: argparse.Namespace) -> int:
+    _apply_paths(args)
+    settings = get_settings()
+    if not settings.warehouse.exists():
+        print(f"error: no published warehouse at {settings.warehouse}. Run `rightswatch run` first "
+              "(or `make pipeline`), or pass --warehouse.", file=sys.stderr)
+        return 2
+    try:
+        from dagster_project.users import ensure_admin
+    except ImportError:  # pragma: no cover - accounts module not installed
+        ensure_admin = None
+    if ensure_admin is not None:
+        password = ensure_admin(settings.users_file)
+        if password:
+            print(f"Created the first account: user 'admin', password {password!r} (shown once; "
+                  f"stored hashed in {settings.users_file}). Add more with `rightswatch users add`.")
+    print(f"Dashboards on http://localhost:{args.port} (warehouse {settings.warehouse}). Ctrl+C stops.", flush=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
+               "--server.headless", "true", "--server.port", str(args.port),
+               "--browser.gatherUsageStats", "false"]
+    try:
+        return subprocess.call(command, env=os.environ.copy())
+    except KeyboardInterrupt:
+        return 0
+
+

@@ -1,0 +1,38 @@
+"""The one cached DbtProject, with a manifest that is never stale.
+
+`dagster dev` re-parses on its own; the CLI and tests load definitions in-process, so the manifest
+is (re)built here whenever a dbt file is newer than it.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+from dagster_dbt import DbtProject
+
+from dagster_project.settings import DBT_PROJECT_DIR
+
+_WATCHED = ("models", "macros", "tests", "seeds", "dbt_project.yml", "profiles.yml")
+
+
+def _newest_source_mtime(project_dir: Path) -> float:
+    newest = 0.0
+    for name in _WATCHED:
+        path = project_dir / name
+        if path.is_file():
+            newest = max(newest, path.stat().st_mtime)
+        elif path.is_dir():
+            for file in path.rglob("*"):
+                if file.is_file():
+                    newest = max(newest, file.stat().st_mtime)
+    return newest
+
+
+@cache
+def rightswatch_dbt() -> DbtProject:
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    manifest = project.manifest_path
+    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR):
+        project.preparer.prepare(project)
+    return project

@@ -1,0 +1,33 @@
+"""Dagster resources. Paths come from the environment (dagster_project.settings), so dbt, Dagster,
+the CLI and the dashboards always agree on one warehouse."""
+
+from __future__ import annotations
+
+import os
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project.dbt_project import rightswatch_dbt
+from dagster_project.settings import Settings, get_settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """Where the landing root and the warehouse are, and how a run reports progress."""
+
+    def settings(self) -> Settings:
+        return get_settings()
+
+
+def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message: str) -> None:
+    """One progress line: in the Dagster log, and on stdout when the CLI asked for it (RW_PROGRESS=1)."""
+    context.log.info(message)
+    if os.environ.get("RW_PROGRESS") == "1":
+        print(f"  {message}", flush=True)
+
+
+def build_resources() -> dict[str, object]:
+    return {
+        "warehouse": WarehouseResource(),
+        "dbt": DbtCliResource(project_dir=rightswatch_dbt()),
+    }

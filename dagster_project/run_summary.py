@@ -1,0 +1,65 @@
+"""The closing summary of a pipeline run: what was read, loaded, quarantined, checked and published."""
+
+from __future__ import annotations
+
+from contextlib import closing
+
+import duckdb
+
+from dagster_project.contract import SOURCES
+from dagster_project.settings import Settings
+
+
+def source_counts(work_db, run_id: str) -> dict[str, dict[str, int]]:
+    """Per source, the files and rows this run processed (from the file registry)."""
+    counts = {s: {"files": 0, "rejected": 0, "read": 0, "loaded": 0, "quarantined": 0} for s in SOURCES}
+    if not work_db.exists():
+        return counts
+    with closing(duckdb.connect(str(work_db), read_only=True)) as con:
+        rows = con.execute(
+            """
+            select source, count(*), count(*) filter (where status = 'rejected'),
+                   coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0), coalesce(sum(rows_quarantined), 0)
+            from meta.file_registry where run_id = ? group by source
+            """,
+            [run_id],
+        ).fetchall()
+    for source, files, rejected, read, loaded, quarantined in rows:
+        counts[source] = {"files": files, "rejected": rejected, "read": int(read), "loaded": int(loaded),
+                          "quarantined": int(quarantined)}
+    return counts
+
+
+def published_tables(settings: Settings) -> dict[str, int]:
+    """Row count of every published table."""
+    from dagster_project.publish import open_published
+
+    with closing(open_published(settings.warehouse)) as con:
+        names = [r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'warehouse' "
+            "and table_schema = 'marts' order by table_name").fetchall()]
+        return {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names}
+
+
+def print_summary(result, settings: Settings, elapsed_seconds: float) -> None:
+    print("\nSummary")
+    print(f"  {'source':<11}{'files':>6}{'rejected':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}")
+    for source, c in source_counts(settings.work_db, result.run_id).items():
+        print(f"  {source:<11}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
+    evaluations = result.get_asset_check_evaluations()
+    passed = [e for e in evaluations if e.passed]
+    failed = [e for e in evaluations if not e.passed]
+    print(f"  checks: {len(passed)} passed, {len(failed)} failed")
+    for e in failed:
+        print(f"    FAILED {e.asset_key.to_user_string()} {e.check_name} ({e.severity.value.lower()})")
+    published = [
+        m for m in result.get_asset_materialization_events()
+        if m.asset_key is not None and m.asset_key.path == ["published", "warehouse"]
+    ]
+    if published:
+        tables = published_tables(settings)
+        print(f"  published: {len(tables)} tables in {settings.warehouse} (schema marts)")
+        print("    " + ", ".join(f"{name} {rows:,}" for name, rows in tables.items()))
+    else:
+        print(f"  published: nothing (the last good warehouse {settings.warehouse} is unchanged)")
+    print(f"  run id {result.run_id}, {elapsed_seconds:.1f}s")

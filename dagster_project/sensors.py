@@ -1,0 +1,56 @@
+"""Sensors: start a build when new files land; record failed builds in the pipeline log."""
+
+from __future__ import annotations
+
+import hashlib
+from contextlib import closing
+from datetime import UTC, datetime
+
+import dagster as dg
+
+from dagster_project.contract import SOURCES
+from dagster_project.jobs import warehouse_job
+from dagster_project.settings import get_settings
+from dagster_project.warehouse import connect_work_db
+
+
+def landing_fingerprint() -> str:
+    """Names, sizes and modification times of every delivery file: changes when anything lands."""
+    landing = get_settings().landing
+    digest = hashlib.sha256()
+    for source in SOURCES:
+        root = landing / source
+        if not root.is_dir():
+            continue
+        for path in sorted(p for p in root.rglob("*") if p.is_file()):
+            stat = path.stat()
+            digest.update(f"{path.relative_to(landing)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+@dg.sensor(job=warehouse_job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED,
+           description="Starts the warehouse build when files under RW_LANDING change.")
+def new_delivery_sensor(context: dg.SensorEvaluationContext):
+    fingerprint = landing_fingerprint()
+    if fingerprint == context.cursor:
+        return dg.SkipReason("no new or changed delivery files")
+    context.update_cursor(fingerprint)
+    return dg.RunRequest(run_key=fingerprint)
+
+
+def mark_run_failed(run_id: str, message: str) -> None:
+    """Record a failed build in meta.pipeline_runs, so the data-quality page shows it after the next publish."""
+    settings = get_settings()
+    if not settings.work_db.exists():
+        return
+    with closing(connect_work_db(settings.work_db)) as con:
+        con.execute(
+            "update meta.pipeline_runs set status = 'failed', finished_at = ?, message = ? "
+            "where run_id = ? and status = 'running'",
+            [datetime.now(UTC).replace(tzinfo=None), message[:2000], run_id],
+        )
+
+
+@dg.run_failure_sensor(monitored_jobs=[warehouse_job], default_status=dg.DefaultSensorStatus.RUNNING)
+def warehouse_failure_sensor(context: dg.RunFailureSensorContext):
+    mark_run_failed(context.dagster_run.run_id, context.failure_event.message or "run failed")
