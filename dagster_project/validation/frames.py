@@ -1,0 +1,56 @@
+"""Read the rows loaded for one delivery from the work DuckDB into the pandas frame a suite runs on.
+
+Only the columns the suite references are read, with the delivery date as a bound parameter. Strings
+are handed to GX as object columns: pandas 3's ``str`` dtype has no name GX's type expectation can
+match, whereas an object column makes GX check that every value really is a ``str``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import duckdb
+import pandas as pd
+
+from dagster_project.contract import load_contract
+
+_COLUMN_ARGS = ("column", "column_A", "column_B")
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    """Accept a date, a datetime or ``YYYY-MM-DD`` (partition keys arrive as strings)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def referenced_columns(source: str, expectations: list[dict]) -> list[str]:
+    """Stored columns the expectations use (kwargs and row conditions), in raw-table order."""
+    used: set[str] = set()
+    for exp in expectations:
+        kwargs = exp["kwargs"]
+        used.update(kwargs[a] for a in _COLUMN_ARGS if a in kwargs)
+        used.update(kwargs.get("column_list") or ())
+        condition = kwargs.get("row_condition")
+        if isinstance(condition, dict) and "column" in condition:
+            used.add(condition["column"]["name"])
+    order = [c.stored_name for c in load_contract()[source].columns]
+    unknown = used - set(order)
+    if unknown:
+        raise ValueError(f"suite {source} references columns not in raw.{source}: {sorted(unknown)}")
+    return [c for c in order if c in used]
+
+
+def delivery_frame(
+    con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str]
+) -> pd.DataFrame:
+    """Rows of ``raw.<source>`` loaded for the delivery, with string columns as Python objects."""
+    table = load_contract()[source].raw_table
+    cols = ", ".join(f'"{c}"' for c in columns)
+    df = con.execute(f"SELECT {cols} FROM {table} WHERE _delivery_date = ?", [delivery_date]).df()
+    for name in df.columns:
+        if pd.api.types.is_string_dtype(df[name].dtype) and df[name].dtype != object:
+            df[name] = df[name].astype(object)
+    return df

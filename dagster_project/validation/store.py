@@ -1,0 +1,85 @@
+"""``meta.gx_results``: one row per expectation per validated delivery, and which deliveries still need one.
+
+Rows are keyed by (run_id, source, delivery_date, suite): re-validating the same delivery in the same
+run (a retried Dagster step) replaces its rows instead of doubling them; other runs' rows are kept as
+history. A delivery needs validation when it has no results yet or rows were loaded after its last
+validation (a corrected file replaced part of it).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import duckdb
+
+from dagster_project.contract import load_contract
+from dagster_project.validation.outcome import SuiteOutcome
+
+_COLUMNS = (
+    "run_id, source, delivery_date, suite, expectation, column_name, severity, success, "
+    "element_count, unexpected_count, details, validated_at"
+)
+
+
+def utc_now() -> dt.datetime:
+    """UTC, naive: the warehouse's timestamp convention (docs/architecture.md)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def write_results(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOutcome) -> None:
+    """Replace this run's rows for the delivery with the outcome's, atomically."""
+    validated_at = utc_now()
+    rows = [
+        (
+            run_id,
+            outcome.source,
+            outcome.delivery_date,
+            outcome.suite,
+            r.expectation,
+            r.column,
+            r.severity,
+            r.success,
+            r.element_count,
+            r.unexpected_count,
+            json.dumps(r.details, ensure_ascii=False, sort_keys=True),
+            validated_at,
+        )
+        for r in outcome.results
+    ]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "DELETE FROM meta.gx_results WHERE run_id = ? AND source = ? AND delivery_date = ? AND suite = ?",
+            [run_id, outcome.source, outcome.delivery_date, outcome.suite],
+        )
+        if rows:
+            placeholders = ", ".join(["?"] * 12)
+            con.executemany(f"INSERT INTO meta.gx_results ({_COLUMNS}) VALUES ({placeholders})", rows)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def pending_deliveries(con: duckdb.DuckDBPyConnection, source: str, suite: str) -> list[dt.date]:
+    """Deliveries of a source with loaded rows never validated, or loaded again since the last validation."""
+    table = load_contract()[source].raw_table
+    rows = con.execute(
+        f"""
+        WITH loaded AS (
+            SELECT _delivery_date AS delivery_date, max(_loaded_at) AS last_loaded
+            FROM {table} GROUP BY 1
+        ), checked AS (
+            SELECT delivery_date, max(validated_at) AS last_validated
+            FROM meta.gx_results WHERE source = ? AND suite = ? GROUP BY 1
+        )
+        SELECT l.delivery_date
+        FROM loaded l LEFT JOIN checked c USING (delivery_date)
+        WHERE l.delivery_date IS NOT NULL
+          AND (c.last_validated IS NULL OR l.last_loaded > c.last_validated)
+        ORDER BY 1
+        """,
+        [source, suite],
+    ).fetchall()
+    return [r[0] for r in rows]
