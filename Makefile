@@ -1,0 +1,67 @@
+# RightsWatch — two commands: `make run` and `make test`. Everything else is a step of those.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATA ?= data
+export RW_LANDING ?= $(CURDIR)/$(DATA)/landing
+export RW_WAREHOUSE ?= $(CURDIR)/$(DATA)/warehouse/rightswatch.duckdb
+export DAGSTER_HOME ?= $(CURDIR)/$(DATA)/dagster_home
+PORT ?= 8501
+
+.PHONY: help install sysdeps sample pipeline run serve dagster test lint docs bench clean
+
+help:
+	@echo "make run       set up, build the warehouse on generated sample data, serve the dashboards"
+	@echo "make test      set up and run the whole test suite (lint, unit, dbt, pipeline, browser)"
+	@echo "make install   create or update the virtual environment ($(VENV))"
+	@echo "make pipeline  what 'make run' does, without serving"
+	@echo "make dagster   the Dagster UI on the same project and instance"
+	@echo "make docs      generate and serve the dbt docs (port 8081)"
+	@echo "make bench     benchmark ingestion and the build at scale; prints figures"
+
+install: $(VENV)/.installed
+
+# Re-run when the dependency pins change; pip is idempotent, so a second run is quick.
+$(VENV)/.installed: pyproject.toml constraints.txt
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+	@touch $@
+
+# Debian packages the browser tests, PDFs and charts need (Chromium, a CJK font, pdftoppm).
+sysdeps:
+	@bash scripts/install_system_deps.sh
+
+sample: install
+	@if [ -d "$(RW_LANDING)/orders" ]; then echo "Sample deliveries already in $(RW_LANDING)"; \
+	else $(BIN)/rightswatch generate --out "$(RW_LANDING)"; fi
+
+pipeline: sample
+	$(BIN)/rightswatch run
+
+run: pipeline
+	$(BIN)/rightswatch serve --port $(PORT)
+
+serve: install
+	$(BIN)/rightswatch serve --port $(PORT)
+
+dagster: install
+	@mkdir -p "$(DAGSTER_HOME)"
+	$(BIN)/dagster dev -m dagster_project.definitions
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install sysdeps lint
+	$(BIN)/python -m pytest
+
+docs: install
+	cd dbt && RW_WAREHOUSE="$(RW_WAREHOUSE)" ../$(BIN)/dbt docs generate --profiles-dir . && \
+	  ../$(BIN)/dbt docs serve --profiles-dir . --port 8081
+
+bench: install
+	$(BIN)/python -m dagster_project.bench
+
+clean:
+	rm -rf $(DATA) dbt/target dbt/logs test-artifacts

@@ -1,0 +1,81 @@
+"""Shared fixtures. `sample_build` is a whole warehouse built the way a user builds it: the real
+`rightswatch generate` and `rightswatch run` commands (Dagster running the assets, dbt building the
+models, GX validating) on generated sample data, once per test session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+RIGHTSWATCH = [sys.executable, "-m", "dagster_project.cli"]
+SECOND_SEED = 4242
+
+
+@dataclass(frozen=True)
+class SampleBuild:
+    root: Path
+    landing: Path
+    warehouse: Path
+    work_db: Path
+    env: dict[str, str]
+    run_output: str
+
+    def rightswatch(self, *args: str, check: bool = True, env: dict[str, str] | None = None,
+                    timeout: int = 900) -> subprocess.CompletedProcess:
+        return run_cli(*args, env={**self.env, **(env or {})}, check=check, timeout=timeout)
+
+
+def run_cli(*args: str, env: dict[str, str], check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:
+    proc = subprocess.run([*RIGHTSWATCH, *args], env=env, cwd=PROJECT_ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(
+            f"rightswatch {' '.join(args)} exited {proc.returncode}\n--- stdout\n{proc.stdout[-6000:]}"
+            f"\n--- stderr\n{proc.stderr[-6000:]}"
+        )
+    return proc
+
+
+def build_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RW_")}
+    env.update(
+        RW_LANDING=str(root / "landing"),
+        RW_WAREHOUSE=str(root / "warehouse" / "rightswatch.duckdb"),
+        RW_REPORTS=str(root / "reports"),
+        RW_USERS_FILE=str(root / "users.json"),
+        DAGSTER_HOME=str(root / "dagster_home"),
+        PYTHONUNBUFFERED="1",
+    )
+    (root / "dagster_home").mkdir(parents=True, exist_ok=True)
+    return env
+
+
+def make_sample_build(root: Path, seed: int | None = None) -> SampleBuild:
+    env = build_env(root)
+    args = ["generate", "--out", env["RW_LANDING"]]
+    if seed is not None:
+        args += ["--seed", str(seed)]
+    run_cli(*args, env=env)
+    run = run_cli("run", env=env)
+    warehouse = Path(env["RW_WAREHOUSE"])
+    return SampleBuild(root=root, landing=Path(env["RW_LANDING"]), warehouse=warehouse,
+                       work_db=warehouse.with_name(warehouse.stem + ".work.duckdb"), env=env,
+                       run_output=run.stdout)
+
+
+@pytest.fixture(scope="session")
+def sample_build(tmp_path_factory) -> SampleBuild:
+    """The default sample (default seed and size), built and published."""
+    return make_sample_build(tmp_path_factory.mktemp("sample"))
+
+
+@pytest.fixture(scope="session")
+def sample_build_seed2(tmp_path_factory) -> SampleBuild:
+    """A second seed, for checks that must hold for any generated data."""
+    return make_sample_build(tmp_path_factory.mktemp("sample_seed2"), seed=SECOND_SEED)
