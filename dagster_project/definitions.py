@@ -5,6 +5,7 @@ import importlib
 import dagster as dg
 
 from dagster_project.assets.dbt import rightswatch_dbt_models
+from dagster_project.assets.decisions import management_decisions
 from dagster_project.assets.ingestion import landing_ingestion
 from dagster_project.assets.publication import published_warehouse
 from dagster_project.jobs import warehouse_job
@@ -32,7 +33,7 @@ def _report_definitions() -> dict[str, list]:
 _reports = _report_definitions()
 
 defs = dg.Definitions(
-    assets=[landing_ingestion, rightswatch_dbt_models, published_warehouse, *_reports["assets"]],
+    assets=[landing_ingestion, management_decisions, rightswatch_dbt_models, published_warehouse, *_reports["assets"]],
     jobs=[warehouse_job, *_reports["jobs"]],
     schedules=[warehouse_daily, *_reports["schedules"]],
     sensors=[new_delivery_sensor, warehouse_failure_sensor, *_reports["sensors"]],

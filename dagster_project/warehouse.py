@@ -62,6 +62,20 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("details", "VARCHAR"),
         ("validated_at", "TIMESTAMP"),
     ],
+    # Copied from the state store before every dbt build (state.decisions.export_decisions), so the
+    # enforcement list shows management's decisions beside the computed tier. The state store stays
+    # the durable original: a rebuild never loses a decision.
+    "management_decisions": [
+        ("decision_id", "BIGINT"),
+        ("merchant_id", "VARCHAR"),
+        ("as_of_date", "DATE"),
+        ("computed_tier", "INTEGER"),
+        ("decision", "VARCHAR"),
+        ("decided_tier", "INTEGER"),
+        ("reason", "VARCHAR"),
+        ("decided_by", "VARCHAR"),
+        ("decided_at", "TIMESTAMP"),
+    ],
     "pipeline_runs": [
         ("run_id", "VARCHAR"),
         ("started_at", "TIMESTAMP"),

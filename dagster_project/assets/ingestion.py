@@ -17,7 +17,7 @@ from dagster_project.resources import WarehouseResource, progress
 from dagster_project.validation import validate_source
 from dagster_project.warehouse import connect_work_db
 
-META_ASSETS = ("file_registry", "quarantine", "landing_issues", "gx_results", "pipeline_runs")
+META_ASSETS = ("file_registry", "quarantine", "landing_issues", "gx_results", "pipeline_runs")  # written here
 
 GX_CONTRACT_CHECK = "gx_contract_suite"
 GX_DISTRIBUTION_CHECK = "gx_distribution_checks"
