@@ -25,7 +25,9 @@ def run_suite(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.dat
     with gx_runtime.LOCK:
         batch = gx_runtime.batch_definition(source).get_batch(batch_parameters={"dataframe": df})
         result = batch.validate(gx_suite(source), result_format=RESULT_FORMAT)
-    outcomes = [from_gx(source, r, len(df)) for r in result.results]
+    # GX returns results grouped by metric, not in suite order; keep the suite's order for readers.
+    order = {e["meta"]["check"]: i for i, e in enumerate(suite["expectations"])}
+    outcomes = sorted((from_gx(source, r, len(df)) for r in result.results), key=lambda o: order[o.check])
     return summarise(source, day, suite["name"], outcomes, len(df))
 
 

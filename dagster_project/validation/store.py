@@ -47,7 +47,7 @@ def write_results(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOut
         )
         for r in outcome.results
     ]
-    con.execute("BEGIN TRANSACTION")
+    own_transaction = _begin(con)
     try:
         con.execute(
             "DELETE FROM meta.gx_results WHERE run_id = ? AND source = ? AND delivery_date = ? AND suite = ?",
@@ -56,10 +56,21 @@ def write_results(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOut
         if rows:
             placeholders = ", ".join(["?"] * 12)
             con.executemany(f"INSERT INTO meta.gx_results ({_COLUMNS}) VALUES ({placeholders})", rows)
-        con.execute("COMMIT")
+        if own_transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if own_transaction:
+            con.execute("ROLLBACK")
         raise
+
+
+def _begin(con: duckdb.DuckDBPyConnection) -> bool:
+    """Start a transaction unless the caller already holds one (then the caller's makes it atomic)."""
+    try:
+        con.execute("BEGIN TRANSACTION")
+    except duckdb.TransactionException:
+        return False
+    return True
 
 
 def pending_deliveries(con: duckdb.DuckDBPyConnection, source: str, suite: str) -> list[dt.date]:
