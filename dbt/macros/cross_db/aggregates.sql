@@ -58,3 +58,14 @@
 {% macro rw_csv_append(expr, item_expr) -%}
     nullif(concat_ws(',', {{ expr }}, {{ item_expr }}), '')
 {%- endmacro %}
+
+
+{#- rw_explode_csv(expr): set-returning select-list expression, one output row per item of a
+    comma-separated string (no rows when NULL). -#}
+{% macro rw_explode_csv(expr) -%}
+    {{- return(adapter.dispatch('rw_explode_csv', 'rightswatch')(expr)) -}}
+{%- endmacro %}
+
+{% macro default__rw_explode_csv(expr) -%}
+    unnest({{ rw_split_csv(expr) }})
+{%- endmacro %}

@@ -1,0 +1,49 @@
+-- Every delivered order-line version, as loaded, with the contract defaults applied
+-- (currency CNY, nrr_exempt false: landing_contract.yml `default`).
+with
+
+source as (
+
+    select * from {{ source('platform', 'orders') }}
+
+),
+
+renamed as (
+
+    select
+        -- contract columns
+        order_id,
+        line_no,
+        merchant_id,
+        consumer_key,
+        consumer_phone_key,
+        sku_id,
+        quantity,
+        unit_price,
+        list_price,
+        coalesce(currency, 'CNY') as currency,
+        ordered_at,
+        paid_at,
+        promised_ship_by,
+        shipped_at,
+        delivered_at,
+        coalesce(nrr_exempt, false) as nrr_exempt,
+        order_status,
+        channel,
+        ship_to_region,
+        updated_at,
+
+        -- delivery metadata
+        _delivery_date as delivery_date,
+        _file_name as file_name,
+        _file_sha256 as file_sha256,
+        _line as file_line,
+        _dq_flags as dq_flags,
+        _extra_columns as extra_columns,
+        _loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed
