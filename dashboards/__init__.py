@@ -1,0 +1,1 @@
+"""RightsWatch dashboards (Streamlit): read-only views of the published marts, by role."""

@@ -1,0 +1,319 @@
+"""Labels, number and date formats and chart titles in Chinese and English.
+
+``t(key)`` gives the label in the session's language (``st.session_state["lang"]``, default zh).
+Column headers go through ``col(name)``; a column without a label keeps its technical name.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+LANGS = {"zh": "中文", "en": "English"}
+DEFAULT_LANG = "zh"
+
+LABELS: dict[str, tuple[str, str]] = {
+    # shell and sign-in
+    "app_title": ("RightsWatch 消费者权益监测", "RightsWatch consumer-rights monitor"),
+    "language": ("语言", "Language"),
+    "sign_in": ("登录", "Sign in"),
+    "sign_in_title": ("请先登录", "Please sign in"),
+    "sign_in_oidc": ("通过单点登录 (OIDC) 登录", "Sign in with single sign-on (OIDC)"),
+    "user_name": ("用户名", "User name"),
+    "password": ("密码", "Password"),
+    "sign_out": ("退出登录", "Sign out"),
+    "signed_in_as": ("当前用户：{name}（{role}）", "Signed in as {name} ({role})"),
+    "bad_credentials": ("用户名或密码错误。", "Wrong user name or password."),
+    "locked": ("失败次数过多，该账户已锁定 15 分钟。", "Too many failed attempts: this account is locked for 15 minutes."),
+    "no_role": ("该账户未分配角色，请联系管理员。", "This account has no role assigned; ask an administrator."),
+    "no_users": ("尚无账户：请运行 `rightswatch users add NAME --role admin`。",
+                 "No accounts yet: run `rightswatch users add NAME --role admin`."),
+    "not_allowed": ("您的角色无权访问此页面。", "Your role may not open this page."),
+    "no_warehouse": ("尚未发布数据仓库，请先运行 `rightswatch run`。",
+                     "No published warehouse yet: run `rightswatch run` first."),
+    "no_data": ("没有符合条件的数据。", "No data for these filters."),
+    "published": ("数据发布时间：{when}", "Data published: {when}"),
+    "role_analyst": ("分析师", "analyst"),
+    "role_regulator": ("监管人员", "regulator"),
+    "role_manager": ("管理层", "manager"),
+    "role_admin": ("管理员", "admin"),
+    # page titles
+    "page_overview": ("总览", "Overview"),
+    "page_complaints": ("投诉查询", "Complaints explorer"),
+    "page_refunds": ("退款与退货", "Refunds and returns"),
+    "page_price": ("价格诚信", "Price honesty"),
+    "page_merchants": ("商家处置", "Merchants"),
+    "page_data_quality": ("数据质量", "Data quality"),
+    "page_approvals": ("报告审批", "Report approvals"),
+    "page_audit": ("审计日志", "Audit log"),
+    # overview
+    "month": ("月份", "Month"),
+    "headline": ("核心指标与目标", "Headline KPIs against targets"),
+    "vs_prev": ("较上月", "vs previous month"),
+    "target": ("目标", "Target"),
+    "breached": ("未达标", "Breached"),
+    "met": ("达标", "Met"),
+    "monitor": ("监测", "Monitor"),
+    "kpi": ("指标", "KPI"),
+    "kpi_trend": ("指标趋势", "KPI trend"),
+    "chart_kpi_trend": ("{kpi}：月度趋势（虚线为目标）", "{kpi}: monthly trend (dashed line = target)"),
+    "per_right": ("按消费者权利分类", "By consumer right"),
+    "chart_rights": ("各项权利的月度投诉量", "Complaints per month by consumer right"),
+    "all_kpis": ("全部指标：目标与达标情况", "Every KPI: target and breach state"),
+    "scope": ("范围", "Scope"),
+    "scope_platform": ("平台整体", "Platform"),
+    "scope_all": ("全部商家", "All merchants"),
+    "chart_breach_grid": ("各指标逐月达标情况", "Breach state by KPI and month"),
+    "month_range": ("月份范围", "Month range"),
+    # complaints
+    "filters": ("筛选条件", "Filters"),
+    "right": ("权利类别", "Right"),
+    "issue": ("问题类型", "Issue"),
+    "channel": ("渠道", "Channel"),
+    "merchant": ("商家", "Merchant"),
+    "region": ("地区", "Region"),
+    "status": ("状态", "Status"),
+    "complaints_count": ("投诉数", "Complaints"),
+    "within_24h": ("24 小时内首次响应", "First response within 24 h"),
+    "median_first_response": ("首次响应中位时长", "Median first response"),
+    "chart_handling": ("首次响应时长分布（红线为 24 小时目标）", "First-response time distribution (red line = 24 h target)"),
+    "hours_axis": ("小时", "Hours"),
+    "count_axis": ("数量", "Count"),
+    "complaint_table": ("投诉明细（消费者已假名化）", "Complaints (consumers pseudonymised)"),
+    "description_of": ("投诉描述（纯文本）", "Complaint description (plain text)"),
+    "pick_complaint": ("查看投诉", "Show complaint"),
+    # refunds
+    "refund_7d": ("7 日内退款率", "Refunds within 7 days"),
+    "nrr_refusal": ("七天无理由退货拒绝率", "No-reason return refusal rate"),
+    "chart_refund_7d": ("7 日内退款合规率（按月）", "Refund within 7 days, by month"),
+    "nrr_refusals": ("七天无理由退货被拒记录", "Refused no-reason returns"),
+    "slowest_refunds": ("退款最慢的记录", "Slowest refunds"),
+    # price
+    "fake_prices": ("虚构原价发现（附参考价）", "Fake original prices, with the reference price proving each"),
+    "fake_lines": ("虚构原价订单行", "Fake-price order lines"),
+    "chart_price": ("价格核查结果（按月）", "Price check verdicts by month"),
+    "date_range": ("日期范围", "Date range"),
+    # merchants
+    "enforcement_list": ("商家处置名单", "Enforcement list"),
+    "tier": ("等级", "Tier"),
+    "category": ("类目", "Category"),
+    "regulator_note": ("监管视图：仅显示已公开处罚（等级 ≥ 1）的商家。",
+                       "Regulator view: only merchants with public sanctions (tier ≥ 1)."),
+    "drill_down": ("商家详情", "Merchant drill-down"),
+    "pick_merchant": ("选择商家", "Choose a merchant"),
+    "computed_tier": ("系统计算等级", "Computed tier"),
+    "current_decision": ("当前管理决定", "Current decision"),
+    "no_decision": ("尚无决定", "No decision yet"),
+    "evidence_timeline": ("违规证据时间线", "Evidence timeline"),
+    "chart_evidence": ("违规积分时间线", "Violation points over time"),
+    "chart_merchant_kpi": ("该商家指标趋势", "KPI trend of this merchant"),
+    "behind_complaints": ("证据涉及的投诉", "Complaints behind the points"),
+    "behind_refunds": ("证据涉及的退款", "Refunds behind the points"),
+    "behind_orders": ("证据涉及的订单行", "Order lines behind the points"),
+    "decision_form": ("管理决定", "Management decision"),
+    "decision": ("决定", "Decision"),
+    "decision_confirm": ("确认", "Confirm"),
+    "decision_downgrade": ("降级（需说明理由）", "Downgrade (reason required)"),
+    "decision_dismiss": ("撤销（需说明理由）", "Dismiss (reason required)"),
+    "decided_tier": ("决定等级", "Decided tier"),
+    "reason": ("理由", "Reason"),
+    "submit": ("提交", "Submit"),
+    "reason_required": ("降级或撤销必须填写理由。", "A downgrade or dismissal needs a reason."),
+    "downgrade_lower": ("降级后的等级必须低于计算等级。", "A downgrade must be below the computed tier."),
+    "decision_saved": ("决定已记录。", "Decision recorded."),
+    "decisions_unavailable": ("决定接口尚不可用。", "The decisions API is not available yet."),
+    "decision_history": ("决定历史", "Decision history"),
+    # data quality
+    "last_run": ("最近一次运行", "Last run"),
+    "reconciliation": ("文件对账（读取 = 入库 + 隔离）", "Reconciliation per file (read = loaded + quarantined)"),
+    "quarantine": ("隔离原因", "Quarantine reasons"),
+    "gx": ("Great Expectations 校验结果", "Great Expectations results"),
+    "freshness": ("数据新鲜度（最新交付距今）", "Freshness (age of newest delivery)"),
+    "row_flags": ("软规则标记", "Soft-rule flags"),
+    "chart_quarantine": ("隔离行数（按原因）", "Quarantined rows by rule"),
+    "unreconciled": ("未对平的文件", "Files not reconciled"),
+    # approvals and audit
+    "reports": ("已生成的报告", "Built reports"),
+    "approve": ("批准", "Approve"),
+    "reject": ("驳回", "Reject"),
+    "report_month": ("报告月份", "Report month"),
+    "approvals_unavailable": ("审批接口尚不可用。", "The approvals API is not available yet."),
+    "approved": ("已批准。", "Approved."),
+    "rejected": ("已驳回。", "Rejected."),
+    "audit_filter": ("操作类型", "Action"),
+    "all": ("全部", "All"),
+    # downloads
+    "download_csv": ("下载 CSV (UTF-8)", "Download CSV (UTF-8)"),
+    "download_csv_gb": ("下载 CSV (GB18030)", "Download CSV (GB18030)"),
+    "download_xlsx": ("下载 Excel", "Download XLSX"),
+}
+
+COLUMNS: dict[str, tuple[str, str]] = {
+    "month": ("月份", "Month"), "kpi": ("指标", "KPI"), "kpi_code": ("指标代码", "KPI code"),
+    "value": ("数值", "Value"), "target": ("目标", "Target"), "target_operator": ("目标条件", "Target rule"),
+    "breached": ("未达标", "Breached"), "state": ("状态", "State"), "numerator": ("分子", "Numerator"),
+    "denominator": ("分母", "Denominator"), "pending_count": ("待定数", "Pending"),
+    "unverifiable_count": ("无法核实数", "Unverifiable"), "merchant_id": ("商家编号", "Merchant id"),
+    "merchant_name": ("商家名称", "Merchant"), "right_category": ("权利类别", "Right"),
+    "complaints": ("投诉数", "Complaints"), "substantiated_share": ("属实占比", "Substantiated share"),
+    "resolved_share": ("解决占比", "Resolved share"),
+    "median_resolution_hours": ("解决时长中位数（小时）", "Median resolution (h)"),
+    "complaints_mom_change": ("环比变化", "Change vs previous month"),
+    "complaint_id": ("投诉编号", "Complaint id"), "received_month": ("受理月份", "Month received"),
+    "received_at": ("受理时间 (UTC)", "Received (UTC)"), "region": ("地区", "Region"),
+    "consumer_key": ("消费者（假名）", "Consumer (pseudonym)"), "channel": ("渠道", "Channel"),
+    "issue_code": ("问题类型", "Issue"), "status": ("状态", "Status"), "outcome": ("处理结果", "Outcome"),
+    "substantiated": ("属实", "Substantiated"), "first_response_hours": ("首次响应（小时）", "First response (h)"),
+    "resolution_hours": ("解决时长（小时）", "Resolution (h)"), "compensation_amount": ("赔偿金额", "Compensation"),
+    "description": ("描述", "Description"), "order_id": ("订单号", "Order id"), "line_no": ("行号", "Line"),
+    "refund_id": ("退款编号", "Refund id"), "requested_month": ("申请月份", "Month requested"),
+    "requested_at": ("申请时间 (UTC)", "Requested (UTC)"), "decided_at": ("处理时间 (UTC)", "Decided (UTC)"),
+    "amount": ("金额", "Amount"), "decision": ("决定", "Decision"), "reason": ("原因", "Reason"),
+    "return_received_at": ("收到退货 (UTC)", "Return received (UTC)"), "refunded_at": ("退款时间 (UTC)", "Refunded (UTC)"),
+    "refund_days": ("退款天数", "Refund days"), "ordered_date_local": ("下单日期", "Order date"),
+    "sku_id": ("商品编号", "SKU"), "unit_price": ("成交价", "Price paid"), "list_price": ("标示原价", "List price"),
+    "reference_price": ("参考价", "Reference price"), "reference_basis": ("参考依据", "Reference basis"),
+    "overstatement": ("虚高金额", "Overstatement"), "as_of_date": ("截至日期", "As of"),
+    "category": ("类目", "Category"), "tier": ("等级", "Tier"), "tier_name": ("等级名称", "Tier name"),
+    "recommended_action": ("建议措施", "Recommended action"), "general_points": ("一般积分", "General points"),
+    "serious_points": ("严重积分", "Serious points"), "total_points": ("总积分", "Total points"),
+    "top_reasons": ("主要原因", "Top reasons"), "evidence_count": ("证据数", "Evidence"),
+    "tier_first_reached_on": ("首次达到日期", "Tier first reached"), "previous_tier": ("上期等级", "Previous tier"),
+    "tier_change": ("等级变化", "Tier change"), "rate_scored": ("参与比率评分", "Rate-scored"),
+    "evidence_id": ("证据编号", "Evidence id"), "evidence_date": ("证据日期", "Evidence date"),
+    "violation_type": ("违规类型", "Violation type"), "severity": ("严重程度", "Severity"),
+    "points": ("积分", "Points"), "detail": ("说明", "Detail"), "quantity": ("数量", "Quantity"),
+    "ordered_at": ("下单时间 (UTC)", "Ordered (UTC)"), "order_status": ("订单状态", "Order status"),
+    "source": ("数据源", "Source"), "delivery_date": ("交付日期", "Delivery date"), "file_name": ("文件名", "File"),
+    "rows_read": ("读取行数", "Rows read"), "rows_loaded": ("入库行数", "Rows loaded"),
+    "rows_quarantined": ("隔离行数", "Rows quarantined"), "reconciled": ("已对平", "Reconciled"),
+    "message": ("消息", "Message"), "rule": ("规则", "Rule"), "column_name": ("字段", "Column"),
+    "rows": ("行数", "Rows"), "suite": ("校验套件", "Suite"), "expectation": ("期望", "Expectation"),
+    "success": ("通过", "Passed"), "element_count": ("检查行数", "Rows checked"),
+    "unexpected_count": ("异常行数", "Unexpected"), "validated_at": ("校验时间", "Validated at"),
+    "newest_delivery": ("最新交付", "Newest delivery"), "age_days": ("距今天数", "Age (days)"),
+    "deliveries": ("交付次数", "Deliveries"), "flag": ("标记", "Flag"), "run_id": ("运行编号", "Run id"),
+    "started_at": ("开始时间", "Started"), "finished_at": ("结束时间", "Finished"),
+    "latest_delivery_date": ("最新交付日期", "Latest delivery"), "at_utc": ("时间 (UTC)", "When (UTC)"),
+    "actor": ("操作人", "Who"), "action": ("操作", "Action"), "target_object": ("对象", "Target"),
+    "lines": ("行数", "Lines"), "verdict": ("结论", "Verdict"), "id": ("编号", "Id"),
+    "decided_tier": ("决定等级", "Decided tier"), "computed_tier": ("计算等级", "Computed tier"),
+}
+
+MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+
+
+def lang() -> str:
+    value = st.session_state.get("lang", DEFAULT_LANG)
+    return value if value in LANGS else DEFAULT_LANG
+
+
+def t(key: str, **kwargs: Any) -> str:
+    zh, en = LABELS.get(key, (key, key))
+    text = zh if lang() == "zh" else en
+    return text.format(**kwargs) if kwargs else text
+
+
+def col(name: str) -> str:
+    pair = COLUMNS.get(name)
+    if not pair:
+        return name
+    return pair[0] if lang() == "zh" else pair[1]
+
+
+def relabel(df: pd.DataFrame) -> pd.DataFrame:
+    """The frame with headers in the session's language (for display and downloads)."""
+    return df.rename(columns={c: col(c) for c in df.columns})
+
+
+def role_label(role: str) -> str:
+    return t(f"role_{role}")
+
+
+def _missing(value: Any) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT
+
+
+def fmt_number(value: Any, digits: int = 0) -> str:
+    if _missing(value):
+        return "—"
+    return f"{float(value):,.{digits}f}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    if _missing(value):
+        return "—"
+    return f"{float(value) * 100:.{digits}f}%"
+
+
+def fmt_month(value: Any) -> str:
+    if _missing(value):
+        return "—"
+    d = pd.Timestamp(value)
+    return f"{d.year}年{d.month}月" if lang() == "zh" else f"{MONTHS_EN[d.month - 1]} {d.year}"
+
+
+def fmt_date(value: Any) -> str:
+    if _missing(value):
+        return "—"
+    d = pd.Timestamp(value)
+    return f"{d.year}年{d.month}月{d.day}日" if lang() == "zh" else d.strftime("%d %b %Y")
+
+
+def fmt_datetime(value: datetime | float | None) -> str:
+    if _missing(value):
+        return "—"
+    d = pd.Timestamp(value, unit="s") if isinstance(value, int | float) else pd.Timestamp(value)
+    return d.strftime("%Y年%m月%d日 %H:%M UTC") if lang() == "zh" else d.strftime("%d %b %Y %H:%M UTC")
+
+
+_UNIT_SUFFIX = {"hours": ("小时", "h"), "days": ("天", "days"), "cny": ("元", "CNY")}
+
+
+def _is_rate(unit: str | None) -> bool:
+    return (unit or "").lower() in {"rate", "ratio", "share", "fraction", "percent", "pct", "%"}
+
+
+def fmt_kpi(value: Any, unit: str | None) -> str:
+    """A KPI value in its unit: rates as percentages, hours/days/CNY with a unit word."""
+    if _missing(value):
+        return "—"
+    if _is_rate(unit):
+        return fmt_pct(value)
+    u = (unit or "").lower()
+    if u in _UNIT_SUFFIX:
+        zh, en = _UNIT_SUFFIX[u]
+        number = fmt_number(value, 2 if u == "cny" else 1)
+        return f"¥{number}" if (u == "cny" and lang() == "zh") else f"{number} {zh if lang() == 'zh' else en}"
+    return fmt_number(value, 0 if float(value).is_integer() else 2)
+
+
+def fmt_target(target: Any, operator: str | None, unit: str | None) -> str:
+    if operator in (None, "monitor") or _missing(target):
+        return t("monitor")
+    return f"{operator} {fmt_kpi(target, unit)}"
+
+
+def breach_state(breached: Any, operator: str | None) -> str:
+    if operator == "monitor":
+        return t("monitor")
+    if _missing(breached):
+        return "—"
+    return t("breached") if bool(breached) else t("met")
+
+
+def kpi_name(defs: pd.DataFrame, code: str) -> str:
+    row = defs.loc[defs["kpi_code"] == code]
+    if row.empty:
+        return code
+    name = row.iloc[0]["name_zh" if lang() == "zh" else "name_en"]
+    return str(name) if not _missing(name) else code
+
+
+def localized(df: pd.DataFrame, base: str) -> pd.Series:
+    """Pick ``<base>_zh`` or ``<base>_en`` of a frame by language."""
+    return df[f"{base}_{'zh' if lang() == 'zh' else 'en'}"]

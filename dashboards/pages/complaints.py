@@ -1,0 +1,62 @@
+"""Complaints explorer (analyst, manager): filters, handling time against the 24 h target, the complaints."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import queries
+from dashboards.auth import page_setup
+from dashboards.i18n import col, fmt_number, fmt_pct, t
+from dashboards.ui import month_range, require_warehouse, table
+
+TARGET_HOURS = 24
+
+page_setup("complaints")
+require_warehouse()
+
+facets = queries.complaint_facets()
+merchants = queries.merchants()
+names = dict(zip(merchants["merchant_id"], merchants["merchant_name"], strict=False))
+
+with st.expander(t("filters"), expanded=True):
+    lo, hi = month_range(queries.complaint_months(), "cx_months", default_last=3)
+    c1, c2, c3 = st.columns(3)
+    rights = c1.multiselect(t("right"), facets.get("right_category", []), key="cx_right")
+    issues = c2.multiselect(t("issue"), facets.get("issue_code", []), key="cx_issue")
+    channels = c3.multiselect(t("channel"), facets.get("channel", []), key="cx_channel")
+    c4, c5, c6 = st.columns(3)
+    merchant_ids = c4.multiselect(t("merchant"), merchants["merchant_id"].tolist(),
+                                  format_func=lambda m: f"{m} {names.get(m, '')}", key="cx_merchant")
+    regions = c5.multiselect(t("region"), facets.get("region", []), key="cx_region")
+    statuses = c6.multiselect(t("status"), facets.get("status", []), key="cx_status")
+
+filters = {"from": lo, "to": hi, "right": rights, "issue": issues, "channel": channels,
+           "merchant": merchant_ids, "region": regions, "status": statuses}
+df = queries.complaints(lo, hi, rights, issues, channels, merchant_ids, regions, statuses)
+
+responded = df["first_response_hours"].dropna()
+m1, m2, m3 = st.columns(3)
+m1.metric(t("complaints_count"), fmt_number(len(df)))
+m2.metric(t("within_24h"), fmt_pct((responded <= TARGET_HOURS).mean() if len(responded) else None))
+m3.metric(t("median_first_response"),
+          f"{fmt_number(responded.median() if len(responded) else None, 1)} {t('hours_axis')}")
+
+if len(responded):
+    hist = pd.DataFrame({"hours": responded.clip(upper=responded.quantile(0.99) if len(responded) > 20 else None)})
+    bars = alt.Chart(hist).mark_bar().encode(
+        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=t("hours_axis")),
+        y=alt.Y("count():Q", title=t("count_axis")))
+    rule = alt.Chart(pd.DataFrame({"h": [TARGET_HOURS]})).mark_rule(color="#d62728", strokeWidth=2).encode(x="h:Q")
+    st.altair_chart((bars + rule).properties(title=t("chart_handling"), height=240), width="stretch")
+
+st.subheader(t("complaint_table"))
+table(df, "complaints", filters, height=420)
+
+# Free text is shown as text only: st.text never interprets markup.
+if not df.empty:
+    chosen = st.selectbox(t("pick_complaint"), df["complaint_id"].tolist(), key="cx_pick")
+    row = df.loc[df["complaint_id"] == chosen].iloc[0]
+    st.caption(f"{col('description')} · {chosen} · {row['merchant_id']} · {row['issue_code']}")
+    st.text(row["description"] if isinstance(row["description"], str) else "")

@@ -1,0 +1,155 @@
+"""Merchants (manager; regulator sees only tier >= 1): enforcement list, drill-down, management decisions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards import queries
+from dashboards.auth import audit, page_setup
+from dashboards.i18n import col, kpi_name, localized, t
+from dashboards.ui import require_warehouse, table
+
+REGULATOR_MIN_TIER = 1  # sanctions from tier 1 (warning) up are public; tier 0 is not shown to regulators
+
+user = page_setup("merchants")
+require_warehouse()
+is_manager = user.role == "manager"
+min_tier = 0 if is_manager else REGULATOR_MIN_TIER
+if not is_manager:
+    st.info(t("regulator_note"))
+
+
+def _decisions_api():
+    try:
+        from dagster_project.state import decisions
+    except ModuleNotFoundError:
+        return None
+    return decisions
+
+
+def _state():
+    from dagster_project.settings import get_settings
+    from dagster_project.state import connect_state
+
+    return connect_state(get_settings().state_db)
+
+
+# --- the list ------------------------------------------------------------------------------------
+facets = queries.enforcement_facets()
+c1, c2, c3 = st.columns(3)
+tiers = c1.multiselect(t("tier"), [t_ for t_ in range(4, min_tier - 1, -1)], key="mx_tier")
+categories = c2.multiselect(t("category"), facets.get("category", []), key="mx_category")
+regions = c3.multiselect(t("region"), facets.get("region", []), key="mx_region")
+df = queries.enforcement(min_tier, tiers, categories, regions)
+
+decided: dict[str, dict] = {}
+api = _decisions_api() if is_manager else None
+if api is not None:
+    con = _state()
+    try:
+        decided = {str(d["merchant_id"]): dict(d) for d in api.current_decisions(con)}
+    finally:
+        con.close()
+
+shown = pd.DataFrame({
+    "as_of_date": df["as_of_date"], "merchant_id": df["merchant_id"], "merchant_name": df["merchant_name"],
+    "category": df["category"], "region": df["region"], "tier": df["tier"],
+    "tier_name": localized(df, "tier_name"), "recommended_action": localized(df, "recommended_action"),
+    "general_points": df["general_points"], "serious_points": df["serious_points"],
+    "total_points": df["total_points"], "top_reasons": localized(df, "top_reasons"),
+    "evidence_count": df["evidence_count"], "tier_first_reached_on": df["tier_first_reached_on"],
+    "previous_tier": df["previous_tier"], "tier_change": df["tier_change"], "rate_scored": df["rate_scored"],
+})
+if is_manager:
+    shown["decision"] = shown["merchant_id"].map(lambda m: (decided.get(m) or {}).get("decision"))
+    shown["decided_tier"] = shown["merchant_id"].map(lambda m: (decided.get(m) or {}).get("decided_tier"))
+st.subheader(t("enforcement_list"))
+table(shown, "enforcement_list", {"tier": tiers, "category": categories, "region": regions, "min_tier": min_tier},
+      gb18030=True, height=360)
+
+# --- drill-down ----------------------------------------------------------------------------------
+if df.empty:
+    st.stop()
+st.subheader(t("drill_down"))
+merchant_id = st.selectbox(t("pick_merchant"), df["merchant_id"].tolist(),
+                           format_func=lambda m: f"{m} {df.set_index('merchant_id').loc[m, 'merchant_name']}",
+                           key="mx_pick")
+row = df.set_index("merchant_id").loc[merchant_id]
+m1, m2, m3 = st.columns(3)
+m1.metric(t("computed_tier"), f"{int(row['tier'])} · {localized(df[df['merchant_id'] == merchant_id], 'tier_name').iloc[0]}")
+m2.metric(col("serious_points"), int(row["serious_points"]))
+m3.metric(col("general_points"), int(row["general_points"]))
+
+ev = queries.evidence(merchant_id)
+if not ev.empty:
+    chart = alt.Chart(ev).mark_circle(size=120).encode(
+        x=alt.X("evidence_date:T", title=col("evidence_date")), y=alt.Y("points:Q", title=col("points")),
+        color=alt.Color("severity:N", title=col("severity")),
+        tooltip=["evidence_id", "violation_type", "points", "detail"])
+    st.altair_chart(chart.properties(title=t("chart_evidence"), height=220), width="stretch")
+st.markdown(f"**{t('evidence_timeline')}**")
+table(ev, f"evidence_{merchant_id}", {"merchant_id": merchant_id})
+
+kpi = queries.kpi_rows(date(1900, 1, 1), date(2999, 12, 1), merchant_id)
+if not kpi.empty:
+    defs = queries.kpi_definitions()
+    kpi = kpi.assign(kpi=kpi["kpi_code"].map(lambda c: kpi_name(defs, c)))
+    rates = kpi[kpi["kpi_code"].str.endswith("_rate")]
+    chart = alt.Chart(rates).mark_line(point=True).encode(
+        x=alt.X("month:T", title=col("month")), y=alt.Y("value:Q", title=col("value")),
+        color=alt.Color("kpi:N", title=col("kpi")))
+    st.altair_chart(chart.properties(title=t("chart_merchant_kpi"), height=260), width="stretch")
+
+st.markdown(f"**{t('behind_complaints')}**")
+table(queries.evidence_complaints(merchant_id), f"evidence_complaints_{merchant_id}", {"merchant_id": merchant_id})
+st.markdown(f"**{t('behind_refunds')}**")
+table(queries.evidence_refunds(merchant_id), f"evidence_refunds_{merchant_id}", {"merchant_id": merchant_id})
+st.markdown(f"**{t('behind_orders')}**")
+table(queries.evidence_orders(merchant_id), f"evidence_orders_{merchant_id}", {"merchant_id": merchant_id})
+
+# --- decision (managers) -------------------------------------------------------------------------
+if not is_manager:
+    st.stop()
+st.subheader(t("decision_form"))
+if api is None:
+    st.info(t("decisions_unavailable"))
+    st.stop()
+computed = int(row["tier"])
+as_of = pd.Timestamp(row["as_of_date"]).date()
+current = decided.get(merchant_id)
+st.caption(f"{t('computed_tier')}: {computed} · {t('current_decision')}: "
+           + (f"{current.get('decision')} → {current.get('decided_tier')}" if current else t("no_decision")))
+choices = {"confirm": t("decision_confirm"), "downgrade": t("decision_downgrade"), "dismiss": t("decision_dismiss")}
+with st.form(f"decision_{merchant_id}", clear_on_submit=True):
+    decision = st.radio(t("decision"), list(choices), format_func=choices.get, key="mx_decision")
+    lower = list(range(computed - 1, -1, -1)) or [0]
+    decided_tier = st.selectbox(t("decided_tier"), lower, key="mx_decided_tier")
+    reason = st.text_area(t("reason"), key="mx_reason", max_chars=2000)
+    submitted = st.form_submit_button(t("submit"), type="primary")
+if submitted:
+    reason = (reason or "").strip()
+    if decision != "confirm" and not reason:
+        st.error(t("reason_required"))
+    elif decision == "downgrade" and not decided_tier < computed:
+        st.error(t("downgrade_lower"))
+    else:
+        final_tier = {"confirm": computed, "downgrade": int(decided_tier), "dismiss": 0}[decision]
+        con = _state()
+        try:
+            api.record_decision(con, merchant_id, as_of, computed, decision, final_tier, reason or None, user.name)
+        finally:
+            con.close()
+        audit("decision", merchant_id, {"decision": decision, "computed_tier": computed,
+                                        "decided_tier": final_tier, "as_of_date": as_of.isoformat()})
+        st.success(t("decision_saved"))
+con = _state()
+try:
+    history = pd.DataFrame([dict(h) for h in api.decision_history(con, merchant_id)])
+finally:
+    con.close()
+st.markdown(f"**{t('decision_history')}**")
+table(history, f"decisions_{merchant_id}", {"merchant_id": merchant_id})

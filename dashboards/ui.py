@@ -1,0 +1,61 @@
+"""Small building blocks the pages share: tables with downloads, month pickers, the warehouse guard."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import queries
+from dashboards.downloads import download_buttons
+from dashboards.i18n import fmt_datetime, fmt_month, relabel, t
+
+
+def require_warehouse() -> None:
+    """Stop the page with a clear message when nothing has been published yet."""
+    when = queries.published_at()
+    if when is None:
+        st.warning(t("no_warehouse"))
+        st.stop()
+    st.caption(t("published", when=fmt_datetime(when)))
+
+
+def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None, *, gb18030: bool = False,
+          height: int | None = None) -> None:
+    """Show a table as data (never as HTML/markdown) with its download buttons, filters applied."""
+    if df.empty:
+        st.info(t("no_data"))
+        return
+    kwargs: dict[str, Any] = {"hide_index": True}
+    if height:
+        kwargs["height"] = height
+    st.dataframe(relabel(df), **kwargs)
+    download_buttons(df, name, filters, gb18030=gb18030)
+
+
+def month_range(months: Sequence[date], key: str, default_last: int = 6) -> tuple[date, date]:
+    if not months:
+        st.info(t("no_data"))
+        st.stop()
+    months = list(months)
+    if len(months) == 1:
+        return months[0], months[0]
+    start = months[max(0, len(months) - default_last)]
+    lo, hi = st.select_slider(t("month_range"), options=months, value=(start, months[-1]),
+                              format_func=fmt_month, key=key)
+    return lo, hi
+
+
+def month_picker(months: Sequence[date], key: str) -> date:
+    if not months:
+        st.info(t("no_data"))
+        st.stop()
+    return st.selectbox(t("month"), list(months), index=len(months) - 1, format_func=fmt_month, key=key)
+
+
+def previous(months: Sequence[date], month: date) -> date | None:
+    earlier = [m for m in months if m < month]
+    return earlier[-1] if earlier else None
