@@ -2,7 +2,8 @@
 
 The YAML names columns by their contract names so it reads like the spec; this module maps them to
 stored names (``consumer_id`` -> ``consumer_key``), expands ``value_set: contract`` to the enum values
-and turns ``when`` into a GX row condition. Unknown columns fail loudly at render time, so a contract
+turns ``when`` into a GX row condition and keeps ``min_rows`` in the meta (the runner skips a
+statistical check on a delivery too small for it to mean anything). Unknown columns fail loudly at render time, so a contract
 change that removes a column cannot leave a silently dead check behind.
 """
 
@@ -55,11 +56,10 @@ def _resolve(source: SourceContract, entry: dict) -> dict:
             "operator": "IN",
             "parameter": list(when["in"]),
         }
-    return {
-        "type": entry["expectation"],
-        "kwargs": kwargs,
-        "meta": {"severity": WARN, "check": entry["check"], "rule": entry["why"]},
-    }
+    meta = {"severity": WARN, "check": entry["check"], "rule": entry["why"]}
+    if entry.get("min_rows"):
+        meta["min_rows"] = int(entry["min_rows"])
+    return {"type": entry["expectation"], "kwargs": kwargs, "meta": meta}
 
 
 def distribution_expectations(source: SourceContract) -> list[dict]:

@@ -45,6 +45,7 @@ class SuiteOutcome:
     failed_warnings: int
     results: list[ExpectationOutcome]
     row_count: int = 0
+    skipped: tuple[str, ...] = ()  # statistical checks not run: the delivery has fewer rows than min_rows
 
     def failures(self, severity: str | None = None) -> list[ExpectationOutcome]:
         return [r for r in self.results if not r.success and severity in (None, r.severity)]
@@ -53,7 +54,7 @@ class SuiteOutcome:
         return (
             f"{self.suite} {self.delivery_date}: {'passed' if self.success else 'FAILED'} "
             f"({self.evaluated} expectations, {self.failed_errors} error(s), "
-            f"{self.failed_warnings} warning(s), {self.row_count} rows)"
+            f"{self.failed_warnings} warning(s), {len(self.skipped)} skipped, {self.row_count} rows)"
         )
 
 
@@ -130,7 +131,12 @@ def from_gx(source: str, gx_result, row_count: int) -> ExpectationOutcome:
 
 
 def summarise(
-    source: str, delivery_date: dt.date, suite: str, results: list[ExpectationOutcome], row_count: int
+    source: str,
+    delivery_date: dt.date,
+    suite: str,
+    results: list[ExpectationOutcome],
+    row_count: int,
+    skipped: tuple[str, ...] = (),
 ) -> SuiteOutcome:
     failed_errors = sum(1 for r in results if not r.success and r.severity == "error")
     failed_warnings = sum(1 for r in results if not r.success and r.severity != "error")
@@ -144,4 +150,5 @@ def summarise(
         failed_warnings=failed_warnings,
         results=results,
         row_count=row_count,
+        skipped=skipped,
     )

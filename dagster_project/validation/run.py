@@ -11,7 +11,7 @@ from dagster_project.validation import gx_runtime
 from dagster_project.validation.frames import as_date, delivery_frame, referenced_columns
 from dagster_project.validation.outcome import SuiteOutcome, from_gx, summarise
 from dagster_project.validation.store import pending_deliveries, write_results
-from dagster_project.validation.suites import gx_suite, load_suite
+from dagster_project.validation.suites import applicable, gx_suite, load_suite
 
 # SUMMARY gives counts and a few sample values without GX collecting every unexpected index.
 RESULT_FORMAT = "SUMMARY"
@@ -22,13 +22,16 @@ def run_suite(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.dat
     day = as_date(delivery_date)
     suite = load_suite(source)
     df = delivery_frame(con, source, day, referenced_columns(source, suite["expectations"]))
+    to_run, skipped = applicable(source, len(df))
+    checks = tuple(e["meta"]["check"] for e in to_run)
     with gx_runtime.LOCK:
         batch = gx_runtime.batch_definition(source).get_batch(batch_parameters={"dataframe": df})
-        result = batch.validate(gx_suite(source), result_format=RESULT_FORMAT)
+        result = batch.validate(gx_suite(source, checks), result_format=RESULT_FORMAT)
     # GX returns results grouped by metric, not in suite order; keep the suite's order for readers.
-    order = {e["meta"]["check"]: i for i, e in enumerate(suite["expectations"])}
+    order = {check: i for i, check in enumerate(checks)}
     outcomes = sorted((from_gx(source, r, len(df)) for r in result.results), key=lambda o: order[o.check])
-    return summarise(source, day, suite["name"], outcomes, len(df))
+    skipped_checks = tuple(e["meta"]["check"] for e in skipped)
+    return summarise(source, day, suite["name"], outcomes, len(df), skipped_checks)
 
 
 def validate_delivery(

@@ -64,12 +64,26 @@ def load_suite(source: str) -> dict:
     return render_suite(source)
 
 
+def applicable(source: str, row_count: int) -> tuple[list[dict], list[dict]]:
+    """(expectations to run, expectations skipped) for a delivery of ``row_count`` rows.
+
+    A statistical check with ``meta.min_rows`` says nothing on a smaller delivery, so it is skipped
+    rather than reported as a failure nobody can act on.
+    """
+    run, skipped = [], []
+    for exp in load_suite(source)["expectations"]:
+        (run if row_count >= exp["meta"].get("min_rows", 0) else skipped).append(exp)
+    return run, skipped
+
+
 @cache
-def gx_suite(source: str):
-    """The GX ExpectationSuite object of a source (built once per process)."""
+def gx_suite(source: str, checks: tuple[str, ...]):
+    """The GX ExpectationSuite of a source restricted to ``checks`` (built once per process and set)."""
     suite = load_suite(source)
     return gx_runtime.gx.ExpectationSuite(
         name=suite["name"],
-        expectations=[gx_runtime.expectation(e) for e in suite["expectations"]],
+        expectations=[
+            gx_runtime.expectation(e) for e in suite["expectations"] if e["meta"]["check"] in checks
+        ],
         meta=suite["meta"],
     )
