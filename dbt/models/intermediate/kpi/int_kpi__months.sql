@@ -1,0 +1,16 @@
+{#- Every reporting month published: from the earliest start-event month in the facts up to the
+    month of the cut-off (later months are not reported: they have not started at the cut-off). -#}
+with bounds as (
+    select least(
+        (select min({{ kpi_month('received_at') }}) from {{ ref('fct_complaints') }}),
+        (select min({{ kpi_month('ordered_at') }}) from {{ ref('fct_order_lines') }}),
+        (select min({{ kpi_month('requested_at') }}) from {{ ref('fct_refunds') }})
+    ) as first_month,
+    (select cutoff_month from {{ ref('int_kpi__cutoff') }}) as last_month
+)
+select cast(m as date) as month,
+       cast(m + interval 1 month as date) as next_month
+from bounds,
+     generate_series(cast(coalesce(first_month, last_month) as timestamp),
+                     cast(last_month as timestamp), interval 1 month) as g(m)
+where last_month is not null

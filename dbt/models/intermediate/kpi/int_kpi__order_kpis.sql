@@ -1,0 +1,169 @@
+{#- Order-based KPIs: complaints per 1,000 orders, fake original price (from fct_price_checks), late
+    shipment, order defect rate, and order lines placed under an expired licence (dim_merchants). -#}
+with cutoff as (
+    select cutoff_at from {{ ref('int_kpi__cutoff') }}
+),
+
+lines as (
+    select
+        l.order_id,
+        l.line_no,
+        l.merchant_id,
+        l.order_status,
+        l.ordered_at,
+        l.promised_ship_by,
+        case when l.shipped_at <= k.cutoff_at then l.shipped_at end as shipped_at,
+        {{ kpi_local_date('l.ordered_at') }} as ordered_date_local,
+        {{ kpi_month('l.ordered_at') }} as ordered_month,
+        k.cutoff_at
+    from {{ ref('fct_order_lines') }} as l
+    cross join cutoff as k
+    where l.ordered_at <= k.cutoff_at
+),
+
+-- an order is placed in the month of its earliest line (per merchant: of that merchant's lines)
+order_merchant as (
+    select order_id, merchant_id, min(ordered_month) as month
+    from lines
+    group by order_id, merchant_id
+),
+
+order_platform as (
+    select order_id, min(ordered_month) as month
+    from lines
+    group by order_id
+),
+
+complaints as (
+    select c.complaint_id, c.order_id, c.merchant_id, coalesce(c.substantiated, false) as substantiated,
+           {{ kpi_month('c.received_at') }} as month
+    from {{ ref('fct_complaints') }} as c
+    cross join cutoff as k
+    where c.received_at <= k.cutoff_at
+),
+
+-- complaints per 1,000 orders
+complaints_by_month as (
+    select month, {{ kpi_merchant_key() }} as merchant_id, count(*) as complaints
+    from complaints
+    {{ kpi_group_by('month') }}
+),
+
+orders_by_month as (
+    select month, null as merchant_id, count(*) as orders from order_platform group by month
+    union all
+    select month, merchant_id, count(*) as orders from order_merchant group by month, merchant_id
+),
+
+per_1000 as (
+    select
+        coalesce(c.month, o.month) as month,
+        coalesce(c.merchant_id, o.merchant_id) as merchant_id,
+        coalesce(c.complaints, 0) * 1000 as num,
+        coalesce(o.orders, 0) as den
+    from complaints_by_month as c
+    full outer join orders_by_month as o
+        on o.month = c.month and o.merchant_id is not distinct from c.merchant_id
+),
+
+-- order defects: a substantiated complaint, or an approved refund with a defect reason
+defects as (
+    select order_id, merchant_id from complaints where substantiated and order_id is not null
+    union
+    select r.order_id, r.merchant_id
+    from {{ ref('fct_refunds') }} as r
+    cross join cutoff as k
+    where r.requested_at <= k.cutoff_at
+      and r.decision = 'approved'
+      and r.reason in {{ kpi_in_list('rw_defect_refund_reasons') }}
+),
+
+odr as (
+    select o.month, null as merchant_id,
+           count(*) filter (where exists (select 1 from defects as d where d.order_id = o.order_id)) as num,
+           count(*) as den
+    from order_platform as o
+    group by o.month
+    union all
+    select o.month, o.merchant_id,
+           count(*) filter (where exists (select 1 from defects as d
+                                          where d.order_id = o.order_id and d.merchant_id = o.merchant_id)) as num,
+           count(*) as den
+    from order_merchant as o
+    group by o.month, o.merchant_id
+),
+
+-- fake original price: lines with a list_price; unverifiable ones are counted apart
+price as (
+    select
+        cast(date_trunc('month', p.ordered_date_local) as date) as month,
+        {{ kpi_merchant_key() }} as merchant_id,
+        count(*) filter (where p.verdict = 'fake') as fake,
+        count(*) filter (where p.verdict <> 'unverifiable') as verifiable,
+        count(*) filter (where p.verdict = 'unverifiable') as unverifiable
+    from {{ ref('fct_price_checks') }} as p
+    where p.list_price is not null
+    {{ kpi_group_by("cast(date_trunc('month', p.ordered_date_local) as date)") }}
+),
+
+-- late shipment, in the month of promised_ship_by; cancelled lines are left out
+shipping as (
+    select
+        {{ kpi_month('promised_ship_by') }} as month,
+        merchant_id,
+        (shipped_at is not null and shipped_at > promised_ship_by)
+            or (shipped_at is null and promised_ship_by < cutoff_at) as is_late,
+        shipped_at is null and promised_ship_by >= cutoff_at as is_pending
+    from lines
+    where promised_ship_by is not null
+      and order_status <> 'cancelled'
+),
+
+late as (
+    select month, {{ kpi_merchant_key() }} as merchant_id,
+           count(*) filter (where is_late) as num,
+           count(*) filter (where not is_pending) as den,
+           count(*) filter (where is_pending) as pending
+    from shipping
+    {{ kpi_group_by('month') }}
+),
+
+-- the merchant version in force at ordered_at (the earliest one when the order predates them all)
+licence as (
+    select
+        l.ordered_month,
+        l.merchant_id,
+        l.order_id,
+        l.line_no,
+        l.ordered_date_local,
+        m.license_expires_on,
+        row_number() over (
+            partition by l.order_id, l.line_no
+            order by case when m.valid_from <= l.ordered_at
+                           and (m.valid_to is null or l.ordered_at < m.valid_to) then 0 else 1 end,
+                     m.valid_from
+        ) as rn
+    from lines as l
+    join {{ ref('dim_merchants') }} as m on m.merchant_id = l.merchant_id
+),
+
+expired as (
+    select ordered_month as month, {{ kpi_merchant_key() }} as merchant_id,
+           count(*) filter (where license_expires_on is not null
+                              and ordered_date_local > license_expires_on) as num
+    from licence
+    where rn = 1
+    {{ kpi_group_by('ordered_month') }}
+)
+
+{{ kpi_row('complaints_per_1000_orders', 'per_1000', 'num', 'den') }}
+union all
+{{ kpi_row('order_defect_rate', 'odr', 'num', 'den') }}
+union all
+{{ kpi_row('fake_original_price_rate', 'price', 'fake', 'verifiable', unverifiable='unverifiable') }}
+union all
+{{ kpi_row('fake_original_price_count', 'price', 'fake', unverifiable='unverifiable', kind='count') }}
+union all
+{{ kpi_row('late_shipment_rate', 'late', 'num', 'den', pending='pending') }}
+union all
+{{ kpi_row('expired_licence_order_count', 'expired', 'num', kind='count') }}

@@ -1,0 +1,15 @@
+{#- The KPI dictionary as published: one row per code, with the target in force (from vars). -#}
+select
+    kpi_code,
+    name_zh,
+    name_en,
+    right_category,
+    start_event,
+    unit,
+    target,
+    target_operator,
+    legal_basis_zh,
+    legal_basis_en,
+    definition_en
+from {{ ref('int_kpi__definitions') }}
+order by sort_order

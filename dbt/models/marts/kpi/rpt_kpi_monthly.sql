@@ -1,0 +1,80 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='month',
+    on_schema_change='fail',
+    full_refresh=(true if var('rw_cutoff') else none),
+) }}
+{#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
+    (a) a record whose start event falls in it got a version loaded since the last build
+        (int_kpi__touched_months.loaded_at > the loaded_through recorded here), or
+    (b) its recomputed figures differ from the stored ones (a later cut-off turned a pending item into
+        a miss, a new line moved a reference price, a merchant version changed a licence, a var changed),
+    and every other month keeps its rows, its build_id and its cutoff_at (its figures are the same as
+    of the new cut-off). A full refresh, and any explicit rw_cutoff ("as of") build, rebuilds all. -#}
+with computed as (
+    select * from {{ ref('int_kpi__monthly') }}
+),
+
+watermark as (
+    select max(loaded_at) as loaded_through from {{ ref('int_kpi__touched_months') }}
+)
+
+{%- if is_incremental() %},
+
+previous as (
+    select * from {{ this }}
+),
+
+touched as (
+    select month
+    from {{ ref('int_kpi__touched_months') }}
+    where loaded_at > (select coalesce(max(loaded_through), cast('1900-01-01' as timestamp)) from previous)
+),
+
+changed as (
+    select coalesce(c.month, p.month) as month
+    from computed as c
+    full outer join previous as p
+        on p.month = c.month
+       and p.merchant_id is not distinct from c.merchant_id
+       and p.kpi_code = c.kpi_code
+    where c.kpi_code is null
+       or p.kpi_code is null
+       or c.numerator is distinct from p.numerator
+       or c.denominator is distinct from p.denominator
+       or c.value is distinct from p.value
+       or c.target is distinct from p.target
+       or c.target_operator is distinct from p.target_operator
+       or c.pending_count is distinct from p.pending_count
+       or c.unverifiable_count is distinct from p.unverifiable_count
+),
+
+rebuild as (
+    select month from touched
+    union
+    select month from changed
+)
+{%- endif %}
+
+select
+    c.month,
+    c.merchant_id,
+    c.kpi_code,
+    c.numerator,
+    c.denominator,
+    c.value,
+    c.target,
+    c.target_operator,
+    c.breached,
+    c.pending_count,
+    c.unverifiable_count,
+    c.cutoff_at,
+    cast('{{ invocation_id }}' as varchar) as build_id,
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as built_at,
+    cast(w.loaded_through as timestamp) as loaded_through
+from computed as c
+cross join watermark as w
+{%- if is_incremental() %}
+where c.month in (select month from rebuild)
+{%- endif %}
