@@ -37,26 +37,49 @@ TRICKY_DESCRIPTION = '=HYPERLINK("http://x") <b>"假货"</b>, line1\nline2'
 
 def merchant(mid, updated_at, status="active", **kw):
     row = dict(
-        merchant_id=mid, merchant_name=f"商家{mid}", business_license_no=LICENCE, category="food",
-        region="Fujian", onboarded_at=T("2025-01-01 00:00"), status=status, updated_at=T(updated_at),
+        merchant_id=mid,
+        merchant_name=f"商家{mid}",
+        business_license_no=LICENCE,
+        category="food",
+        region="Fujian",
+        onboarded_at=T("2025-01-01 00:00"),
+        status=status,
+        updated_at=T(updated_at),
     )
     return row | kw
 
 
 def order(oid, mid, sku, ordered_at, unit, list_price=None, updated_at=None, status="paid", **kw):
     row = dict(
-        order_id=oid, line_no=1, merchant_id=mid, consumer_key="c" * 64, sku_id=sku, quantity=2,
-        unit_price=unit, list_price=list_price, ordered_at=T(ordered_at), order_status=status,
-        channel="app", ship_to_region="Fujian", updated_at=T(updated_at or ordered_at),
+        order_id=oid,
+        line_no=1,
+        merchant_id=mid,
+        consumer_key="c" * 64,
+        sku_id=sku,
+        quantity=2,
+        unit_price=unit,
+        list_price=list_price,
+        ordered_at=T(ordered_at),
+        order_status=status,
+        channel="app",
+        ship_to_region="Fujian",
+        updated_at=T(updated_at or ordered_at),
     )
     return row | kw
 
 
 def complaint(cid, oid, mid, received_at, updated_at, status="in_progress", **kw):
     row = dict(
-        complaint_id=cid, order_id=oid, merchant_id=mid, consumer_key="c" * 64, channel="in_app",
-        right_category="fair_trade", issue_code="fake_discount", received_at=T(received_at),
-        status=status, updated_at=T(updated_at),
+        complaint_id=cid,
+        order_id=oid,
+        merchant_id=mid,
+        consumer_key="c" * 64,
+        channel="in_app",
+        right_category="fair_trade",
+        issue_code="fake_discount",
+        received_at=T(received_at),
+        status=status,
+        updated_at=T(updated_at),
     )
     return row | kw
 
@@ -82,8 +105,15 @@ DELIVERIES: dict[tuple[str, date, str], list[dict]] = {
         # no earlier line of M2 for S3 -> unverifiable.
         order("O9", "M2", "S3", "2026-01-30 03:00", 40, list_price=100),
         # orphan: merchant M9 was never delivered; ingestion had flagged a timestamp order already.
-        order("O10", "M9", "S1", "2026-01-29 02:00", 10, paid_at=T("2026-01-29 01:00"),
-              _dq_flags="paid_at_before_ordered_at"),
+        order(
+            "O10",
+            "M9",
+            "S1",
+            "2026-01-29 02:00",
+            10,
+            paid_at=T("2026-01-29 01:00"),
+            _dq_flags="paid_at_before_ordered_at",
+        ),
     ],
     ("orders", D2, "orders.csv"): [
         # 2026-01-31 16:30 UTC is 2026-02-01 00:30 in Shanghai: local day 02-01, month February.
@@ -94,30 +124,68 @@ DELIVERIES: dict[tuple[str, date, str], list[dict]] = {
     ],
     ("orders", D3, "orders.csv"): [
         # O3 completes later: the latest version wins by default, the first one with an earlier cut-off.
-        order("O3", "M1", "S1", "2026-01-28 02:00", 90, list_price=120, updated_at="2026-02-02 05:00",
-              status="completed"),
+        order(
+            "O3",
+            "M1",
+            "S1",
+            "2026-01-28 02:00",
+            90,
+            list_price=120,
+            updated_at="2026-02-02 05:00",
+            status="completed",
+        ),
         # A version stamped after the default cut-off (2026-02-02 23:59:59.999999 Shanghai) is ignored.
         order("O1", "M1", "S1", "2026-01-20 02:00", 100, updated_at="2026-02-03 01:00", status="returned"),
     ],
     ("complaints", D2, "complaints.csv"): [
-        complaint("C1", "O1", "M1", "2026-01-31 16:30", "2026-02-01 05:00",
-                  first_response_at=T("2026-02-01 04:30"), description=TRICKY_DESCRIPTION),
+        complaint(
+            "C1",
+            "O1",
+            "M1",
+            "2026-01-31 16:30",
+            "2026-02-01 05:00",
+            first_response_at=T("2026-02-01 04:30"),
+            description=TRICKY_DESCRIPTION,
+        ),
         complaint("C2", "O404", "M1", "2026-02-01 01:00", "2026-02-01 01:00"),
         complaint("C3", None, "M9", "2026-02-01 01:00", "2026-02-01 01:00"),
     ],
     ("complaints", D3, "complaints.csv"): [
-        complaint("C1", "O1", "M1", "2026-01-31 16:30", "2026-02-02 06:00", status="resolved",
-                  first_response_at=T("2026-02-01 04:30"), resolved_at=T("2026-02-02 06:00"),
-                  description=TRICKY_DESCRIPTION),
+        complaint(
+            "C1",
+            "O1",
+            "M1",
+            "2026-01-31 16:30",
+            "2026-02-02 06:00",
+            status="resolved",
+            first_response_at=T("2026-02-01 04:30"),
+            resolved_at=T("2026-02-02 06:00"),
+            description=TRICKY_DESCRIPTION,
+        ),
     ],
     ("refunds", D2, "refunds.csv"): [
-        dict(refund_id="R1", order_id="O1", merchant_id="M1", reason="quality",
-             requested_at=T("2026-01-21 00:00"), decision="approved",
-             return_received_at=T("2026-01-22 00:00"), refunded_at=T("2026-01-25 12:00"),
-             amount=100, updated_at=T("2026-01-25 12:00")),
-        dict(refund_id="R2", order_id="O404", merchant_id="M1", reason="other",
-             requested_at=T("2026-02-01 00:00"), decision="pending", amount=5,
-             updated_at=T("2026-02-01 00:00")),
+        dict(
+            refund_id="R1",
+            order_id="O1",
+            merchant_id="M1",
+            reason="quality",
+            requested_at=T("2026-01-21 00:00"),
+            decision="approved",
+            return_received_at=T("2026-01-22 00:00"),
+            refunded_at=T("2026-01-25 12:00"),
+            amount=100,
+            updated_at=T("2026-01-25 12:00"),
+        ),
+        dict(
+            refund_id="R2",
+            order_id="O404",
+            merchant_id="M1",
+            reason="other",
+            requested_at=T("2026-02-01 00:00"),
+            decision="pending",
+            amount=5,
+            updated_at=T("2026-02-01 00:00"),
+        ),
     ],
 }
 # One record of orders.csv of D1 was quarantined; a refunds file of D3 was rejected whole.
@@ -138,47 +206,125 @@ def _load_fixture(work_db: Path) -> None:
     for (source, delivery, file_name), rows in DELIVERIES.items():
         sha = f"{source}-{delivery}-{file_name}".ljust(64, "0")
         for line, row in enumerate(rows, start=2):
-            meta = dict(_delivery_date=delivery, _file_name=file_name, _file_sha256=sha, _line=line,
-                        _loaded_at=loaded_at)
+            meta = dict(
+                _delivery_date=delivery,
+                _file_name=file_name,
+                _file_sha256=sha,
+                _line=line,
+                _loaded_at=loaded_at,
+            )
             _insert(con, f"raw.{source}", {k: v for k, v in row.items() if v is not None} | meta)
         quarantined = QUARANTINED.get((source, delivery, file_name), 0)
         for i in range(quarantined):
-            _insert(con, "meta.quarantine", dict(
-                source=source, delivery_date=delivery, file_name=file_name, file_sha256=sha,
-                line=100 + i, rule="required_missing", column_name="sku_id", message="sku_id is required",
-                raw_values=json.dumps({"order_id": "OQ"}), quarantined_at=loaded_at, run_id="r1"))
-        _insert(con, "meta.file_registry", dict(
-            source=source, delivery_date=delivery, file_name=file_name, file_sha256=sha, file_bytes=1000,
-            file_format="csv", encoding="utf-8", status="loaded", rows_read=len(rows) + quarantined,
-            rows_loaded=len(rows), rows_quarantined=quarantined, loaded_at=loaded_at, run_id="r1"))
+            _insert(
+                con,
+                "meta.quarantine",
+                dict(
+                    source=source,
+                    delivery_date=delivery,
+                    file_name=file_name,
+                    file_sha256=sha,
+                    line=100 + i,
+                    rule="required_missing",
+                    column_name="sku_id",
+                    message="sku_id is required",
+                    raw_values=json.dumps({"order_id": "OQ"}),
+                    quarantined_at=loaded_at,
+                    run_id="r1",
+                ),
+            )
+        _insert(
+            con,
+            "meta.file_registry",
+            dict(
+                source=source,
+                delivery_date=delivery,
+                file_name=file_name,
+                file_sha256=sha,
+                file_bytes=1000,
+                file_format="csv",
+                encoding="utf-8",
+                status="loaded",
+                rows_read=len(rows) + quarantined,
+                rows_loaded=len(rows),
+                rows_quarantined=quarantined,
+                loaded_at=loaded_at,
+                run_id="r1",
+            ),
+        )
     source, delivery, file_name = REJECTED
-    _insert(con, "meta.file_registry", dict(
-        source=source, delivery_date=delivery, file_name=file_name, file_sha256="f" * 64, file_bytes=10,
-        file_format="csv", encoding="utf-8", status="rejected", rows_read=0, rows_loaded=0,
-        rows_quarantined=0, message="refunds_bad.csv: missing required column amount",
-        loaded_at=loaded_at, run_id="r1"))
-    _insert(con, "meta.quarantine", dict(
-        source=source, delivery_date=delivery, file_name=file_name, file_sha256="f" * 64, line=None,
-        rule="missing_required_column", column_name="amount", message="missing", quarantined_at=loaded_at,
-        run_id="r1"))
-    _insert(con, "meta.pipeline_runs", dict(run_id="r1", started_at=loaded_at, finished_at=loaded_at,
-                                            status="success", latest_delivery_date=D3))
+    _insert(
+        con,
+        "meta.file_registry",
+        dict(
+            source=source,
+            delivery_date=delivery,
+            file_name=file_name,
+            file_sha256="f" * 64,
+            file_bytes=10,
+            file_format="csv",
+            encoding="utf-8",
+            status="rejected",
+            rows_read=0,
+            rows_loaded=0,
+            rows_quarantined=0,
+            message="refunds_bad.csv: missing required column amount",
+            loaded_at=loaded_at,
+            run_id="r1",
+        ),
+    )
+    _insert(
+        con,
+        "meta.quarantine",
+        dict(
+            source=source,
+            delivery_date=delivery,
+            file_name=file_name,
+            file_sha256="f" * 64,
+            line=None,
+            rule="missing_required_column",
+            column_name="amount",
+            message="missing",
+            quarantined_at=loaded_at,
+            run_id="r1",
+        ),
+    )
+    _insert(
+        con,
+        "meta.pipeline_runs",
+        dict(
+            run_id="r1",
+            started_at=loaded_at,
+            finished_at=loaded_at,
+            status="success",
+            latest_delivery_date=D3,
+        ),
+    )
     con.close()
 
 
 def _dbt(tmp_path: Path, *args: str) -> None:
-    result = dbt_main.dbtRunner().invoke([
-        *args,
-        "--project-dir", str(DBT_PROJECT_DIR),
-        "--profiles-dir", str(DBT_PROJECT_DIR),
-        "--target-path", str(tmp_path / "target"),
-        "--log-path", str(tmp_path / "logs"),
-        "--quiet",
-    ])
+    result = dbt_main.dbtRunner().invoke(
+        [
+            *args,
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+            "--target-path",
+            str(tmp_path / "target"),
+            "--log-path",
+            str(tmp_path / "logs"),
+            "--quiet",
+        ]
+    )
     failures = []
     if result.result is not None and hasattr(result.result, "results"):
-        failures = [f"{r.node.name}: {r.status} {r.message}" for r in result.result.results
-                    if str(r.status) not in ("success", "pass")]
+        failures = [
+            f"{r.node.name}: {r.status} {r.message}"
+            for r in result.result.results
+            if str(r.status) not in ("success", "pass")
+        ]
     assert result.success, f"dbt {' '.join(args)} failed: {result.exception or failures}"
 
 
@@ -199,14 +345,24 @@ def built(tmp_path_factory):
             "refunds": _rows(con, "select * from marts.fct_refunds order by refund_id"),
             "merchants": _rows(con, "select * from marts.dim_merchants order by merchant_id, valid_from"),
             "price_checks": _rows(con, "select * from marts.fct_price_checks order by order_id"),
-            "reconciliation": _rows(con, "select * from marts.dq_file_reconciliation order by source, delivery_date, file_name"),
+            "reconciliation": _rows(
+                con, "select * from marts.dq_file_reconciliation order by source, delivery_date, file_name"
+            ),
             "row_flags": _rows(con, "select * from marts.dq_row_flags order by source, delivery_date, flag"),
             "quarantine": _rows(con, "select * from marts.dq_quarantine"),
         }
         con.close()
         # Rebuild the facts as of an earlier cut-off (end of 2026-02-01, Shanghai).
-        _dbt(tmp_path, "run", "--select", "path:models/staging", "path:models/intermediate/core",
-             "path:models/marts/core", "--vars", '{"rw_cutoff": "2026-02-01 23:59:59"}')
+        _dbt(
+            tmp_path,
+            "run",
+            "--select",
+            "path:models/staging",
+            "path:models/intermediate/core",
+            "path:models/marts/core",
+            "--vars",
+            '{"rw_cutoff": "2026-02-01 23:59:59"}',
+        )
         con = duckdb.connect(str(work_db))
         earlier = {
             "order_lines": _rows(con, "select * from marts.fct_order_lines order by order_id"),
@@ -232,12 +388,12 @@ def _by(rows, key):
 def test_latest_version_as_of_default_cutoff(built):
     lines = _by(built["default"]["order_lines"], "order_id")
     assert set(lines) == {"O1", "O2", "O3", "O5", "O6", "O7", "O8", "O9", "O10"}
-    assert lines["O3"]["order_status"] == "completed"          # delivered D3, latest wins
-    assert lines["O1"]["order_status"] == "paid"               # the version stamped after the cut-off is ignored
-    assert lines["O3"]["currency"] == "CNY" and lines["O3"]["nrr_exempt"] is False   # defaults
-    assert lines["O3"]["line_amount"] == 180                   # 2 x 90
+    assert lines["O3"]["order_status"] == "completed"  # delivered D3, latest wins
+    assert lines["O1"]["order_status"] == "paid"  # the version stamped after the cut-off is ignored
+    assert lines["O3"]["currency"] == "CNY" and lines["O3"]["nrr_exempt"] is False  # defaults
+    assert lines["O3"]["line_amount"] == 180  # 2 x 90
     assert lines["O5"]["ordered_date_local"] == date(2026, 2, 1)
-    assert lines["O5"]["order_month"] == date(2026, 2, 1)      # 16:30 UTC on 31 Jan is February in Shanghai
+    assert lines["O5"]["order_month"] == date(2026, 2, 1)  # 16:30 UTC on 31 Jan is February in Shanghai
     assert lines["O10"]["is_known_merchant"] is False
     assert lines["O10"]["dq_flags"] == "paid_at_before_ordered_at,unknown_merchant"
     assert lines["O1"]["is_known_merchant"] is True and lines["O1"]["dq_flags"] is None
@@ -245,13 +401,16 @@ def test_latest_version_as_of_default_cutoff(built):
 
 def test_earlier_cutoff_reproduces_earlier_versions(built):
     lines = _by(built["earlier"]["order_lines"], "order_id")
-    assert lines["O3"]["order_status"] == "paid"               # the D3 version was not yet known
+    assert lines["O3"]["order_status"] == "paid"  # the D3 version was not yet known
     complaints = _by(built["earlier"]["complaints"], "complaint_id")
     assert complaints["C1"]["status"] == "in_progress" and complaints["C1"]["version_count"] == 1
     merchants = built["earlier"]["merchants"]
     # M1's second version (2026-02-01 18:00 local) is before the cut-off: both versions known.
     assert [(m["merchant_id"], m["status"], m["is_current"]) for m in merchants] == [
-        ("M1", "active", False), ("M1", "warned", True), ("M2", "active", True)]
+        ("M1", "active", False),
+        ("M1", "warned", True),
+        ("M2", "active", True),
+    ]
 
 
 def test_complaints_and_refunds(built):
@@ -261,7 +420,7 @@ def test_complaints_and_refunds(built):
     assert c1["received_month"] == date(2026, 2, 1)
     assert c1["first_response_hours"] == pytest.approx(12.0)
     assert c1["resolution_hours"] == pytest.approx(37.5)
-    assert c1["description"] == TRICKY_DESCRIPTION            # exactly as delivered
+    assert c1["description"] == TRICKY_DESCRIPTION  # exactly as delivered
     assert (complaints["C2"]["is_known_order"], complaints["C2"]["dq_flags"]) == (False, "unknown_order")
     c3 = complaints["C3"]
     assert c3["is_known_order"] is None and c3["dq_flags"] == "unknown_merchant"
@@ -280,11 +439,13 @@ def test_merchant_licence_history(built):
 
 
 def test_price_check_verdicts(built):
-    checks = {r["order_id"]: (r["reference_basis"], r["reference_price"], r["verdict"])
-              for r in built["default"]["price_checks"]}
+    checks = {
+        r["order_id"]: (r["reference_basis"], r["reference_price"], r["verdict"])
+        for r in built["default"]["price_checks"]
+    }
     assert checks == {
         "O3": ("7day_min", 80, "fake"),
-        "O5": ("7day_min", 80, "ok"),          # same-day O6 (50) excluded
+        "O5": ("7day_min", 80, "ok"),  # same-day O6 (50) excluded
         "O6": ("7day_min", 80, "fake"),
         "O8": ("last_before", 60, "fake"),
         "O9": ("none", None, "unverifiable"),
@@ -299,7 +460,8 @@ def test_file_reconciliation_and_flags(built):
     assert (orders_d1["rows_read"], orders_d1["rows_loaded"], orders_d1["rows_quarantined"]) == (8, 7, 1)
     rejected = [r for r in recon if r["status"] == "rejected"]
     assert [(r["file_name"], r["message"]) for r in rejected] == [
-        ("refunds_bad.csv", "refunds_bad.csv: missing required column amount")]
+        ("refunds_bad.csv", "refunds_bad.csv: missing required column amount")
+    ]
     assert len(built["default"]["quarantine"]) == 2
     flags = {(r["source"], r["delivery_date"], r["flag"]): r["rows"] for r in built["default"]["row_flags"]}
     assert flags == {

@@ -117,7 +117,9 @@ def _test(name: str, severity: str = "error", **arguments: object) -> dict:
 def _column_description(source: SourceContract, col) -> str:
     parts = [f"{col.name} ({col.type}{', required' if col.required else ''})."]
     if col.pii:
-        parts.append(f"Personal data: hex HMAC-SHA256 pseudonym of {col.name}; the clear value is never stored.")
+        parts.append(
+            f"Personal data: hex HMAC-SHA256 pseudonym of {col.name}; the clear value is never stored."
+        )
     if col.values:
         parts.append("One of: " + ", ".join(col.values) + ".")
     if col.type == "timestamp":
@@ -173,7 +175,8 @@ def _platform_table(source: SourceContract) -> dict:
             "contract_key": list(source.key),
             "version_column": source.version_column,
             "references": [
-                {"column": r.column, "source": r.source, "key": r.key, "flag": r.flag} for r in source.references
+                {"column": r.column, "source": r.source, "key": r.key, "flag": r.flag}
+                for r in source.references
             ],
         },
         "columns": columns,
