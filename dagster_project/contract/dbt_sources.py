@@ -54,6 +54,10 @@ META_DESCRIPTIONS = {
     "landing_issues": "Unknown folders and file types found under the landing root.",
     "gx_results": "Great Expectations results per run, source, delivery and expectation.",
     "pipeline_runs": "One row per pipeline run with its status and the latest delivery date loaded.",
+    "management_decisions": (
+        "Management decisions on the enforcement list, copied from the state store before every dbt build "
+        "(the state store stays the durable original)."
+    ),
 }
 
 META_COLUMN_DESCRIPTIONS = {
@@ -91,6 +95,15 @@ META_COLUMN_DESCRIPTIONS = {
     "started_at": "UTC start of the run.",
     "finished_at": "UTC end of the run (NULL while running).",
     "latest_delivery_date": "Latest delivery date loaded when the run finished.",
+    "decision_id": "Decision id (state store).",
+    "merchant_id": "Merchant the decision is about.",
+    "as_of_date": "Enforcement-list date the decision refers to.",
+    "computed_tier": "Tier computed by the scoring model when the decision was taken.",
+    "decision": "What management decided.",
+    "decided_tier": "Tier decided by management.",
+    "reason": "Reason given.",
+    "decided_by": "Who decided.",
+    "decided_at": "UTC time of the decision.",
 }
 
 META_ACCEPTED_VALUES = {
@@ -103,6 +116,7 @@ META_NOT_NULL = {
     "landing_issues": ["path", "issue"],
     "gx_results": ["run_id", "source", "suite", "expectation"],
     "pipeline_runs": ["run_id", "started_at", "status"],
+    "management_decisions": ["decision_id", "merchant_id", "decided_at"],
 }
 
 
