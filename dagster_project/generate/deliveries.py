@@ -1,0 +1,141 @@
+"""Which file each delivery holds, and routing record versions into them.
+
+The layout exercises every format of the landing contract (see ``FILE_PLAN``): the backfill has a
+GB18030 merchants CSV with Chinese names, a Parquet orders file, a JSONL complaints file (with broken
+lines) and a gzipped refunds CSV; the daily deliveries mix CSV with and without BOM, a gzipped orders
+CSV, a CSV complaints file (descriptions with embedded newlines, quotes, markup, a formula), a gzipped
+JSONL and one orders file with an extra column.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+from .bad_rows import Factory, Injection, kinds_for
+from .calendar import DELIVERY_DATES, window_index
+from .writers import DeliveryFile, FileSpec, load_columns, open_delivery_file
+
+_INTERVAL = 140  # one planted row after every 140 normal rows ≈ 0.7 %
+
+
+def _plan() -> dict[tuple[str, int], tuple[FileSpec, Injection | None]]:
+    csv8, bom = FileSpec("csv", "utf-8"), FileSpec("csv", "utf-8-sig")
+    plan: dict[tuple[str, int], tuple[FileSpec, Injection | None]] = {
+        ("merchants", 0): (FileSpec("csv", "gb18030"), Injection(kinds_for("merchants", "csv"))),
+        ("orders", 0): (FileSpec("parquet"), Injection(kinds_for("orders", "parquet"), _INTERVAL)),
+        ("complaints", 0): (FileSpec("jsonl"), Injection(kinds_for("complaints", "jsonl") + ("malformed_record",),
+                                                          _INTERVAL)),
+        ("refunds", 0): (FileSpec("csv", "utf-8", gz=True), Injection(kinds_for("refunds", "csv"), _INTERVAL)),
+    }
+    for w in range(1, len(DELIVERY_DATES)):
+        plan[("merchants", w)] = (bom if w % 2 else csv8, None)
+    orders = {1: bom, 2: csv8, 3: FileSpec("csv", "utf-8", gz=True), 4: bom,
+              5: FileSpec("csv", "utf-8", extra_columns=(("coupon_code", ""),)), 6: bom}
+    for w, spec in orders.items():
+        plan[("orders", w)] = (spec, Injection(("type_invalid",) if w == 1 else (), _INTERVAL))
+    for w in range(1, len(DELIVERY_DATES)):
+        spec = FileSpec("jsonl")
+        guarantee: tuple[str, ...] = ()
+        if w == 2:
+            spec = bom  # a CSV complaints delivery: quoting of free text matters here
+        elif w == 4:
+            spec, guarantee = FileSpec("jsonl", gz=True), ("malformed_record",)
+        plan[("complaints", w)] = (spec, Injection(guarantee, _INTERVAL))
+        plan[("refunds", w)] = (bom if w == 5 else csv8, Injection((), _INTERVAL))
+    return plan
+
+
+FILE_PLAN = _plan()
+
+
+def coupon(row: dict) -> str:
+    """Value of the extra ``coupon_code`` column: present on about a third of the rows."""
+    h = zlib.crc32(str(row.get("order_id")).encode()) % 9
+    return f"D11-{h * 10}" if h < 3 else ""
+
+
+class Router:
+    """Writes each record's version as of the end of every delivery window it changed in.
+
+    ``emit`` gets a record exposing ``event_times()`` (ascending local datetimes) and ``row(i)``
+    (the version after event i). A window gets the last version whose time falls in it; events after
+    the last delivery day are not delivered.
+    """
+
+    def __init__(self, root: Path, seed: int, factory: Factory, progress=None):
+        self.root, self.seed, self.factory, self.progress = root, seed, factory, progress
+        self.columns = load_columns()
+        self.files: dict[tuple[str, int], DeliveryFile] = {}
+        self.injection: dict[tuple[str, int], dict] = {}
+        self.bad: list[tuple[str, str, str, int, str]] = []
+        self.soft: list[tuple[str, str, str, int, str]] = []
+
+    # ---------------------------------------------------------------- files
+    def file(self, source: str, w: int) -> DeliveryFile:
+        f = self.files.get((source, w))
+        if f is None:
+            spec, inj = FILE_PLAN[(source, w)]
+            delivery = DELIVERY_DATES[w]
+            stem = f"{source}_{'backfill_' if w == 0 else ''}{delivery:%Y%m%d}"
+            f = open_delivery_file(self.root, source, delivery, stem, spec, self.columns[source])
+            self.files[(source, w)] = f
+            if inj is not None:
+                rotation = kinds_for(source, spec.fmt)
+                self.injection[(source, w)] = {"inj": inj, "queue": list(inj.guarantee), "normal": 0,
+                                               "rot": 0, "rotation": rotation}
+        return f
+
+    def close(self) -> list[dict]:
+        """Close every file in delivery order and report what was written."""
+        written = []
+        for (source, _w), f in sorted(self.files.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+            f.close()
+            rel = f.path.relative_to(self.root).as_posix()
+            written.append({"path": rel, "source": source, "delivery_date": f.delivery.isoformat(),
+                            "format": f.spec.fmt, "encoding": f.spec.encoding if f.spec.fmt == "csv" else
+                            ("utf-8" if f.spec.fmt == "jsonl" else None), "gzip": f.spec.gz, "rows": f.rows,
+                            "bytes": f.path.stat().st_size})
+            if self.progress:
+                self.progress(f"wrote {rel} ({f.rows} rows)")
+        return written
+
+    # ---------------------------------------------------------------- records
+    def emit(self, source: str, record) -> None:
+        last: dict[int, int] = {}
+        for i, t in enumerate(record.event_times()):
+            w = window_index(t)
+            if w is None:
+                break
+            last[w] = i
+        for w, i in last.items():
+            self.write_normal(source, w, record.row(i))
+
+    def write_normal(self, source: str, w: int, row: dict) -> None:
+        f = self.file(source, w)
+        if f.spec.extra_columns:
+            row["coupon_code"] = coupon(row)
+        f.write(row)
+        state = self.injection.get((source, w))
+        if state is None:
+            return
+        state["normal"] += 1
+        kind = None
+        if state["queue"] and state["normal"] % 2 == 0:
+            kind = state["queue"].pop(0)
+        elif state["inj"].interval and state["normal"] % state["inj"].interval == 0:
+            kind = state["rotation"][state["rot"] % len(state["rotation"])]
+            state["rot"] += 1
+        if kind is not None:
+            self._plant(f, source, kind, row)
+
+    def _plant(self, f: DeliveryFile, source: str, kind: str, template: dict) -> None:
+        for p in self.factory.make(kind, source, template):
+            if isinstance(p.payload, str):
+                line = f.write_raw(p.payload)  # type: ignore[attr-defined]
+            else:
+                if f.spec.extra_columns:
+                    p.payload["coupon_code"] = coupon(p.payload)
+                line = f.write(p.payload)
+            rec = (source, f.delivery.isoformat(), f.file_name, line, p.label)
+            (self.bad if p.hard else self.soft).append(rec)

@@ -1,0 +1,264 @@
+"""Delivery files in every format the landing contract allows, written as streams.
+
+Each writer takes one row (a dict keyed by contract column) at a time and returns where the record
+starts, in the same terms ingestion reports it: the physical CSV line (header = 1, embedded newlines
+counted), the JSONL line, or the Parquet row index + 1. Nothing is buffered beyond a Parquet row group,
+so memory does not grow with the size of the data set.
+
+Values in a row are Python objects typed by the contract (datetime = local Asia/Shanghai time,
+int cents for decimals, date, bool, int); a ``str`` is written exactly as given, which is how planted
+bad rows carry values that do not parse. Every output is byte-for-byte reproducible: no wall-clock
+time in gzip headers, a fixed Parquet writer configuration, and timestamp styles chosen from the
+record key, not from a random source.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import zlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import yaml
+
+from .calendar import UTC_OFFSET, fmt_local, fmt_offset, fmt_utc
+
+CONTRACT_PATH = Path(__file__).resolve().parent.parent / "contract" / "landing_contract.yml"
+
+
+def load_columns() -> dict[str, list[tuple[str, str]]]:
+    """(name, type) of each source's columns, in contract order, from the project's own contract copy."""
+    with CONTRACT_PATH.open(encoding="utf-8") as fh:
+        contract = yaml.safe_load(fh)
+    return {src: [(c["name"], c["type"]) for c in spec["columns"]] for src, spec in contract["sources"].items()}
+
+
+def money(cents: int) -> str:
+    """Two-decimal text for an amount in cents (exact, no float rounding)."""
+    sign = "-" if cents < 0 else ""
+    cents = abs(cents)
+    return f"{sign}{cents // 100}.{cents % 100:02d}"
+
+
+def ts_style(key: object) -> int:
+    """0 = no offset (most rows), 1 = +08:00, 2 = UTC ``Z``; a function of the record key so identical
+    copies of a row (planted duplicates) are identical bytes too."""
+    h = zlib.crc32(str(key).encode("utf-8")) % 100
+    return 1 if h < 6 else 2 if h < 10 else 0
+
+
+_TS_FORMATTERS = (fmt_local, fmt_offset, fmt_utc)
+
+
+@dataclass(frozen=True)
+class FileSpec:
+    """How one delivery file is written. ``fmt``: csv | jsonl | parquet."""
+
+    fmt: str
+    encoding: str = "utf-8"  # csv only: utf-8, utf-8-sig (BOM) or gb18030
+    gz: bool = False
+    extra_columns: tuple[tuple[str, str], ...] = ()  # (name, constant-ish value source) kept by ingestion
+
+    def suffix(self) -> str:
+        return {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}[self.fmt] + (".gz" if self.gz else "")
+
+
+class DeliveryFile:
+    """Base: counts rows and knows its place in the landing tree."""
+
+    def __init__(self, path: Path, source: str, delivery: date, columns: list[tuple[str, str]], spec: FileSpec):
+        self.path, self.source, self.delivery, self.spec = path, source, delivery, spec
+        self.columns = columns
+        self.names = [c for c, _ in columns]
+        self.rows = 0
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def file_name(self) -> str:
+        return self.path.name
+
+    def write(self, row: dict) -> int:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+
+def _open_text(path: Path, encoding: str, gz: bool) -> io.TextIOWrapper:
+    raw = path.open("wb")
+    stream = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) if gz else raw
+    text = io.TextIOWrapper(stream, encoding=encoding, newline="", write_through=False)
+    text._rw_raw = raw  # type: ignore[attr-defined]  # closed after the gzip trailer is written
+    return text
+
+
+def _close_text(text: io.TextIOWrapper) -> None:
+    raw = text._rw_raw  # type: ignore[attr-defined]
+    text.close()  # closes the GzipFile (writes the trailer), which does not close fileobj
+    if not raw.closed:
+        raw.close()
+
+
+class CsvFile(DeliveryFile):
+    """RFC 4180 CSV (CRLF record ends, minimal quoting) in UTF-8, UTF-8 with BOM or GB18030."""
+
+    def __init__(self, path, source, delivery, columns, spec):
+        super().__init__(path, source, delivery, columns, spec)
+        self._fh = _open_text(path, spec.encoding, spec.gz)
+        self._csv = csv.writer(self._fh, lineterminator="\r\n")
+        self._extra = [name for name, _ in spec.extra_columns]
+        self._csv.writerow(self.names + self._extra)
+        self.next_line = 2
+        fmt = []
+        for _, typ in columns:
+            fmt.append(typ)
+        self._types = fmt
+
+    def _cells(self, row: dict) -> list[str]:
+        style = _TS_FORMATTERS[ts_style(row.get(self.names[0]))]
+        cells = []
+        for name, typ in zip(self.names, self._types, strict=True):
+            v = row.get(name)
+            if v is None:
+                cells.append("")
+            elif isinstance(v, str):
+                cells.append(v)
+            elif typ == "timestamp":
+                cells.append(style(v))
+            elif typ == "decimal":
+                cells.append(money(v))
+            elif typ == "boolean":
+                cells.append("true" if v else "false")
+            elif typ == "date":
+                cells.append(v.isoformat())
+            else:
+                cells.append(str(v))
+        for name in self._extra:
+            v = row.get(name)
+            cells.append("" if v is None else str(v))
+        return cells
+
+    def write(self, row: dict) -> int:
+        cells = self._cells(row)
+        start = self.next_line
+        self.next_line += 1 + sum(c.count("\n") for c in cells if "\n" in c)
+        self._csv.writerow(cells)
+        self.rows += 1
+        return start
+
+    def close(self) -> None:
+        _close_text(self._fh)
+
+
+def _json_value(v: object, typ: str, style) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, str):
+        return json.dumps(v, ensure_ascii=False)
+    if typ == "timestamp":
+        return '"' + style(v) + '"'
+    if typ == "decimal":
+        return money(v)  # a JSON number with exactly two decimals
+    if typ == "boolean":
+        return "true" if v else "false"
+    if typ == "date":
+        return '"' + v.isoformat() + '"'
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    return str(v)
+
+
+class JsonlFile(DeliveryFile):
+    """One JSON object per line, UTF-8; a key missing from ``row`` is left out of the object."""
+
+    def __init__(self, path, source, delivery, columns, spec):
+        super().__init__(path, source, delivery, columns, spec)
+        self._fh = _open_text(path, "utf-8", spec.gz)
+        self.next_line = 1
+
+    def write(self, row: dict) -> int:
+        style = _TS_FORMATTERS[ts_style(row.get(self.names[0]))]
+        parts = []
+        for name, typ in self.columns:
+            if name in row:
+                parts.append(json.dumps(name) + ":" + _json_value(row[name], typ, style))
+        return self.write_raw("{" + ",".join(parts) + "}")
+
+    def write_raw(self, text: str) -> int:
+        """Write one physical line as given (used for planted malformed records)."""
+        if "\n" in text:
+            raise ValueError("a JSONL record cannot contain a raw newline")
+        start = self.next_line
+        self._fh.write(text + "\n")
+        self.next_line += 1
+        self.rows += 1
+        return start
+
+    def close(self) -> None:
+        _close_text(self._fh)
+
+
+_ARROW_TYPES = {
+    "string": pa.string(), "enum": pa.string(), "integer": pa.int64(), "decimal": pa.decimal128(18, 2),
+    "timestamp": pa.timestamp("us", tz="UTC"), "date": pa.date32(), "boolean": pa.bool_(),
+}
+
+
+class ParquetFile(DeliveryFile):
+    """Typed Parquet (timestamps as UTC instants, decimals as DECIMAL(18,2)), one row group per batch."""
+
+    BATCH = 50_000
+
+    def __init__(self, path, source, delivery, columns, spec):
+        super().__init__(path, source, delivery, columns, spec)
+        self.schema = pa.schema([pa.field(n, _ARROW_TYPES[t]) for n, t in columns])
+        self._writer = pq.ParquetWriter(str(path), self.schema, compression="snappy", write_statistics=True)
+        self._buf: dict[str, list] = {n: [] for n in self.names}
+        self._types = dict(columns)
+
+    def write(self, row: dict) -> int:
+        for name in self.names:
+            v = row.get(name)
+            if isinstance(v, str) and self._types[name] not in ("string", "enum"):
+                raise TypeError(f"Parquet column {name} is typed; cannot hold {v!r}")
+            self._buf[name].append(v)
+        self.rows += 1
+        if len(self._buf[self.names[0]]) >= self.BATCH:
+            self._flush()
+        return self.rows
+
+    def _flush(self) -> None:
+        n = len(self._buf[self.names[0]])
+        if not n:
+            return
+        arrays = []
+        for name in self.names:
+            typ = self._types[name]
+            values = self._buf[name]
+            if typ == "decimal":
+                values = [None if v is None else Decimal(v).scaleb(-2) for v in values]
+            elif typ == "timestamp":
+                values = [None if v is None else v - UTC_OFFSET for v in values]
+            arrays.append(pa.array(values, type=self.schema.field(name).type))
+        self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
+        self._buf = {n: [] for n in self.names}
+
+    def close(self) -> None:
+        self._flush()
+        self._writer.close()
+
+
+def open_delivery_file(root: Path, source: str, delivery: date, stem: str, spec: FileSpec,
+                       columns: list[tuple[str, str]]) -> DeliveryFile:
+    path = root / source / delivery.isoformat() / (stem + spec.suffix())
+    cls = {"csv": CsvFile, "jsonl": JsonlFile, "parquet": ParquetFile}[spec.fmt]
+    return cls(path, source, delivery, columns, spec)
+
+
