@@ -1,0 +1,172 @@
+{#-
+  Merchant violation scoring (violation-scoring.md v1). Every weight, threshold, window and ladder
+  comes from vars (dbt_project.yml rw_score_*); the mappings below that have no var yet use
+  var(name, default) so a configuration can still override them.
+-#}
+
+{#- Points of one violation type (var rw_score_points). `licence_expired` uses its own key when
+    configured, else the licence weight `licence_invalid` (the spec gives both 6). -#}
+{% macro rw_score_points(violation_type) -%}
+    {%- set points = var('rw_score_points') -%}
+    {%- if violation_type in points -%}
+        {{- return(points[violation_type]) -}}
+    {%- elif violation_type == 'licence_expired' -%}
+        {{- return(points['licence_invalid']) -}}
+    {%- else -%}
+        {{- exceptions.raise_compiler_error("rw_score_points has no weight for " ~ violation_type) -}}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Violation types that are serious (separate ladder); every other type is general. -#}
+{% macro rw_score_serious_types() -%}
+    {{- return(var('rw_score_serious_types', [
+        'counterfeit', 'data_leak', 'price_fraud', 'fake_discount', 'review_removed',
+        'licence_expired', 'licence_invalid', 'nrr_refusal'])) -}}
+{%- endmacro %}
+
+{% macro rw_score_severity(violation_type) -%}
+    {{- return('serious' if violation_type in rw_score_serious_types() else 'general') -}}
+{%- endmacro %}
+
+
+{#- Complaint issue_code -> violation type, for substantiated complaints. -#}
+{% macro rw_score_complaint_types() -%}
+    {{- return(var('rw_score_complaint_types', {
+        'counterfeit': 'counterfeit', 'data_leak': 'data_leak', 'price_fraud': 'price_fraud',
+        'fake_discount': 'fake_discount', 'review_removed': 'review_removed',
+        'quality_defect': 'quality_complaint', 'not_as_described': 'quality_complaint'})) -}}
+{%- endmacro %}
+
+
+{#- Unit of the licence violation: 'merchant_day' (default: one evidence row per merchant and local
+    day on which it sold on an expired or invalid licence) or 'order_line' (one per line). -#}
+{% macro rw_score_licence_unit() -%}
+    {%- set unit = var('rw_score_licence_unit', 'merchant_day') -%}
+    {%- if unit not in ['merchant_day', 'order_line'] -%}
+        {{- exceptions.raise_compiler_error("rw_score_licence_unit must be merchant_day or order_line") -}}
+    {%- endif -%}
+    {{- return(unit) -}}
+{%- endmacro %}
+
+
+{#- First day of a window of `days` calendar days ending on (and including) DATE d:
+    d - (days - 1). A 365-day window ending on D holds D-364 ... D. -#}
+{% macro rw_score_window_start(d, days) -%}
+    {{ rw_add_days(d, -(days | int - 1)) }}
+{%- endmacro %}
+
+
+{#- A UTC naive timestamp plus n days (elapsed, n a number). -#}
+{% macro rw_score_ts_plus_days(ts, n) -%}
+    (cast({{ ts }} as timestamp) + interval '{{ n }} day')
+{%- endmacro %}
+
+
+{#- Tier 0-4: the higher of the general ladder (>= each step) and the serious ladder
+    (> the first step for tier 1, >= the others for tiers 2, 3, 4). -#}
+{% macro rw_score_tier(general_points, serious_points) -%}
+    {%- set g = var('rw_score_general_ladder') -%}
+    {%- set s = var('rw_score_serious_ladder') -%}
+    greatest(
+        case
+        {%- for step in g | reverse %}
+            when coalesce({{ general_points }}, 0) >= {{ step }} then {{ g | length - loop.index0 }}
+        {%- endfor %}
+            else 0
+        end,
+        case
+        {%- for step in s | reverse %}
+            {%- set tier = s | length - loop.index0 %}
+            when coalesce({{ serious_points }}, 0) {{ '>' if tier == 1 else '>=' }} {{ step }} then {{ tier }}
+        {%- endfor %}
+            else 0
+        end
+    )
+{%- endmacro %}
+
+
+{#- Tier names and recommended actions (violation-scoring.md, table in section 3). -#}
+{% macro rw_score_tier_labels() -%}
+    {{- return([
+        {'tier': 0, 'name_zh': '正常', 'name_en': 'clear',
+         'action_zh': '无', 'action_en': 'none'},
+        {'tier': 1, 'name_zh': '警告', 'name_en': 'warning',
+         'action_zh': '书面警告并限期整改', 'action_en': 'written warning with rectification deadline'},
+        {'tier': 2, 'name_zh': '限制', 'name_en': 'restricted',
+         'action_zh': '限制流量与推广', 'action_en': 'traffic and promotion restricted'},
+        {'tier': 3, 'name_zh': '暂停', 'name_en': 'suspended',
+         'action_zh': '暂停上新与交易', 'action_en': 'new listings and trading suspended'},
+        {'tier': 4, 'name_zh': '清退', 'name_en': 'expelled',
+         'action_zh': '清退并冻结保证金用于赔付', 'action_en': 'expel, deposit held for compensation'},
+    ]) -}}
+{%- endmacro %}
+
+
+{#- Violation types in words, for the top reasons. -#}
+{% macro rw_score_type_labels() -%}
+    {{- return({
+        'counterfeit': ['售假', 'counterfeit goods'],
+        'data_leak': ['泄露个人信息', 'personal data leak'],
+        'price_fraud': ['价格欺诈', 'price fraud'],
+        'fake_discount': ['虚假折扣', 'fake discount'],
+        'review_removed': ['删除差评', 'review removal'],
+        'licence_expired': ['营业执照过期仍经营', 'selling on an expired licence'],
+        'licence_invalid': ['营业执照无效仍经营', 'selling on an invalid licence'],
+        'nrr_refusal': ['拒绝七日无理由退货', 'refusing an eligible 7-day no-reason return'],
+        'refund_late_7d': ['退款超过7日', 'refund paid more than 7 days after the return arrived'],
+        'refund_late_15d': ['退款超过15日', 'refund paid more than 15 days after the return arrived'],
+        'quality_complaint': ['质量或货不对板投诉成立', 'substantiated quality or not-as-described complaint'],
+        'fake_original_price': ['虚构原价', 'fake original price'],
+        'rate_order_defect': ['订单缺陷率超标', 'order defect rate over the limit'],
+        'rate_late_shipment': ['延迟发货率超标', 'late shipment rate over the limit'],
+        'rate_complaints': ['投诉率超过类目中位数的倍数', 'complaints per 1000 orders over the category limit'],
+    }) -}}
+{%- endmacro %}
+
+
+{#- A VALUES relation (violation_type, severity, label_zh, label_en) of every scored type. -#}
+{% macro rw_score_type_values() -%}
+    {%- set labels = rw_score_type_labels() -%}
+    (values
+    {%- for t, l in labels.items() %}
+        ('{{ t }}', '{{ rw_score_severity(t) }}', '{{ l[0] }}', '{{ l[1] }}'){{ ',' if not loop.last }}
+    {%- endfor %}
+    ) as type_labels (violation_type, severity, label_zh, label_en)
+{%- endmacro %}
+
+
+{#- The management decisions copied from the state store into meta.management_decisions before dbt
+    runs; when that table does not exist (first build, unit tests) an empty relation of the same shape. -#}
+{% macro rw_score_decisions() -%}
+    {%- set src = source('state_store', 'management_decisions') -%}
+    {%- set rel = none -%}
+    {%- if execute -%}
+        {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
+    {%- endif -%}
+    {%- if rel is not none %}
+    select
+        cast(decision_id as bigint) as decision_id,
+        cast(merchant_id as varchar) as merchant_id,
+        cast(as_of_date as date) as as_of_date,
+        cast(computed_tier as integer) as computed_tier,
+        cast(decision as varchar) as decision,
+        cast(decided_tier as integer) as decided_tier,
+        cast(reason as varchar) as reason,
+        cast(decided_by as varchar) as decided_by,
+        cast(decided_at as timestamp) as decided_at
+    from {{ src }}
+    {%- else %}
+    select
+        cast(null as bigint) as decision_id,
+        cast(null as varchar) as merchant_id,
+        cast(null as date) as as_of_date,
+        cast(null as integer) as computed_tier,
+        cast(null as varchar) as decision,
+        cast(null as integer) as decided_tier,
+        cast(null as varchar) as reason,
+        cast(null as varchar) as decided_by,
+        cast(null as timestamp) as decided_at
+    where 1 = 0
+    {%- endif %}
+{%- endmacro %}
