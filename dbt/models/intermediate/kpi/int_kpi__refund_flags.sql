@@ -62,11 +62,10 @@ flags as (
 select
     refund_id, order_id, line_no, merchant_id, reason, decision, requested_at, return_received_at,
     refunded_at, requested_month, received_month, nrr_eligible, refund_days, waiting_days,
-    -- refund_within_7d_rate
-    refunded_at is not null and refund_days <= {{ within_d }} as within_hit,
-    refunded_at is null and waiting_days <= {{ within_d }} as within_pending,
-    -- refund_over_15d_count
-    (refunded_at is not null and refund_days > {{ penalty_d }})
-        or (refunded_at is null and waiting_days > {{ penalty_d }}) as over_penalty,
-    refunded_at is null and waiting_days <= {{ penalty_d }} as penalty_pending
+    -- refund_within_7d_rate / refund_over_15d_count (FALSE when the goods were not received back)
+    coalesce(refunded_at is not null and refund_days <= {{ within_d }}, false) as within_hit,
+    coalesce(refunded_at is null and waiting_days <= {{ within_d }}, false) as within_pending,
+    coalesce((refunded_at is not null and refund_days > {{ penalty_d }})
+             or (refunded_at is null and waiting_days > {{ penalty_d }}), false) as over_penalty,
+    coalesce(refunded_at is null and waiting_days <= {{ penalty_d }}, false) as penalty_pending
 from flags
