@@ -6,7 +6,9 @@ Column headers go through ``col(name)``; a column without a label keeps its tech
 
 from __future__ import annotations
 
+import contextvars
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -207,9 +209,32 @@ COLUMNS: dict[str, tuple[str, str]] = {
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
+_FIXED: contextvars.ContextVar[str | None] = contextvars.ContextVar("rw_lang", default=None)
+
+
 def lang() -> str:
-    value = st.session_state.get("lang", DEFAULT_LANG)
+    fixed = _FIXED.get()
+    if fixed:
+        return fixed
+    try:
+        value = st.session_state.get("lang", DEFAULT_LANG)
+    except Exception:  # outside a script run
+        value = DEFAULT_LANG
     return value if value in LANGS else DEFAULT_LANG
+
+
+def fixed(fn: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget ``format_func`` that keeps the language of this run, wherever it is called later."""
+    code = lang()
+
+    def formatted(value: Any) -> str:
+        token = _FIXED.set(code)
+        try:
+            return fn(value)
+        finally:
+            _FIXED.reset(token)
+
+    return formatted
 
 
 def t(key: str, **kwargs: Any) -> str:

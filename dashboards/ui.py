@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.downloads import download_buttons
-from dashboards.i18n import fmt_datetime, fmt_month, relabel, t
+from dashboards.i18n import fixed, fmt_datetime, fmt_month, relabel, t
 
 
 def require_warehouse() -> None:
@@ -45,7 +45,7 @@ def month_range(months: Sequence[date], key: str, default_last: int = 6) -> tupl
         return months[0], months[0]
     start = months[max(0, len(months) - default_last)]
     lo, hi = st.select_slider(t("month_range"), options=months, value=(start, months[-1]),
-                              format_func=fmt_month, key=key)
+                              format_func=fixed(fmt_month), key=key)
     return lo, hi
 
 
@@ -53,9 +53,21 @@ def month_picker(months: Sequence[date], key: str) -> date:
     if not months:
         st.info(t("no_data"))
         st.stop()
-    return st.selectbox(t("month"), list(months), index=len(months) - 1, format_func=fmt_month, key=key)
+    return st.selectbox(t("month"), list(months), index=len(months) - 1, format_func=fixed(fmt_month), key=key)
 
 
 def previous(months: Sequence[date], month: date) -> date | None:
     earlier = [m for m in months if m < month]
     return earlier[-1] if earlier else None
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Show a message after the rerun that redraws the page with the change applied."""
+    st.session_state["_rw_flash"] = (kind, message)
+    st.rerun()
+
+
+def show_flash() -> None:
+    kind, message = st.session_state.pop("_rw_flash", (None, None))
+    if message:
+        getattr(st, kind)(message)

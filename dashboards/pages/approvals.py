@@ -1,8 +1,14 @@
-"""Report approvals (manager, admin): built regulator reports with their figures and files; approve or reject."""
+"""Report approvals (manager, admin): built regulator reports with their figures and files; approve or reject.
+
+Uses the approvals API (``dagster_project.state.approvals``): four eyes — the API refuses an approval by
+the person who built the report, and of a report built from an incomplete run. The API writes the audit
+entries of approvals and rejections itself; downloads of report files are audited here.
+"""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -11,9 +17,10 @@ from dagster_project.settings import get_settings
 from dagster_project.state import connect_state
 from dashboards.auth import audit, page_setup
 from dashboards.i18n import t
-from dashboards.ui import table
+from dashboards.ui import flash, show_flash, table
 
 user = page_setup("approvals")
+show_flash()
 
 try:
     from dagster_project.state import approvals
@@ -24,26 +31,58 @@ if approvals is None:
     st.info(t("approvals_unavailable"))
     st.stop()
 
-
-def _flat(value: object) -> object:
-    """Lists and dicts (files, figures) as JSON text so the table shows them verbatim."""
-    if isinstance(value, dict | list | tuple):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return value
+SHOWN = ("period", "kind", "status", "cutoff_at", "built_by", "built_at", "approved_by", "approved_at",
+         "rejected_by", "rejected_reason", "sent_at", "acknowledged_by", "blocked_reason", "manifest_sha256")
 
 
-con = connect_state(get_settings().state_db)
+def _state():
+    return connect_state(get_settings().state_db)
+
+
+def _inside(base: Path, relative: str) -> Path | None:
+    """A file named by the manifest, only when it lies inside the report folder."""
+    path = (base / relative).resolve()
+    return path if path.is_file() and base.resolve() in path.parents else None
+
+
+con = _state()
 try:
-    reports = [dict(r) for r in approvals.list_reports(con)]
+    reports = approvals.list_reports(con)
 finally:
     con.close()
-frame = pd.DataFrame([{k: _flat(v) for k, v in r.items()} for r in reports])
+frame = pd.DataFrame([{k: r.get(k) for k in SHOWN} for r in reports], columns=list(SHOWN))
 st.subheader(t("reports"))
 table(frame, "reports")
-if frame.empty or "month" not in frame.columns:
+if frame.empty:
     st.stop()
 
-month = st.selectbox(t("report_month"), frame["month"].astype(str).tolist(), key="ap_month")
+period = st.selectbox(t("report_month"), frame["period"].astype(str).tolist(), key="ap_period")
+report = next(r for r in reports if str(r["period"]) == period)
+report_dir = Path(report["report_dir"])
+manifest_path = report_dir / "manifest.json"
+manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+if report.get("blocked_reason"):
+    st.warning(str(report["blocked_reason"]))
+
+files = manifest.get("files", [])
+if files:
+    st.markdown(f"**{period}** · {report['status']}")
+    st.dataframe(pd.DataFrame(files), hide_index=True)
+    csvs = [f["path"] for f in files if str(f.get("path", "")).endswith(".csv")]
+    if csvs:
+        figure = st.selectbox("CSV", csvs, key="ap_csv")
+        path = _inside(report_dir, figure)
+        if path is not None:
+            st.dataframe(pd.read_csv(path, encoding="utf-8-sig"), hide_index=True)
+    for f in files:
+        path = _inside(report_dir, str(f.get("path", "")))
+        if path is None or path.suffix.lower() not in {".pdf", ".xlsx"}:
+            continue
+        st.download_button(path.name, path.read_bytes(), path.name, key=f"ap_file_{path.name}",
+                           on_click=audit, args=("download", f"report:{period}", {"file": path.name}))
+if manifest.get("data_quality"):
+    st.json(manifest["data_quality"], expanded=False)
+
 with st.form("approval", clear_on_submit=True):
     reason = st.text_area(t("reason"), key="ap_reason", max_chars=2000)
     c1, c2 = st.columns(2)
@@ -54,17 +93,15 @@ if do_approve or do_reject:
     if do_reject and not reason:
         st.error(t("reason_required"))
     else:
-        con = connect_state(get_settings().state_db)
+        con = _state()
         try:
             if do_approve:
-                approvals.approve(con, month, user.name)
+                approvals.approve(con, period, user.name)
             else:
-                approvals.reject(con, month, user.name, reason)
-        except (ValueError, LookupError) as exc:
+                approvals.reject(con, period, user.name, reason)
+        except approvals.ApprovalError as exc:
             st.error(str(exc))
         else:
-            audit("report_approved" if do_approve else "report_rejected", month,
-                  {"reason": reason} if do_reject else None)
-            st.success(t("approved") if do_approve else t("rejected"))
+            flash(t("approved") if do_approve else t("rejected"))
         finally:
             con.close()

@@ -9,13 +9,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import queries
-from dashboards.auth import audit, page_setup
+from dashboards.auth import page_setup
 from dashboards.i18n import col, kpi_name, localized, t
-from dashboards.ui import require_warehouse, table
+from dashboards.ui import flash, require_warehouse, show_flash, table
 
 REGULATOR_MIN_TIER = 1  # sanctions from tier 1 (warning) up are public; tier 0 is not shown to regulators
 
 user = page_setup("merchants")
+show_flash()
 require_warehouse()
 is_manager = user.role == "manager"
 min_tier = 0 if is_manager else REGULATOR_MIN_TIER
@@ -140,12 +141,14 @@ if submitted:
         final_tier = {"confirm": computed, "downgrade": int(decided_tier), "dismiss": 0}[decision]
         con = _state()
         try:
+            # The decisions API validates again and writes the audit entry in the same transaction.
             api.record_decision(con, merchant_id, as_of, computed, decision, final_tier, reason or None, user.name)
+        except api.DecisionError as exc:
+            st.error(str(exc))
+        else:
+            flash(t("decision_saved"))
         finally:
             con.close()
-        audit("decision", merchant_id, {"decision": decision, "computed_tier": computed,
-                                        "decided_tier": final_tier, "as_of_date": as_of.isoformat()})
-        st.success(t("decision_saved"))
 con = _state()
 try:
     history = pd.DataFrame([dict(h) for h in api.decision_history(con, merchant_id)])

@@ -8,7 +8,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.auth import page_setup
-from dashboards.i18n import breach_state, col, fmt_kpi, fmt_month, fmt_target, kpi_name, t
+from dashboards.i18n import breach_state, col, fixed, fmt_kpi, fmt_month, fmt_target, kpi_name, t
 from dashboards.ui import month_picker, month_range, previous, require_warehouse, table
 
 HEADLINE = (
@@ -52,7 +52,7 @@ for i, code in enumerate(codes):
 st.subheader(t("kpi_trend"))
 all_codes = sorted(platform["kpi_code"].unique())
 code = st.selectbox(t("kpi"), all_codes, index=all_codes.index(codes[0]) if codes else 0,
-                    format_func=lambda c: kpi_name(defs, c), key="ov_trend_kpi")
+                    format_func=fixed(lambda c: kpi_name(defs, c)), key="ov_trend_kpi")
 trend = platform[platform["kpi_code"] == code][["month", "value", "target"]].copy()
 title = t("chart_kpi_trend", kpi=kpi_name(defs, code))
 line = alt.Chart(trend).mark_line(point=True).encode(
@@ -84,11 +84,11 @@ scopes = ["__platform__", "__all__", *merchants["merchant_id"].tolist()]
 labels = {"__platform__": t("scope_platform"), "__all__": t("scope_all")}
 c1, c2, c3 = st.columns([2, 2, 3])
 with c1:
-    scope = st.selectbox(t("scope"), scopes, format_func=lambda s: labels.get(s, f"{s} {names.get(s, '')}"),
+    scope = st.selectbox(t("scope"), scopes, format_func=fixed(lambda s: labels.get(s, f"{s} {names.get(s, '')}")),
                          key="ov_scope")
 with c2:
     kpi_filter = st.selectbox(t("kpi"), ["", *all_codes],
-                              format_func=lambda c: t("all") if c == "" else kpi_name(defs, c), key="ov_kpi")
+                              format_func=fixed(lambda c: t("all") if c == "" else kpi_name(defs, c)), key="ov_kpi")
 with c3:
     lo, hi = month_range(months, "ov_range")
 rows = queries.kpi_rows(lo, hi, scope, kpi_filter)

@@ -10,7 +10,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.auth import page_setup
-from dashboards.i18n import col, fmt_number, t
+from dashboards.i18n import col, fixed, fmt_number, t
 from dashboards.ui import require_warehouse, table
 
 page_setup("price")
@@ -34,7 +34,7 @@ c1, c2 = st.columns(2)
 picked = c1.date_input(t("date_range"), value=(first, last), key="pr_dates")
 date_from, date_to = (picked if isinstance(picked, tuple) and len(picked) == 2 else (first, last))
 merchant = c2.selectbox(t("merchant"), ["", *merchants["merchant_id"].tolist()],
-                        format_func=lambda m: t("all") if m == "" else f"{m} {names.get(m, '')}", key="pr_merchant")
+                        format_func=fixed(lambda m: t("all") if m == "" else f"{m} {names.get(m, '')}"), key="pr_merchant")
 
 df = queries.fake_prices(date_from, date_to, merchant)
 st.subheader(t("fake_prices"))

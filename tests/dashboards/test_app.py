@@ -1,0 +1,297 @@
+"""AppTest: sign-in gate, pages per role, another role's page unreachable, filters, language, decisions."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+from conftest import APP, ROLES, new_app, password_of, sign_in, signed_in
+from fake_warehouse import HOSTILE_DESCRIPTION, HOSTILE_ID
+
+from dashboards.auth import PAGES, pages_for
+
+EXPECTED_PAGES = {
+    "analyst": {"overview", "complaints", "refunds", "price", "data_quality"},
+    "regulator": {"overview", "refunds", "price", "merchants", "data_quality"},
+    "manager": {"overview", "complaints", "refunds", "price", "merchants", "data_quality", "approvals"},
+    "admin": {"overview", "data_quality", "approvals", "audit"},
+}
+TITLES_EN = {"overview": "Overview", "complaints": "Complaints explorer", "refunds": "Refunds and returns",
+             "price": "Price honesty", "merchants": "Merchants", "data_quality": "Data quality",
+             "approvals": "Report approvals", "audit": "Audit log"}
+
+
+def _data_elements(at) -> int:
+    return len(at.dataframe) + len(at.metric) + len(at.get("arrow_vega_lite_chart")) + len(at.table)
+
+
+def _audit(dash_env, action: str) -> list[dict]:
+    con = sqlite3.connect(dash_env.state_db)
+    con.row_factory = sqlite3.Row
+    try:
+        return [dict(r) for r in con.execute("SELECT * FROM audit_log WHERE action = ? ORDER BY id", (action,))]
+    finally:
+        con.close()
+
+
+def test_role_page_matrix_is_the_specified_one():
+    assert {role: {p.page_id for p in pages_for(role)} for role in ROLES} == EXPECTED_PAGES
+
+
+def test_nothing_renders_before_sign_in(dash_env):
+    at = new_app().run()
+    assert not at.exception
+    assert [t.value for t in at.title] == ["请先登录"]
+    assert _data_elements(at) == 0
+    # asking for a data page directly still shows only the sign-in form
+    at.switch_page("pages/complaints.py").run()
+    assert _data_elements(at) == 0
+    assert [t.value for t in at.title] == ["请先登录"]
+
+
+def test_wrong_password_is_refused_and_audited(dash_env):
+    at = new_app().run()
+    sign_in(at, "analyst", "not-the-password")
+    assert _data_elements(at) == 0
+    assert any("错误" in e.value for e in at.error)
+    assert any(e["actor"] == "analyst" for e in _audit(dash_env, "sign_in_failed"))
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_role_opens_exactly_its_pages(dash_env, role):
+    at = signed_in(role, lang="en")
+    registered = {p["script_path"].rsplit("/", 1)[-1].removesuffix(".py") for p in at._registered_pages.values()}
+    expected_files = {p.path.rsplit("/", 1)[-1].removesuffix(".py") for p in PAGES if role in p.roles}
+    assert registered == expected_files
+    for spec in PAGES:
+        if role not in spec.roles:
+            with pytest.raises(ValueError, match="navigation page"):
+                at.switch_page(spec.path)
+    for spec in PAGES:
+        if role in spec.roles:
+            at.switch_page(spec.path).run()
+            assert not at.exception, (spec.page_id, at.exception)
+            assert at.title[0].value == TITLES_EN[spec.page_id]
+            assert not at.error, (spec.page_id, [e.value for e in at.error])
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_another_roles_page_by_url_does_not_run(dash_env, role):
+    """What a browser does for /audit: ask for the page's hash. Streamlit answers page-not-found."""
+    from streamlit.navigation.page import calc_hash
+
+    at = signed_in(role, lang="en")
+    for spec in PAGES:
+        if role in spec.roles:
+            continue
+        at._page_hash = calc_hash(spec.page_id)
+        at.run()
+        assert not at.exception
+        assert TITLES_EN[spec.page_id] not in [t.value for t in at.title], spec.page_id
+
+
+@pytest.mark.parametrize("page", ["audit", "merchants", "complaints"])
+def test_page_refuses_a_role_it_is_not_for_even_when_run_directly(dash_env, page):
+    from streamlit.testing.v1 import AppTest
+
+    spec = next(p for p in PAGES if p.page_id == page)
+    role = next(r for r in ROLES if r not in spec.roles)
+    at = AppTest.from_file(str(APP.parent / spec.path), default_timeout=60)
+    at.session_state["rw_user"] = {"name": role, "role": role, "method": "local"}
+    at.run()
+    assert _data_elements(at) == 0
+    assert len(at.error) == 1
+    assert any(e["target"] == page for e in _audit(dash_env, "page_denied"))
+
+
+def test_language_switch_changes_labels_and_formats(dash_env):
+    at = signed_in("analyst")
+    zh_titles = [t.value for t in at.title]
+    zh_metrics = [m.label for m in at.metric]
+    zh_month = at.selectbox(key="ov_month").format_func(at.selectbox(key="ov_month").value)
+    at.radio(key="lang").set_value("en").run()
+    assert not at.exception
+    assert zh_titles == ["总览"] and [t.value for t in at.title] == ["Overview"]
+    en_metrics = [m.label for m in at.metric]
+    assert en_metrics and en_metrics != zh_metrics
+    assert all(not any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in en_metrics)
+    assert any(any("\u4e00" <= ch <= "\u9fff" for ch in label) for label in zh_metrics)
+    en_month = at.selectbox(key="ov_month").format_func(at.selectbox(key="ov_month").value)
+    assert "年" in zh_month and "年" not in en_month
+    assert [s.value for s in at.subheader][0] == "Headline KPIs against targets"
+
+
+def _complaint_count(dash_env, lo, hi, channel=None) -> int:
+    con = duckdb.connect(str(dash_env.warehouse), read_only=True)
+    try:
+        sql = "SELECT count(*) FROM marts.fct_complaints WHERE received_month BETWEEN ? AND ?"
+        params = [lo, hi]
+        if channel:
+            sql += " AND channel = ?"
+            params.append(channel)
+        return con.execute(sql, params).fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_complaint_filter_changes_the_numbers(dash_env):
+    at = signed_in("analyst", lang="en")
+    at.switch_page("pages/complaints.py").run()
+    lo, hi = at.select_slider(key="cx_months").value
+    total = _complaint_count(dash_env, lo, hi)
+    assert at.metric[0].value == f"{total:,}"
+    assert len(at.dataframe[0].value) == total
+    channel = at.multiselect(key="cx_channel").options[0]
+    at.multiselect(key="cx_channel").select(channel).run()
+    narrowed = _complaint_count(dash_env, lo, hi, channel)
+    assert 0 < narrowed < total
+    assert at.metric[0].value == f"{narrowed:,}"
+    assert set(at.dataframe[0].value["Channel"]) == {channel}
+
+
+def test_hostile_description_is_plain_text(dash_env):
+    at = signed_in("analyst", lang="en")
+    at.switch_page("pages/complaints.py").run()
+    options = at.select_slider(key="cx_months").options
+    at.select_slider(key="cx_months").set_value((options[0], options[-1])).run()
+    at.selectbox(key="cx_pick").set_value(HOSTILE_ID).run()
+    assert HOSTILE_DESCRIPTION in [t.value for t in at.text]
+    frame = at.dataframe[0].value
+    assert HOSTILE_DESCRIPTION in set(frame["Description"])
+    assert all("<script>" not in m.value for m in at.markdown)
+
+
+def test_regulator_sees_only_public_sanctions(dash_env):
+    con = duckdb.connect(str(dash_env.warehouse), read_only=True)
+    tiers = pd.Series([r[0] for r in con.execute(
+        "SELECT tier FROM marts.rpt_merchant_enforcement WHERE as_of_date = "
+        "(SELECT max(as_of_date) FROM marts.rpt_merchant_enforcement)").fetchall()])
+    con.close()
+    reg = signed_in("regulator", lang="en")
+    reg.switch_page("pages/merchants.py").run()
+    assert not reg.exception
+    shown = reg.dataframe[0].value if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
+    assert len(shown) == int((tiers >= 1).sum())
+    assert (shown["Tier"] >= 1).all()
+    assert not [f for f in reg.get("form")], "regulators get no decision form"
+    man = signed_in("manager", lang="en")
+    man.switch_page("pages/merchants.py").run()
+    assert len(man.dataframe[0].value) == len(tiers)
+
+
+def test_manager_decision_needs_reason_and_is_recorded(dash_env):
+    from dagster_project.state import connect_state
+    from dagster_project.state.decisions import decision_history
+
+    at = signed_in("manager", lang="en")
+    at.switch_page("pages/merchants.py").run()
+    listed = at.dataframe[0].value
+    merchant = listed.loc[listed["Tier"] >= 1, "Merchant id"].iloc[0]
+    computed = int(listed.loc[listed["Merchant id"] == merchant, "Tier"].iloc[0])
+    at.selectbox(key="mx_pick").set_value(merchant).run()
+    at.radio(key="mx_decision").set_value("dismiss")
+    submit = next(b for b in at.button if b.label == "Submit")
+    submit.click().run()
+    assert any("reason" in e.value for e in at.error)
+    con = connect_state(dash_env.state_db)
+    assert decision_history(con, merchant) == []
+    at.radio(key="mx_decision").set_value("dismiss")
+    at.text_area(key="mx_reason").input("evidence was a test order")
+    next(b for b in at.button if b.label == "Submit").click().run()
+    assert not at.exception
+    history = decision_history(con, merchant)
+    con.close()
+    assert [(h["decision"], h["computed_tier"], h["decided_tier"], h["decided_by"]) for h in history] == [
+        ("dismiss", computed, 0, "manager")]
+    assert any(s.value == "Decision recorded." for s in at.success)
+
+
+def test_lockout_after_five_failures_survives_a_new_session(dash_env):
+    from dagster_project.state import connect_state
+    from dagster_project.users import add_user, clear_failures
+
+    add_user(dash_env.users_file, "victim", "analyst", password_of("victim"), replace=True)
+    for _ in range(5):
+        at = new_app().run()
+        sign_in(at, "victim", "guess-guess-guess")
+    fresh = new_app().run()
+    sign_in(fresh, "victim")
+    assert _data_elements(fresh) == 0
+    assert any("locked" in e.value or "锁定" in e.value for e in fresh.error)
+    assert [e["actor"] for e in _audit(dash_env, "sign_in_locked")].count("victim") >= 1
+    con = connect_state(dash_env.state_db)
+    clear_failures(con, "victim")
+    con.close()
+    ok = new_app().run()
+    sign_in(ok, "victim")
+    assert _data_elements(ok) > 0
+
+
+def test_sign_out_returns_to_the_sign_in_form(dash_env):
+    at = signed_in("admin", lang="en")
+    assert _data_elements(at) > 0
+    at.sidebar.button(key="sign_out").click().run()
+    assert _data_elements(at) == 0
+    assert [t.value for t in at.title] == ["Please sign in"]
+    assert any(e["actor"] == "admin" for e in _audit(dash_env, "sign_out"))
+
+
+def test_removed_account_is_signed_out_at_next_run(dash_env):
+    from dagster_project.users import add_user, remove_user
+
+    add_user(dash_env.users_file, "leaver", "manager", password_of("leaver"), replace=True)
+    at = signed_in("leaver", lang="en")
+    assert _data_elements(at) > 0
+    remove_user(dash_env.users_file, "leaver")
+    at.run()
+    assert _data_elements(at) == 0
+
+
+def test_audit_page_lists_sign_ins(dash_env):
+    at = signed_in("admin", lang="en")
+    at.switch_page("pages/audit.py").run()
+    log = at.dataframe[0].value
+    assert "sign_in" in set(log["Action"])
+    assert "admin" in set(log["Who"])
+
+
+def test_oidc_maps_email_to_role_and_refuses_unknown(dash_env, monkeypatch, tmp_path):
+    roles = tmp_path / "oidc_roles.json"
+    roles.write_text(json.dumps({"Boss@Example.org": "manager"}), encoding="utf-8")
+    monkeypatch.setenv("RW_AUTH", "oidc")
+    monkeypatch.setenv("RW_OIDC_ROLES", str(roles))
+    secrets = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                        "client_id": "id", "client_secret": "s",
+                        "server_metadata_url": "https://idp.example/.well-known/openid-configuration"}}
+
+    out = new_app()
+    out.secrets.update(secrets)
+    out.user = {"is_logged_in": False}
+    out.run()
+    assert _data_elements(out) == 0 and not out.get("text_input")
+
+    stranger = new_app()
+    stranger.secrets.update(secrets)
+    stranger.user = {"is_logged_in": True, "email": "nobody@example.org"}
+    stranger.run()
+    assert _data_elements(stranger) == 0 and stranger.error
+
+    boss = new_app()
+    boss.secrets.update(secrets)
+    boss.user = {"is_logged_in": True, "email": "boss@example.org"}
+    boss.session_state["lang"] = "en"
+    boss.run()
+    assert not boss.exception
+    assert {p["script_path"].rsplit("/", 1)[-1] for p in boss._registered_pages.values()} == {
+        p.path.rsplit("/", 1)[-1] for p in PAGES if "manager" in p.roles}
+
+
+def test_months_are_real_dates(dash_env):
+    from dashboards import queries
+
+    months = queries.kpi_months()
+    assert months and all(isinstance(m, date) for m in months)
