@@ -139,10 +139,15 @@
 {#- The management decisions copied from the state store into meta.management_decisions before dbt
     runs; when that table does not exist (first build, unit tests) an empty relation of the same shape. -#}
 {% macro rw_score_decisions() -%}
-    {%- set src = source('state_store', 'management_decisions') -%}
+    {%- set src = source('pipeline_meta', 'management_decisions') -%}
     {%- set rel = none -%}
     {%- if execute -%}
-        {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
+        {%- if src.identifier is defined and src.identifier is not none and src.schema is not none -%}
+            {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
+        {%- else -%}
+            {#- a unit test gives the source as a fixture CTE -#}
+            {%- set rel = src -%}
+        {%- endif -%}
     {%- endif -%}
     {%- if rel is not none %}
     select

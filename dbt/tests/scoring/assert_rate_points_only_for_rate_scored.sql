@@ -1,0 +1,8 @@
+-- A rate breach is only ever scored for a merchant with enough orders in its window (rate_scored).
+select evidence.evidence_id
+from {{ ref('fct_violation_evidence') }} as evidence
+left join {{ ref('int_scoring__rate_windows') }} as rates
+    on rates.merchant_id = evidence.merchant_id
+   and rates.as_of_date = evidence.evidence_date
+where evidence.violation_type like 'rate\_%' escape '\'
+  and not coalesce(rates.rate_scored, false)
