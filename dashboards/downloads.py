@@ -51,7 +51,8 @@ def _plain(df: pd.DataFrame) -> pd.DataFrame:
 
 def to_csv_bytes(df: pd.DataFrame, encoding: str = "utf-8-sig") -> bytes:
     """CSV of the neutralised frame; utf-8-sig writes the BOM Excel needs to read UTF-8 Chinese."""
-    return neutralise(df).to_csv(index=False).encode(encoding, errors="strict")
+    # RFC 4180 line ends: with "\r\n" as terminator a field holding a bare CR is quoted, not split.
+    return neutralise(df).to_csv(index=False, lineterminator="\r\n").encode(encoding, errors="strict")
 
 
 def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:

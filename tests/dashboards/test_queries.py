@@ -1,0 +1,80 @@
+"""The query module: read-only, allow-listed identifiers, bound values, cache keyed on the file."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+import fake_warehouse
+import pytest
+
+from dashboards import queries
+
+
+@pytest.fixture
+def warehouse(tmp_path, monkeypatch) -> Path:
+    path = fake_warehouse.build(tmp_path / "w" / "rightswatch.duckdb")
+    monkeypatch.setenv("RW_WAREHOUSE", str(path))
+    return path
+
+
+def test_no_sql_is_formatted_from_values():
+    source = Path(queries.__file__).read_text(encoding="utf-8")
+    formatted = [line for line in source.splitlines() if re.search(r'f"[^"]*(SELECT|WHERE|FROM)', line)]
+    # the only f-strings with SQL are select_rows' allow-listed identifiers
+    assert all("marts.{table}" in line or "SELECT {" in line for line in formatted), formatted
+
+
+def test_connection_is_read_only(warehouse, monkeypatch):
+    seen = {}
+    real = duckdb.connect
+
+    def spy(path, read_only=False, **kw):
+        seen["read_only"] = read_only
+        return real(path, read_only=read_only, **kw)
+
+    monkeypatch.setattr(queries.duckdb, "connect", spy)
+    queries.clear_cache()
+    queries.kpi_months()
+    assert seen == {"read_only": True}
+
+
+def test_allow_list(warehouse):
+    with pytest.raises(ValueError, match="not published"):
+        queries.select_rows("raw_orders")
+    with pytest.raises(ValueError, match="allow-list"):
+        queries.select_rows("fct_complaints", ["complaint_id; DROP TABLE x"])
+    with pytest.raises(ValueError, match="allow-list"):
+        queries.select_rows("fct_complaints", equals={"1=1 OR merchant_id": "x"})
+    rows = queries.select_rows("fct_complaints", ["complaint_id"], {"merchant_id": "M001"})
+    assert len(rows) > 0
+
+
+def test_values_are_bound_not_interpreted(warehouse):
+    lo, hi = queries.complaint_months()[0], queries.complaint_months()[-1]
+    assert len(queries.complaints(lo, hi, merchant_ids=["M001' OR '1'='1"])) == 0
+    assert len(queries.complaints(lo, hi, merchant_ids=["M001"])) > 0
+
+
+def test_new_published_file_is_read_at_once(warehouse, tmp_path):
+    queries.clear_cache()
+    before = queries.enforcement()
+    assert len(before) == len(fake_warehouse.MERCHANTS)
+    # the pipeline publishes by writing a new file and renaming it over the old one
+    new = tmp_path / "new.duckdb"
+    fake_warehouse.build(new)
+    con = duckdb.connect(str(new))
+    con.execute("DELETE FROM marts.rpt_merchant_enforcement WHERE tier = 0")
+    con.close()
+    os.replace(new, warehouse)
+    st = warehouse.stat()
+    os.utime(warehouse, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000_000))
+    after = queries.enforcement()
+    assert len(after) == len(before) - 2
+
+
+def test_regulator_floor_is_applied_in_sql(warehouse):
+    assert set(queries.enforcement(min_tier=1)["tier"]) == {1, 2}
+    assert set(queries.enforcement(min_tier=1, tiers=[0, 1])["tier"]) == {1}
