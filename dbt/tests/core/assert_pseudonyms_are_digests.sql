@@ -1,0 +1,27 @@
+-- Personal data must never reach the marts in clear: every pseudonym column holds a 64-hex-digit
+-- HMAC-SHA256 digest (or NULL). A phone number or consumer id in clear fails this test and blocks
+-- publication. (PIPL Art. 51: technical measures such as de-identification.)
+{{ config(severity='error') }}
+
+with
+
+pseudonyms as (
+
+    select 'fct_order_lines.consumer_key' as column_name, consumer_key as value
+    from {{ ref('fct_order_lines') }}
+    union all
+    select 'fct_order_lines.consumer_phone_key', consumer_phone_key
+    from {{ ref('fct_order_lines') }}
+    union all
+    select 'fct_complaints.consumer_key', consumer_key
+    from {{ ref('fct_complaints') }}
+    union all
+    select 'dim_merchants.contact_phone_key', contact_phone_key
+    from {{ ref('dim_merchants') }}
+
+)
+
+select column_name, value
+from pseudonyms
+where value is not null
+  and not regexp_full_match(value, '[0-9a-fA-F]{64}')
