@@ -19,8 +19,11 @@ class Period:
 
     @property
     def month_start(self) -> date:
-        """The KPI month the report's figures come from (a week reports its month to date)."""
-        return self.end.replace(day=1)
+        """The KPI month the report's figures come from. A week reports the month holding most of its
+        days (that of its Thursday, as ISO weeks count), to date."""
+        if self.kind == "week":
+            return (self.start + timedelta(days=3)).replace(day=1)
+        return self.start
 
     @property
     def previous_month_start(self) -> date:

@@ -101,7 +101,8 @@ def write_xlsx(content: ReportContent, path: Path) -> Path:
         (pick(lang, "期间开始", "Period start"), content.period.start),
         (pick(lang, "期间结束", "Period end"), content.period.end),
         (pick(lang, f"数据截止时间（{content.reporting_tz}）", f"Data cut-off ({content.reporting_tz})"),
-         content.cutoff_local),
+         # whole seconds: Excel would round 23:59:59.999999 up to the next day
+         content.cutoff_local.replace(microsecond=0) if content.cutoff_local else None),
     ]
     about.write_row(0, 0, [pick(lang, "项目", "Item"), pick(lang, "值", "Value")], bold)
     for i, (label, value) in enumerate(about_rows, start=1):
@@ -229,7 +230,6 @@ class _PDF:
         font = cjk_font_path()
         kwargs = {"collection_font_number": 0} if font.suffix.lower() == ".ttc" else {}
         pdf.add_font("cjk", "", str(font), **kwargs)
-        pdf.add_font("cjk", "B", str(font), **kwargs)  # headings: same face (no bold cut ships)
         pdf.set_font("cjk", size=10)
         pdf.set_auto_page_break(True, margin=15)
         pdf.set_creation_date(generated_at)
@@ -275,8 +275,12 @@ class _PDF:
             return
         pdf = self.pdf
         pdf.set_font("cjk", size=8)
+        from fpdf.fonts import FontFace
+
+        # headings set apart by colour, not bold: the CJK font has no bold cut
+        heading_style = FontFace(emphasis="", fill_color=(221, 235, 247))
         with pdf.table(col_widths=widths or None, text_align="LEFT", line_height=4.5,
-                       first_row_as_headings=True, repeat_headings=1) as table:
+                       first_row_as_headings=True, repeat_headings=1, headings_style=heading_style) as table:
             table.row([c.header(self.lang) for c in cols])
             for row in section.rows[:limit]:
                 table.row([self._cell(row, c) for c in cols])
