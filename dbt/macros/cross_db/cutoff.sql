@@ -1,6 +1,6 @@
 {#-
-  The reporting cut-off (kpis.md, "Conventions"): var rw_cutoff (a local timestamp in rw_reporting_tz)
-  when set, else the end of the latest delivery day loaded (max(delivery_date) of the loaded files in
+  The reporting cut-off (kpis.md, "Conventions"): var rw_cutoff (a local timestamp in rw_reporting_tz;
+  a bare date YYYY-MM-DD means the end of that local day) when set, else the end of the latest delivery day loaded (max(delivery_date) of the loaded files in
   the file registry, 23:59:59.999999 local). Returned as a SQL expression (a scalar) for the cut-off
   instant as a UTC naive TIMESTAMP, so every model compares it with raw UTC timestamps.
   With an empty registry and no rw_cutoff the expression is NULL and nothing is "as of" it.
@@ -11,8 +11,14 @@
 
 {% macro default__rw_cutoff_utc() -%}
     {%- set cutoff = var('rw_cutoff', none) -%}
-    {%- if cutoff is not none and cutoff | string | trim != '' -%}
-        {{ rw_from_local("cast('" ~ (cutoff | string | trim) ~ "' as timestamp)") }}
+    {%- set cutoff = (cutoff | string | trim) if cutoff is not none else '' -%}
+    {%- if cutoff | length == 10 -%}
+        {#- a bare date (YYYY-MM-DD) means the end of that local day, like the default -#}
+        {{ rw_from_local(
+            "cast(" ~ rw_add_days("cast('" ~ cutoff ~ "' as date)", 1) ~ " as timestamp) - interval '1 microsecond'"
+        ) }}
+    {%- elif cutoff != '' -%}
+        {{ rw_from_local("cast('" ~ cutoff ~ "' as timestamp)") }}
     {%- else -%}
         (select {{ rw_from_local(
                 "cast(" ~ rw_add_days('max(delivery_date)', 1) ~ " as timestamp) - interval '1 microsecond'"
