@@ -2,6 +2,7 @@
 -- fake_discount, review_removed (serious, 6), quality_defect / not_as_described (general, 2).
 -- Dated on the day the complaint was substantiated (verified_at, else resolved_at, else the version
 -- time): the point is recorded when the platform established the facts, not when the consumer wrote.
+-- known_on: first delivery day of a version that says substantiated (a list before it cannot know).
 {%- set types = rw_score_complaint_types() %}
 
 with
@@ -14,6 +15,15 @@ complaints as (
 
 ),
 
+known as (
+
+    select complaint_id, min(delivery_date) as known_on
+    from {{ ref('int_complaints__versions_as_of') }}
+    where substantiated
+    group by complaint_id
+
+),
+
 typed as (
 
     select
@@ -23,8 +33,10 @@ typed as (
             when '{{ code }}' then '{{ vtype }}'
         {%- endfor %}
         end as violation_type,
-        {{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }} as evidence_date
+        {{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }} as evidence_date,
+        known.known_on
     from complaints
+    left join known using (complaint_id)
 
 )
 
@@ -50,5 +62,6 @@ select
     'substantiated complaint ' || complaint_id || ' (' || issue_code || ', ' || right_category || ')'
         || coalesce(' on order ' || order_id, '')
         || ', received ' || cast({{ rw_local_date('received_at') }} as varchar) as detail,
-    cast(null as date) as superseded_on
+    cast(null as date) as superseded_on,
+    coalesce(known_on, evidence_date) as known_on
 from typed

@@ -61,7 +61,8 @@ rate_evidence as (
             || ' median ' || cast(round(category_median_per_1000, 1) as varchar)
         {%- endif %}
             || ', window ' || cast(window_start as varchar) || ' to ' || cast(as_of_date as varchar) as detail,
-        {{ rw_add_days('as_of_date', 1) }} as superseded_on
+        {{ rw_add_days('as_of_date', 1) }} as superseded_on,
+        as_of_date as known_on
     from rates
     where {{ flag }}
     {{ 'union all' if not loop.last }}
@@ -89,5 +90,6 @@ select
     cast(order_id as varchar) as order_id,
     cast(line_no as bigint) as line_no,
     cast(detail as varchar) as detail,
-    cast(superseded_on as date) as superseded_on
+    cast(superseded_on as date) as superseded_on,
+    cast(known_on as date) as known_on
 from unioned

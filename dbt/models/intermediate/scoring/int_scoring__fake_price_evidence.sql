@@ -9,16 +9,26 @@
 
 with
 
+known as (
+
+    select order_id, line_no, min(delivery_date) as known_on
+    from {{ ref('int_orders__versions_as_of') }}
+    group by order_id, line_no
+
+),
+
 fake as (
 
     select
         checks.*,
+        known.known_on,
         cast(date_trunc('month', ordered_date_local) as date) as order_month,
         row_number() over (
             partition by merchant_id, cast(date_trunc('month', ordered_date_local) as date)
             order by ordered_date_local, order_id, line_no
         ) as month_seq
     from {{ ref('fct_price_checks') }} as checks
+    left join known using (order_id, line_no)
     where verdict = 'fake'
 
 ),
@@ -49,5 +59,6 @@ select
         || case when points < {{ per_line }}
             then '; monthly cap of {{ cap }} points for ' || strftime(order_month, '%Y-%m') || ' reached'
             else '' end as detail,
-    cast(null as date) as superseded_on
+    cast(null as date) as superseded_on,
+    coalesce(known_on, ordered_date_local) as known_on
 from scored

@@ -13,14 +13,25 @@
 -- every line instead.
 with
 
+version_known as (
+
+    select merchant_id, updated_at, min(delivery_date) as known_on
+    from {{ ref('int_merchants__versions_as_of') }}
+    group by merchant_id, updated_at
+
+),
+
 valid_versions as (
 
     select
-        merchant_id,
-        valid_from as version_at,
-        license_expires_on,
-        false as is_invalid
-    from {{ ref('dim_merchants') }}
+        dim.merchant_id,
+        dim.valid_from as version_at,
+        dim.license_expires_on,
+        false as is_invalid,
+        version_known.known_on
+    from {{ ref('dim_merchants') }} as dim
+    left join version_known
+        on version_known.merchant_id = dim.merchant_id and version_known.updated_at = dim.valid_from
 
 ),
 
@@ -29,7 +40,8 @@ quarantined as (
     select
         json_extract_string(raw_values, '$.merchant_id') as merchant_id,
         json_extract_string(raw_values, '$.updated_at') as updated_at_text,
-        json_extract_string(raw_values, '$.business_license_no') as business_license_no
+        json_extract_string(raw_values, '$.business_license_no') as business_license_no,
+        delivery_date
     from {{ ref('stg_pipeline_meta__quarantine') }}
     where source = 'merchants'
       and rule = 'license_check_failed'
@@ -39,7 +51,7 @@ quarantined as (
 invalid_versions as (
 
     -- Raw timestamps carry an offset or are Asia/Shanghai local time (landing contract).
-    select distinct
+    select
         merchant_id,
         case
             when regexp_matches(updated_at_text, '(Z|[+-][0-9]{2}:?[0-9]{2})$')
@@ -47,9 +59,11 @@ invalid_versions as (
             else cast(timezone('Asia/Shanghai', try_cast(updated_at_text as timestamp)) at time zone 'UTC' as timestamp)
         end as version_at,
         cast(null as date) as license_expires_on,
-        true as is_invalid
+        true as is_invalid,
+        min(delivery_date) as known_on
     from quarantined
     where merchant_id is not null
+    group by 1, 2, 3, 4
 
 ),
 
@@ -69,6 +83,14 @@ first_versions as (
 
 ),
 
+line_known as (
+
+    select order_id, line_no, min(delivery_date) as known_on
+    from {{ ref('int_orders__versions_as_of') }}
+    group by order_id, line_no
+
+),
+
 lines as (
 
     select
@@ -76,8 +98,10 @@ lines as (
         line_no,
         merchant_id,
         ordered_at,
-        ordered_date_local
+        ordered_date_local,
+        line_known.known_on as line_known_on
     from {{ ref('fct_order_lines') }}
+    left join line_known using (order_id, line_no)
 
 ),
 
@@ -89,7 +113,9 @@ in_force as (
         case when asof_version.merchant_id is not null
             then asof_version.license_expires_on else first_versions.license_expires_on end as license_expires_on,
         case when asof_version.merchant_id is not null
-            then asof_version.is_invalid else first_versions.is_invalid end as is_invalid
+            then asof_version.is_invalid else first_versions.is_invalid end as is_invalid,
+        case when asof_version.merchant_id is not null
+            then asof_version.known_on else first_versions.known_on end as version_known_on
     from lines
     asof left join versions as asof_version
         on asof_version.merchant_id = lines.merchant_id
@@ -103,7 +129,9 @@ violating as (
 
     select
         in_force.*,
-        case when is_invalid then 'licence_invalid' else 'licence_expired' end as violation_type
+        case when is_invalid then 'licence_invalid' else 'licence_expired' end as violation_type,
+        greatest(coalesce(line_known_on, ordered_date_local), coalesce(version_known_on, ordered_date_local))
+            as known_on
     from in_force
     where is_invalid
        or license_expires_on < ordered_date_local
@@ -120,12 +148,14 @@ grouped as (
         min(order_id) as order_id,
         cast(min(line_no) filter (where order_id = first_order) as bigint) as line_no,
         count(*) as line_count,
-        max(license_expires_on) as license_expires_on
+        max(license_expires_on) as license_expires_on,
+        min(known_on) as known_on
         {%- else %}
         order_id,
         cast(line_no as bigint) as line_no,
         1 as line_count,
-        license_expires_on
+        license_expires_on,
+        known_on
         {%- endif %}
     from (
         select violating.*, min(order_id) over (partition by merchant_id, ordered_date_local, violation_type) as first_order
@@ -159,5 +189,6 @@ select
             else 'a licence expired on ' || cast(license_expires_on as varchar)
            end
         || '; first ' || order_id || '#' || cast(line_no as varchar) as detail,
-    cast(null as date) as superseded_on
+    cast(null as date) as superseded_on,
+    known_on
 from grouped

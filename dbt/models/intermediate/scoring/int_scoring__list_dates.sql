@@ -1,8 +1,10 @@
 -- The list dates (as_of_date) the enforcement list is built for: every delivery day loaded and every
--- local month end from the first order day, up to the list date of this build (var rw_score_as_of, or
--- the cut-off's local day), and that date itself. Building the whole series lets the mart say what
--- changed since the previous list and since when a merchant is at its tier; every list only uses data
--- dated on or before its own day, so the list for a past day D equals a build with cut-off D.
+-- local month end from the first delivery day, up to the list date of this build (var rw_score_as_of,
+-- or the cut-off's local day), and that date itself. Building the whole series lets the mart say what
+-- changed since the previous list and since when a merchant is at its tier. Every list only uses what
+-- was delivered by its own day (evidence known_on <= D) and happened by then (evidence_date <= D), so
+-- the list for a past day D equals a build with cut-off D. Before the first delivery nothing was known:
+-- no list (a backfill delivery makes its day the first list, whatever the age of the records in it).
 {%- set as_of = var('rw_score_as_of', none) %}
 
 with
@@ -28,11 +30,7 @@ delivery_days as (
 
 first_day as (
 
-    select least(
-        (select min(ordered_date_local) from {{ ref('fct_order_lines') }}),
-        (select min(list_date) from delivery_days),
-        (select as_of_date from as_of)
-    ) as first_date
+    select coalesce((select min(list_date) from delivery_days), (select as_of_date from as_of)) as first_date
 
 ),
 

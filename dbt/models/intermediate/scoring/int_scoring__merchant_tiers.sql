@@ -1,7 +1,8 @@
 -- Points and tier per merchant and list date.
 -- Evidence counts on list date D when it is dated in the rw_score_points_window_days (365) local days
 -- ending on D — evidence_date between D-364 and D: on day 365 of its life (D = date + 364) it still
--- counts, on day 366 (D = date + 365) it has aged out — and it is not superseded by D.
+-- counts, on day 366 (D = date + 365) it has aged out — it was delivered by D (known_on <= D) and it
+-- is not superseded by D.
 -- Tier = the higher of the general ladder and the serious ladder (macro rw_score_tier).
 -- The merchants on list D: every merchant known by D, and any merchant with evidence counting on D.
 {{ config(materialized='table') }}
@@ -24,6 +25,7 @@ counting as (
     inner join {{ ref('int_scoring__evidence') }} as evidence
         on evidence.evidence_date between {{ rw_score_window_start('list_dates.as_of_date', days) }}
                                       and list_dates.as_of_date
+       and evidence.known_on <= list_dates.as_of_date
        and (evidence.superseded_on is null or evidence.superseded_on > list_dates.as_of_date)
 
 ),

@@ -1,19 +1,30 @@
--- Merchants on each list: every merchant whose first version was known by the list day, with the
--- version in force that day (name, category, region as a build with that cut-off would show them).
+-- Merchants on each list: every merchant with a version delivered by the list day and dated on or
+-- before it, with the latest such version (name, category, region as a build with that cut-off shows).
 {{ config(materialized='table') }}
 
 with
 
+version_known as (
+
+    select merchant_id, updated_at, min(delivery_date) as known_on
+    from {{ ref('int_merchants__versions_as_of') }}
+    group by merchant_id, updated_at
+
+),
+
 versions as (
 
     select
-        merchant_id,
-        merchant_name,
-        category,
-        region,
-        {{ rw_local_date('valid_from') }} as valid_from_date,
-        valid_from
-    from {{ ref('dim_merchants') }}
+        dim.merchant_id,
+        dim.merchant_name,
+        dim.category,
+        dim.region,
+        {{ rw_local_date('dim.valid_from') }} as valid_from_date,
+        dim.valid_from,
+        coalesce(version_known.known_on, {{ rw_local_date('dim.valid_from') }}) as known_on
+    from {{ ref('dim_merchants') }} as dim
+    left join version_known
+        on version_known.merchant_id = dim.merchant_id and version_known.updated_at = dim.valid_from
 
 )
 
@@ -26,6 +37,7 @@ select
 from {{ ref('int_scoring__list_dates') }} as list_dates
 inner join versions
     on versions.valid_from_date <= list_dates.as_of_date
+   and versions.known_on <= list_dates.as_of_date
 qualify row_number() over (
     partition by list_dates.as_of_date, versions.merchant_id
     order by versions.valid_from desc

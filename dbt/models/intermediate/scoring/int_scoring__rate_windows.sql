@@ -9,6 +9,8 @@
 --   complaints_per_1000_orders = complaints received in the window x 1000 / distinct orders placed in
 --     the window; compared with rw_score_complaint_ratio_multiple x the median of that figure over the
 --     rate-scored merchants of the same category (category of the version in force on D).
+-- Only what was delivered by D counts (first delivery day of the record, or of the version that
+-- substantiated / approved it), so the figures equal those of a build with cut-off D.
 -- A merchant with fewer than rw_score_min_orders orders in the window is not rate-scored
 -- (rate_scored false: too few to judge) and never breaches.
 {{ config(materialized='table') }}
@@ -25,11 +27,47 @@ list_dates as (
 
 ),
 
+line_known as (
+
+    select order_id, line_no, min(delivery_date) as known_on
+    from {{ ref('int_orders__versions_as_of') }}
+    group by order_id, line_no
+
+),
+
+lines as (
+
+    select lines.*, coalesce(line_known.known_on, lines.ordered_date_local) as known_on
+    from {{ ref('fct_order_lines') }} as lines
+    left join line_known using (order_id, line_no)
+
+),
+
 orders as (
 
-    select merchant_id, order_id, min(ordered_date_local) as order_date
-    from {{ ref('fct_order_lines') }}
+    select merchant_id, order_id, min(ordered_date_local) as order_date, min(known_on) as known_on
+    from lines
     group by merchant_id, order_id
+
+),
+
+complaint_known as (
+
+    select
+        complaint_id,
+        min(delivery_date) as known_on,
+        min(delivery_date) filter (where substantiated) as substantiated_known_on
+    from {{ ref('int_complaints__versions_as_of') }}
+    group by complaint_id
+
+),
+
+refund_approved_known as (
+
+    select refund_id, min(delivery_date) as known_on
+    from {{ ref('int_refunds__versions_as_of') }}
+    where decision = 'approved'
+    group by refund_id
 
 ),
 
@@ -38,8 +76,12 @@ complaint_defects as (
     select
         merchant_id,
         order_id,
-        min({{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }}) as defect_date
+        min(greatest(
+            {{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }},
+            coalesce(complaint_known.substantiated_known_on, {{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }})
+        )) as defect_date
     from {{ ref('fct_complaints') }}
+    left join complaint_known using (complaint_id)
     where substantiated and order_id is not null
     group by merchant_id, order_id
 
@@ -50,8 +92,12 @@ refund_defects as (
     select
         merchant_id,
         order_id,
-        min({{ rw_local_date('coalesce(decided_at, updated_at)') }}) as defect_date
+        min(greatest(
+            {{ rw_local_date('coalesce(decided_at, updated_at)') }},
+            coalesce(refund_approved_known.known_on, {{ rw_local_date('coalesce(decided_at, updated_at)') }})
+        )) as defect_date
     from {{ ref('fct_refunds') }}
+    left join refund_approved_known using (refund_id)
     where decision = 'approved'
       and reason in ({% for r in var('rw_defect_refund_reasons') %}'{{ r }}'{{ ', ' if not loop.last }}{% endfor %})
     group by merchant_id, order_id
@@ -64,6 +110,7 @@ order_defects as (
         orders.merchant_id,
         orders.order_id,
         orders.order_date,
+        orders.known_on,
         case
             when complaint_defects.defect_date is null then refund_defects.defect_date
             when refund_defects.defect_date is null then complaint_defects.defect_date
@@ -79,9 +126,9 @@ order_defects as (
 
 order_days as (
 
-    select merchant_id, order_date, defect_date, count(*) as orders
+    select merchant_id, order_date, known_on, defect_date, count(*) as orders
     from order_defects
-    group by merchant_id, order_date, defect_date
+    group by merchant_id, order_date, known_on, defect_date
 
 ),
 
@@ -96,6 +143,7 @@ order_window as (
     from list_dates
     inner join order_days
         on order_days.order_date between list_dates.window_start and list_dates.as_of_date
+       and order_days.known_on <= list_dates.as_of_date
     group by list_dates.as_of_date, order_days.merchant_id
 
 ),
@@ -105,12 +153,13 @@ ship_days as (
     select
         merchant_id,
         {{ rw_local_date('promised_ship_by') }} as ship_by_date,
+        known_on,
         count(*) as ship_lines,
         count(*) filter (where shipped_at is null or shipped_at > promised_ship_by) as late_lines
-    from {{ ref('fct_order_lines') }}
+    from lines
     where promised_ship_by is not null
       and order_status <> 'cancelled'
-    group by 1, 2
+    group by 1, 2, 3
 
 ),
 
@@ -124,15 +173,21 @@ ship_window as (
     from list_dates
     inner join ship_days
         on ship_days.ship_by_date between list_dates.window_start and list_dates.as_of_date
+       and ship_days.known_on <= list_dates.as_of_date
     group by 1, 2
 
 ),
 
 complaint_days as (
 
-    select merchant_id, {{ rw_local_date('received_at') }} as received_date, count(*) as complaints
+    select
+        merchant_id,
+        {{ rw_local_date('received_at') }} as received_date,
+        coalesce(complaint_known.known_on, {{ rw_local_date('received_at') }}) as known_on,
+        count(*) as complaints
     from {{ ref('fct_complaints') }}
-    group by 1, 2
+    left join complaint_known using (complaint_id)
+    group by 1, 2, 3
 
 ),
 
@@ -145,6 +200,7 @@ complaint_window as (
     from list_dates
     inner join complaint_days
         on complaint_days.received_date between list_dates.window_start and list_dates.as_of_date
+       and complaint_days.known_on <= list_dates.as_of_date
     group by 1, 2
 
 ),

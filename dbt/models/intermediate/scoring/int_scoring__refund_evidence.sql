@@ -17,6 +17,18 @@
 
 with
 
+-- First delivery day of a version with the goods back / with the refusal: no list before it knows.
+known as (
+
+    select
+        refund_id,
+        min(delivery_date) filter (where return_received_at is not null) as returned_known_on,
+        min(delivery_date) filter (where decision = 'rejected') as rejected_known_on
+    from {{ ref('int_refunds__versions_as_of') }}
+    group by refund_id
+
+),
+
 cutoff as (
 
     select {{ rw_cutoff_utc() }} as cutoff_at
@@ -25,9 +37,10 @@ cutoff as (
 
 returned as (
 
-    select refunds.*, cutoff.cutoff_at
+    select refunds.*, cutoff.cutoff_at, known.returned_known_on
     from {{ ref('fct_refunds') }} as refunds
     cross join cutoff
+    left join known using (refund_id)
     where refunds.return_received_at is not null
       and refunds.decision <> 'rejected'
 
@@ -63,8 +76,9 @@ late as (
 
 refused as (
 
-    select refunds.*
+    select refunds.*, known.rejected_known_on
     from {{ ref('fct_refunds') }} as refunds
+    left join known using (refund_id)
     where refunds.reason = 'no_reason_7day'
       and refunds.decision = 'rejected'
 
@@ -111,7 +125,8 @@ select
                  || ' days later'
            end
         || ' (limit ' || cast(limit_days as varchar) || ' days)' as detail,
-    superseded_on
+    superseded_on,
+    coalesce(returned_known_on, evidence_date) as known_on
 from late
 
 union all
@@ -129,7 +144,8 @@ select
     cast(coalesce(refused.line_no, refused_lines.first_line_no) as bigint) as line_no,
     'refund ' || refused.refund_id || ': eligible 7-day no-reason return requested '
         || cast({{ rw_local_date('refused.requested_at') }} as varchar) || ' and refused' as detail,
-    cast(null as date) as superseded_on
+    cast(null as date) as superseded_on,
+    coalesce(refused.rejected_known_on, {{ rw_local_date('coalesce(refused.decided_at, refused.updated_at)') }}) as known_on
 from refused
 inner join refused_lines on refused_lines.refund_id = refused.refund_id
 where refused_lines.is_eligible

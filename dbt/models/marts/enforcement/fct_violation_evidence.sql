@@ -12,5 +12,6 @@ select
     order_id,
     line_no,
     detail,
-    superseded_on
+    superseded_on,
+    known_on
 from {{ ref('int_scoring__evidence') }}
