@@ -1,0 +1,242 @@
+"""Ingesting one source: every new or corrected file of every delivery, one transaction per file.
+
+Per file:
+1. hash the bytes; same bytes as the registry's current entry → nothing to do;
+2. read (readers.py) into a connection-local temporary stage table, pseudonymising personal-data
+   columns in Arrow *before* the values reach DuckDB;
+3. type and check every row in SQL (rules.py);
+4. in ONE transaction: retire the previous version of the file (registry row superseded, its raw
+   and quarantine rows deleted), insert loaded rows into raw.<source>, quarantined rows into
+   meta.quarantine, the registry entry; check rows_read = rows_loaded + rows_quarantined; commit.
+A crash at any point leaves either the old version of the file or the new one, never half.
+A file that cannot be read at all is registered 'rejected' (also one transaction) and the rest of
+the delivery still loads.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dagster_project.contract import load_contract
+from dagster_project.contract.contract import SourceContract
+from dagster_project.ingest import registry, rules
+from dagster_project.ingest.discovery import Delivery, record_issues, scan_source
+from dagster_project.ingest.pseudonymise import Pseudonymiser
+from dagster_project.ingest.readers import (
+    INTERNAL,
+    LINE,
+    FileRejected,
+    Reader,
+    RestartExact,
+    file_sha256,
+    open_reader,
+)
+from dagster_project.ingest.results import FileResult, SourceResult
+
+Progress = Callable[[str], None] | None
+_VIEW = "_rw_batch"
+
+
+class ReconciliationError(RuntimeError):
+    """rows_read != rows_loaded + rows_quarantined for a file: nothing of it is committed."""
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def ingest_source(
+    con: duckdb.DuckDBPyConnection,
+    source: str,
+    landing_root: Path,
+    key: bytes,
+    run_id: str,
+    progress: Progress = None,
+) -> SourceResult:
+    """Load every new or changed file of ``source`` in delivery-date, then file-name order.
+
+    Folder problems under the source (not a date, unknown file types) go to meta.landing_issues.
+    """
+    contract = load_contract()
+    spec = contract[source]
+    deliveries, issues = scan_source(Path(landing_root), source)
+    record_issues(con, issues)
+    result = SourceResult(source=source)
+    hasher = Pseudonymiser(key)
+    for delivery in deliveries:
+        for path in delivery.files:
+            file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
+            if file_result.status == "unchanged":
+                result.skipped_unchanged += 1
+            else:
+                result.files.append(file_result)
+            if progress is not None:
+                progress(file_result.progress_line())
+    return result
+
+
+def ingest_file(
+    con: duckdb.DuckDBPyConnection,
+    spec: SourceContract,
+    timezone: str,
+    delivery: Delivery,
+    path: Path,
+    hasher: Pseudonymiser,
+    run_id: str,
+) -> FileResult:
+    name = path.name
+    sha, size = file_sha256(path)
+    base = dict(source=spec.name, delivery_date=delivery.delivery_date, file_name=name, file_sha256=sha)
+    current = registry.current_entry(con, spec.name, delivery.delivery_date, name)
+    if current is not None and current.file_sha256 == sha:
+        return FileResult(**base, status="unchanged", rows_read=current.rows_read, rows_loaded=current.rows_loaded,
+                          rows_quarantined=current.rows_quarantined, message=current.message)
+    loaded_at = _utcnow()
+    entry = dict(source=spec.name, delivery_date=delivery.delivery_date, file_name=name, file_sha256=sha,
+                 file_bytes=size, loaded_at=loaded_at, run_id=run_id)
+    reader: Reader | None = None
+    try:
+        reader = open_reader(path, redact=hasher)
+        if reader.header is not None:
+            _require_columns(spec, reader.header)
+        rows_read, batches = _stage(con, spec, timezone, reader, hasher)
+        _require_columns(spec, reader.seen_columns, rows_read=rows_read)
+    except FileRejected as rejection:
+        message = f"{name}: {rejection.rule}: {rejection.reason}"
+        _write_rejection(con, spec, entry, reader, message, current is not None)
+        return FileResult(**base, status="rejected", message=message)
+
+    extras = [c for c in reader.seen_columns if c not in spec.column_names]
+    con.execute(rules.key_verdicts_sql(spec))
+    _key_rule_raw_values(con, spec, batches, hasher)
+    params = {"delivery_date": delivery.delivery_date, "file_name": name, "sha": sha, "loaded_at": loaded_at}
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if current is not None:
+            registry.retire_previous(con, spec.raw_table, spec.name, delivery.delivery_date, name)
+        loaded = con.execute(rules.raw_insert_sql(spec), params).fetchone()[0]
+        quarantined = con.execute(rules.quarantine_insert_sql(spec), {**params, "run_id": run_id}).fetchone()[0]
+        if rows_read != loaded + quarantined:
+            raise ReconciliationError(
+                f"{spec.name} {delivery.delivery_date} {name}: {rows_read} rows read but {loaded} loaded + "
+                f"{quarantined} quarantined; nothing of this file was committed"
+            )
+        registry.insert_entry(
+            con, **entry, file_format=reader.format, encoding=reader.encoding, status="loaded",
+            rows_read=rows_read, rows_loaded=loaded, rows_quarantined=quarantined,
+            extra_columns=json.dumps(extras, ensure_ascii=False) if extras else None, message=None,
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        _drop_temp(con)
+    return FileResult(**base, status="loaded", rows_read=rows_read, rows_loaded=loaded, rows_quarantined=quarantined)
+
+
+def _require_columns(spec: SourceContract, columns: list[str], rows_read: int | None = None) -> None:
+    """Reject the file when a required contract column is absent (from the header; for JSONL from
+    every record, which is how a JSONL file "lacks" a column). A JSONL file with no records is empty,
+    not incomplete."""
+    if rows_read == 0:
+        return
+    missing = [c for c in spec.required_columns if c not in set(columns)]
+    if missing:
+        raise FileRejected(
+            "missing_required_column",
+            f"required column{'s' if len(missing) > 1 else ''} {', '.join(missing)} missing from the header",
+        )
+
+
+def _stage(con, spec: SourceContract, timezone: str, reader: Reader, hasher: Pseudonymiser) -> tuple[int, Callable]:
+    """Type and check the file into the temporary stage table.
+
+    Returns the number of records read and the way the file was read (to read it again)."""
+    try:
+        return _stage_batches(con, spec, timezone, reader.batches(), hasher), reader.batches
+    except RestartExact:
+        return _stage_batches(con, spec, timezone, reader.exact_batches(), hasher), reader.exact_batches
+
+
+def _key_rule_raw_values(con, spec: SourceContract, batches: Callable, hasher: Pseudonymiser) -> None:
+    """Fetch the delivered values of records caught by a key rule with a second, filtered read.
+
+    The stage keeps delivered strings only for rows breaking a row rule (keeping them for every
+    row would double the cost of a clean file); duplicates and conflicts are rare, and only their
+    lines are pseudonymised and kept from the second read."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {rules.KEY_RAW} ({LINE} BIGINT, raw_values VARCHAR)")
+    lines = [row[0] for row in con.execute(f"SELECT {LINE} FROM {rules.KEYS}").fetchall()]
+    if not lines:
+        return
+    wanted = pa.array(lines, pa.int64())
+    pii = {c.name for c in spec.pii_columns}
+    for table in batches():
+        table = table.filter(pc.is_in(table.column(LINE), value_set=wanted))
+        if table.num_rows == 0:
+            continue
+        table = _pseudonymised(table, pii, hasher)
+        con.register(_VIEW, table)
+        try:
+            con.execute(rules.key_raw_insert_sql(spec, table.column_names, _VIEW))
+        finally:
+            con.unregister(_VIEW)
+
+
+def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Pseudonymiser) -> int:
+    con.execute(rules.create_stage_sql(spec))
+    pii = {c.name for c in spec.pii_columns}
+    rows = 0
+    # The stage carries each record's line, so its physical order does not matter; letting DuckDB
+    # insert in any order roughly halves the cost of materialising a big file.
+    previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
+    con.execute("SET preserve_insertion_order = false")
+    try:
+        for table in batches:
+            table = _pseudonymised(table, pii, hasher)
+            con.register(_VIEW, table)
+            try:
+                con.execute(rules.stage_insert_sql(spec, table.column_names, _VIEW, timezone))
+            finally:
+                con.unregister(_VIEW)
+            rows += table.num_rows
+    finally:
+        con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
+    return rows
+
+
+def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser) -> pa.Table:
+    """Replace personal-data columns by their pseudonyms before DuckDB ever sees the table."""
+    for i, name in enumerate(table.column_names):
+        if name in pii and name not in INTERNAL:
+            table = table.set_column(i, name, hasher.array(table.column(i)))
+    return table
+
+
+def _write_rejection(con, spec: SourceContract, entry: dict, reader: Reader | None, message: str, had_previous: bool) -> None:
+    _drop_temp(con)
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if had_previous:
+            registry.retire_previous(con, spec.raw_table, spec.name, entry["delivery_date"], entry["file_name"])
+        registry.insert_entry(
+            con, **entry, file_format=reader.format if reader else None, encoding=reader.encoding if reader else None,
+            status="rejected", rows_read=0, rows_loaded=0, rows_quarantined=0, extra_columns=None, message=message,
+        )
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _drop_temp(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(f"DROP TABLE IF EXISTS {rules.STAGE}")
+    for table in (rules.KEYS, rules.KEY_RAW):
+        con.execute(f"DROP TABLE IF EXISTS {table}")

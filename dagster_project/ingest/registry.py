@@ -1,0 +1,82 @@
+"""meta.file_registry: which file bytes were loaded, rejected or replaced.
+
+The registry is what makes re-delivery safe: the same bytes under the same name are a no-op,
+different bytes are a correction that replaces the earlier version's rows. At most one row per
+(source, delivery_date, file_name) is not 'superseded'; superseded rows stay as the audit trail of
+what was delivered and when.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+
+
+@dataclass(frozen=True)
+class RegistryEntry:
+    file_sha256: str
+    status: str
+    rows_read: int
+    rows_loaded: int
+    rows_quarantined: int
+    message: str | None
+
+
+def current_entry(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, file_name: str) -> RegistryEntry | None:
+    row = con.execute(
+        """
+        SELECT file_sha256, status, rows_read, rows_loaded, rows_quarantined, message
+        FROM meta.file_registry
+        WHERE source = ? AND delivery_date = ? AND file_name = ? AND status <> 'superseded'
+        ORDER BY loaded_at DESC LIMIT 1
+        """,
+        [source, delivery_date, file_name],
+    ).fetchone()
+    return RegistryEntry(*row) if row else None
+
+
+def retire_previous(con: duckdb.DuckDBPyConnection, raw_table: str, source: str, delivery_date: dt.date, file_name: str) -> None:
+    """Mark the current entry superseded and delete the rows its file produced (inside the caller's
+    transaction, so the old rows disappear exactly when the new ones appear)."""
+    con.execute(
+        "UPDATE meta.file_registry SET status = 'superseded' "
+        "WHERE source = ? AND delivery_date = ? AND file_name = ? AND status <> 'superseded'",
+        [source, delivery_date, file_name],
+    )
+    con.execute(f"DELETE FROM {raw_table} WHERE _delivery_date = ? AND _file_name = ?", [delivery_date, file_name])
+    con.execute(
+        "DELETE FROM meta.quarantine WHERE source = ? AND delivery_date = ? AND file_name = ?",
+        [source, delivery_date, file_name],
+    )
+
+
+def insert_entry(
+    con: duckdb.DuckDBPyConnection,
+    *,
+    source: str,
+    delivery_date: dt.date,
+    file_name: str,
+    file_sha256: str,
+    file_bytes: int,
+    file_format: str,
+    encoding: str | None,
+    status: str,
+    rows_read: int,
+    rows_loaded: int,
+    rows_quarantined: int,
+    extra_columns: str | None,
+    message: str | None,
+    loaded_at: dt.datetime,
+    run_id: str,
+) -> None:
+    con.execute(
+        """
+        INSERT INTO meta.file_registry (source, delivery_date, file_name, file_sha256, file_bytes, file_format,
+            encoding, status, rows_read, rows_loaded, rows_quarantined, extra_columns, message, loaded_at, run_id)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """,
+        [source, delivery_date, file_name, file_sha256, file_bytes, file_format, encoding, status,
+         rows_read, rows_loaded, rows_quarantined, extra_columns, message, loaded_at, run_id],
+    )

@@ -1,0 +1,57 @@
+"""What one ingestion call did, per file and per source (returned to Dagster and the CLI)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class FileResult:
+    source: str
+    delivery_date: dt.date
+    file_name: str
+    file_sha256: str
+    status: str  # 'loaded' | 'rejected' | 'unchanged'
+    rows_read: int = 0
+    rows_loaded: int = 0
+    rows_quarantined: int = 0
+    message: str | None = None
+
+    def progress_line(self) -> str:
+        head = f"{self.source} {self.delivery_date.isoformat()} {self.file_name}"
+        if self.status == "unchanged":
+            return f"{head}: unchanged (same bytes already processed), skipped"
+        if self.status == "rejected":
+            return f"{head}: REJECTED — {self.message}"
+        return (
+            f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, "
+            f"{self.rows_quarantined:,} quarantined"
+        )
+
+
+@dataclass
+class SourceResult:
+    source: str
+    files: list[FileResult] = field(default_factory=list)  # new or changed files processed by this call
+    skipped_unchanged: int = 0
+
+    @property
+    def rows_read(self) -> int:
+        return sum(f.rows_read for f in self.files)
+
+    @property
+    def rows_loaded(self) -> int:
+        return sum(f.rows_loaded for f in self.files)
+
+    @property
+    def rows_quarantined(self) -> int:
+        return sum(f.rows_quarantined for f in self.files)
+
+    @property
+    def files_rejected(self) -> int:
+        return sum(1 for f in self.files if f.status == "rejected")
+
+    @property
+    def files_loaded(self) -> int:
+        return sum(1 for f in self.files if f.status == "loaded")
