@@ -3,7 +3,8 @@
     incremental_strategy='delete+insert',
     unique_key='month',
     on_schema_change='fail',
-    full_refresh=(true if var('rw_cutoff') else none),
+    full_refresh=(true if var('rw_cutoff', none) else none),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ 'true' if var('rw_cutoff', none) else 'month not in (select month from ' ~ ref('int_kpi__months') ~ ')' }}{% endif %}",
 ) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
     (a) a record whose start event falls in it got a version loaded since the last build
@@ -11,7 +12,10 @@
     (b) its recomputed figures differ from the stored ones (a later cut-off turned a pending item into
         a miss, a new line moved a reference price, a merchant version changed a licence, a var changed),
     and every other month keeps its rows, its build_id and its cutoff_at (its figures are the same as
-    of the new cut-off). A full refresh, and any explicit rw_cutoff ("as of") build, rebuilds all. -#}
+    of the new cut-off). A full refresh, and any explicit rw_cutoff ("as of") build, rebuilds all: the
+    config asks for a full refresh when rw_cutoff is set at parse time, and the pre-hook (rendered at run
+    time, so it also sees --vars given to a run that reuses a manifest) empties the table first. The
+    pre-hook also drops months no longer reported (delete+insert only replaces months it inserts). -#}
 with computed as (
     select * from {{ ref('int_kpi__monthly') }}
 ),
@@ -75,6 +79,7 @@ select
     cast(w.loaded_through as timestamp) as loaded_through
 from computed as c
 cross join watermark as w
+where c.month in (select month from {{ ref('int_kpi__months') }})
 {%- if is_incremental() %}
-where c.month in (select month from rebuild)
+  and c.month in (select month from rebuild)
 {%- endif %}
