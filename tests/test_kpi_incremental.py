@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,7 +27,7 @@ SELECT = ["--select", "+rpt_kpi_monthly"]
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _insert(con: duckdb.DuckDBPyConnection, table: str, delivery: str, rows: list[dict]) -> None:
@@ -47,23 +47,52 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, delivery: str, rows: lis
     con.execute(
         "INSERT INTO meta.file_registry (source, delivery_date, file_name, file_sha256, status, rows_read, "
         "rows_loaded, rows_quarantined, loaded_at, run_id) VALUES (?, ?, ?, ?, 'loaded', ?, ?, 0, ?, 'test')",
-        [table.split(".")[-1], delivery, f"{table.split('.')[-1]}.csv", f"sha-{table}-{delivery}",
-         len(rows), len(rows), loaded_at],
+        [
+            table.split(".")[-1],
+            delivery,
+            f"{table.split('.')[-1]}.csv",
+            f"sha-{table}-{delivery}",
+            len(rows),
+            len(rows),
+            loaded_at,
+        ],
     )
 
 
 def _complaint(cid: str, received: str, updated: str, **extra) -> dict:
-    return {"complaint_id": cid, "merchant_id": "M1", "consumer_key": "k", "channel": "in_app",
-            "right_category": "compensation", "issue_code": "other", "received_at": received,
-            "status": "open", "updated_at": updated, **extra}
+    return {
+        "complaint_id": cid,
+        "merchant_id": "M1",
+        "consumer_key": "k",
+        "channel": "in_app",
+        "right_category": "compensation",
+        "issue_code": "other",
+        "received_at": received,
+        "status": "open",
+        "updated_at": updated,
+        **extra,
+    }
 
 
 def _order(oid: str, ordered: str, updated: str) -> dict:
-    return {"order_id": oid, "line_no": 1, "merchant_id": "M1", "consumer_key": "k", "sku_id": "S1",
-            "quantity": 1, "unit_price": 100, "ordered_at": ordered, "paid_at": ordered,
-            "promised_ship_by": f"{ordered[:10]} 23:00:00", "shipped_at": f"{ordered[:10]} 12:00:00",
-            "delivered_at": f"{ordered[:10]} 22:00:00", "order_status": "delivered", "channel": "app",
-            "ship_to_region": "上海", "updated_at": updated}
+    return {
+        "order_id": oid,
+        "line_no": 1,
+        "merchant_id": "M1",
+        "consumer_key": "k",
+        "sku_id": "S1",
+        "quantity": 1,
+        "unit_price": 100,
+        "ordered_at": ordered,
+        "paid_at": ordered,
+        "promised_ship_by": f"{ordered[:10]} 23:00:00",
+        "shipped_at": f"{ordered[:10]} 12:00:00",
+        "delivered_at": f"{ordered[:10]} 22:00:00",
+        "order_status": "delivered",
+        "channel": "app",
+        "ship_to_region": "上海",
+        "updated_at": updated,
+    }
 
 
 def _dbt(args: list[str], manifest=None):
@@ -80,7 +109,7 @@ def _kpis(work_db: Path) -> dict[tuple, dict]:
     try:
         cur = con.execute("select * from marts.rpt_kpi_monthly")
         names = [d[0] for d in cur.description]
-        rows = [dict(zip(names, r)) for r in cur.fetchall()]
+        rows = [dict(zip(names, r, strict=True)) for r in cur.fetchall()]
     finally:
         con.close()
     return {(str(r["month"]), r["merchant_id"], r["kpi_code"]): r for r in rows}
@@ -96,8 +125,17 @@ def builds(tmp_path_factory):
     work_db = root / "rightswatch.work.duckdb"
     old_env = os.environ.get("RW_WAREHOUSE")
     os.environ["RW_WAREHOUSE"] = str(warehouse)
-    common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-              "--target-path", str(root / "target"), "--log-path", str(root / "logs"), "--quiet"]
+    common = [
+        "--project-dir",
+        str(DBT_DIR),
+        "--profiles-dir",
+        str(DBT_DIR),
+        "--target-path",
+        str(root / "target"),
+        "--log-path",
+        str(root / "logs"),
+        "--quiet",
+    ]
     manifest = None
 
     def run(extra: list[str] | None = None) -> dict[tuple, dict]:
@@ -108,28 +146,75 @@ def builds(tmp_path_factory):
         # parse once; vars are applied when the nodes are rendered at run time
         manifest = _dbt(["parse", *common])
         con = connect_work_db(work_db)
-        _insert(con, "raw.merchants", "2026-08-31", [{
-            "merchant_id": "M1", "merchant_name": "甲商店", "business_license_no": "91350100M000100Y43",
-            "category": "food", "region": "上海", "onboarded_at": "2026-01-01 00:00:00", "status": "active",
-            "updated_at": "2026-01-01 00:00:00"}])
+        _insert(
+            con,
+            "raw.merchants",
+            "2026-08-31",
+            [
+                {
+                    "merchant_id": "M1",
+                    "merchant_name": "甲商店",
+                    "business_license_no": "91350100M000100Y43",
+                    "category": "food",
+                    "region": "上海",
+                    "onboarded_at": "2026-01-01 00:00:00",
+                    "status": "active",
+                    "updated_at": "2026-01-01 00:00:00",
+                }
+            ],
+        )
         _insert(con, "raw.orders", "2026-08-31", [_order("O1", "2026-08-10 02:00:00", "2026-08-13 22:00:00")])
-        _insert(con, "raw.complaints", "2026-08-31", [
-            _complaint("A1", "2026-08-15 02:00:00", "2026-08-16 02:00:00", first_response_at="2026-08-15 03:00:00",
-                       resolved_at="2026-08-16 02:00:00", status="resolved")])
+        _insert(
+            con,
+            "raw.complaints",
+            "2026-08-31",
+            [
+                _complaint(
+                    "A1",
+                    "2026-08-15 02:00:00",
+                    "2026-08-16 02:00:00",
+                    first_response_at="2026-08-15 03:00:00",
+                    resolved_at="2026-08-16 02:00:00",
+                    status="resolved",
+                )
+            ],
+        )
         _insert(con, "raw.orders", "2026-09-20", [_order("O2", "2026-09-05 02:00:00", "2026-09-05 22:00:00")])
-        _insert(con, "raw.complaints", "2026-09-20", [
-            _complaint("C1", "2026-09-06 02:00:00", "2026-09-06 04:00:00", first_response_at="2026-09-06 04:00:00"),
-            # open at the first cut-off (end of 2026-09-20 local = 15:59:59 UTC), 14 h old: pending
-            _complaint("C2", "2026-09-20 02:00:00", "2026-09-20 02:00:00")])
+        _insert(
+            con,
+            "raw.complaints",
+            "2026-09-20",
+            [
+                _complaint(
+                    "C1",
+                    "2026-09-06 02:00:00",
+                    "2026-09-06 04:00:00",
+                    first_response_at="2026-09-06 04:00:00",
+                ),
+                # open at the first cut-off (end of 2026-09-20 local = 15:59:59 UTC), 14 h old: pending
+                _complaint("C2", "2026-09-20 02:00:00", "2026-09-20 02:00:00"),
+            ],
+        )
         con.close()
         first = run()
 
         con = connect_work_db(work_db)
-        _insert(con, "raw.complaints", "2026-09-21", [
-            # a later version answers C2 within 24 h
-            _complaint("C2", "2026-09-20 02:00:00", "2026-09-21 01:00:00", first_response_at="2026-09-21 01:00:00"),
-            # a new complaint, 6 h old at the new cut-off: pending
-            _complaint("C3", "2026-09-21 10:00:00", "2026-09-21 10:00:00")])
+        _insert(
+            con,
+            "raw.complaints",
+            "2026-09-21",
+            [
+                # a later version answers C2 within 24 h
+                _complaint(
+                    "C2",
+                    "2026-09-20 02:00:00",
+                    "2026-09-21 01:00:00",
+                    first_response_at="2026-09-21 01:00:00",
+                ),
+                # a new complaint, 6 h old at the new cut-off: pending
+                _complaint("C3", "2026-09-21 10:00:00", "2026-09-21 10:00:00"),
+            ],
+        )
         con.close()
         second = run()
         as_of = run(["--vars", json.dumps({"rw_cutoff": "2026-09-20 23:59:59"})])
