@@ -242,6 +242,20 @@ def test_rows_without_nulls_use_plain_dtypes_and_still_pass(con):
     assert outcome.success and outcome.failed_errors == 0
 
 
+@pytest.mark.parametrize("source", ["orders", "complaints"])
+def test_optional_columns_entirely_empty_still_pass_the_contract(con, source):
+    # A daily delivery where no row has, e.g., a satisfaction score: all-NULL BIGINT/BOOLEAN/VARCHAR
+    # columns reach pandas as Int64/boolean/object and must still satisfy their type expectations.
+    df = clean_rows(source, 30)
+    src = load_contract()[source]
+    for col in src.columns:
+        if not col.required:
+            df[col.stored_name] = None
+    load(con, source, df)
+    outcome = validate_delivery(con, source, DAY, "run-all-null")
+    assert outcome.failures("error") == []
+
+
 def test_empty_delivery_only_warns(con):
     outcome = validate_delivery(con, "refunds", DAY, "run-empty")
     assert outcome.success and outcome.row_count == 0
