@@ -64,7 +64,10 @@ reasons as (
     select
         as_of_date,
         merchant_id,
-        {{ rw_json_object_agg('violation_type', 'points') }} as points_by_type,
+        -- keys sorted, so the same evidence always gives the same text (types are plain identifiers)
+        '{' || {{ rw_string_agg(
+            "'\"' || violation_type || '\":' || cast(points as varchar)", ',', 'violation_type') }} || '}'
+            as points_by_type,
         {{ rw_string_agg(
             "label_zh || ' ' || cast(evidence_count as varchar) || ' 次（' || cast(points as varchar) || ' 分）'",
             '；', 'reason_rank') }} filter (where reason_rank <= 3) as top_reasons_zh,
