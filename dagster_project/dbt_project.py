@@ -6,6 +6,9 @@ is (re)built here whenever a dbt file is newer than it.
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from functools import cache
 from pathlib import Path
 
@@ -29,8 +32,17 @@ def _newest_source_mtime(project_dir: Path) -> float:
     return newest
 
 
+def _put_dbt_on_path() -> None:
+    """dagster-dbt runs `dbt` from PATH; a console script started as .venv/bin/rightswatch without an
+    activated environment has the venv's dbt beside its interpreter, not on PATH."""
+    venv_bin = Path(sys.executable).parent
+    if shutil.which("dbt") is None and (venv_bin / "dbt").exists():
+        os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+
+
 @cache
 def rightswatch_dbt() -> DbtProject:
+    _put_dbt_on_path()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR):

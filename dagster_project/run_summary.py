@@ -48,10 +48,12 @@ def print_summary(result, settings: Settings, elapsed_seconds: float) -> None:
         print(f"  {source:<11}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
     evaluations = result.get_asset_check_evaluations()
     passed = [e for e in evaluations if e.passed]
-    failed = [e for e in evaluations if not e.passed]
-    print(f"  checks: {len(passed)} passed, {len(failed)} failed")
-    for e in failed:
-        print(f"    FAILED {e.asset_key.to_user_string()} {e.check_name} ({e.severity.value.lower()})")
+    failed = [e for e in evaluations if not e.passed and e.severity.value == "ERROR"]
+    warned = [e for e in evaluations if not e.passed and e.severity.value != "ERROR"]
+    print(f"  checks: {len(passed)} passed, {len(failed)} failed, {len(warned)} warnings")
+    for label, group in (("FAILED", failed), ("warning", warned)):
+        for e in group:
+            print(f"    {label}: {e.asset_key.to_user_string()} {e.check_name}")
     published = [
         m for m in result.get_asset_materialization_events()
         if m.asset_key is not None and m.asset_key.path == ["published", "warehouse"]

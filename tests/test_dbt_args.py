@@ -39,3 +39,8 @@ def test_unknown_command_is_refused(command):
 def test_full_refresh_only_for_build_and_run():
     with pytest.raises(ValueError, match="full-refresh"):
         build_dbt_args("test", full_refresh=True)
+
+
+def test_pipeline_builds_can_leave_unit_tests_to_the_test_suite():
+    args = build_dbt_args(exclude_resource_types=["unit_test"])
+    assert args == ["build", "--exclude-resource-type", "unit_test"]

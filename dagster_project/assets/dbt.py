@@ -1,6 +1,5 @@
 """dbt models as Dagster assets (dbt tests become asset checks), with a thin translator."""
 
-from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
@@ -16,6 +15,8 @@ from dagster_project.resources import WarehouseResource, progress
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
 # assets that write them (landing_ingestion writes raw/<source> and meta/<table>).
 SOURCE_KEY_PREFIX = {"platform": "raw", "pipeline_meta": "meta"}
+# dbt unit tests check SQL logic on fixed rows; they run in the test suite, not on every data build.
+PIPELINE_EXCLUDED_RESOURCE_TYPES = ("unit_test",)
 
 
 class RightsWatchTranslator(DagsterDbtTranslator):
@@ -36,7 +37,7 @@ class RightsWatchTranslator(DagsterDbtTranslator):
             dagster_dbt_translator=RightsWatchTranslator(), name="rightswatch_dbt")
 def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     overrides = load_overrides(warehouse.settings().config_file)
-    args = build_dbt_args("build", vars=overrides)
+    args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
     progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     invocation = dbt.cli(args, context=context)
     for event in invocation.stream():

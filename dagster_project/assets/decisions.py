@@ -4,7 +4,6 @@ The enforcement mart reads the copy to show decisions beside the computed tier; 
 state store is never touched by a build, so a rebuild cannot lose a decision.
 """
 
-from __future__ import annotations
 
 from contextlib import closing
 

@@ -4,7 +4,6 @@ The four sources are ingested by one multi-asset so that a single process writes
 (DuckDB allows one writer), in the order references need: merchants, orders, complaints, refunds.
 """
 
-from __future__ import annotations
 
 from contextlib import closing
 from datetime import UTC, datetime

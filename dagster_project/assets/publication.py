@@ -1,6 +1,5 @@
 """The published warehouse: replaced only after a complete, checked build (see dagster_project.publish)."""
 
-from __future__ import annotations
 
 from contextlib import closing
 from datetime import UTC, datetime

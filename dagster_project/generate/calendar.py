@@ -26,6 +26,9 @@ LAST_DELIVERY = DAILY_DATES[-1]
 CUTOFF = datetime.combine(LAST_DELIVERY, time(23, 59, 59))
 UTC_OFFSET = timedelta(hours=8)
 
+#: First instant after the backfill's coverage.
+BACKFILL_END = datetime.combine(BACKFILL_COVERS_TO + timedelta(days=1), time(0, 0))
+
 # Last local day covered by each delivery, in delivery order (index = window number).
 _WINDOW_ENDS = (BACKFILL_COVERS_TO, *DAILY_DATES)
 
@@ -42,9 +45,9 @@ def window_index(ts: datetime) -> int | None:
     None when the change happens after the last delivery's coverage (it has not happened yet as far
     as the landing data is concerned).
     """
-    d = ts.date()
-    if d <= BACKFILL_COVERS_TO:
+    if ts < BACKFILL_END:
         return 0
+    d = ts.date()
     if d > HISTORY_END:
         return None
     if d <= DAILY_DATES[0]:

@@ -20,6 +20,8 @@ RIGHT_CATEGORY = {
 QUALITY_CODES = ("quality_defect", "counterfeit", "not_as_described")
 SCRIPT_DESCRIPTION = '商品详情页有问题，我复制了页面内容：<script>alert(1)</script> 请平台核实。'
 FORMULA_DESCRIPTION = '=HYPERLINK("http://evil.example","点我")'
+MULTILINE_DESCRIPTION = ('页面写"正品保证, 假一赔十"，收到的却是仿品,\n客服回复："不退不换"。\n'
+                         'Second paragraph, in English: the seller said "final sale", which is not allowed.')
 
 _DESCRIPTIONS = {
     "counterfeit": ("收到的是假货，防伪码查询无效，和专柜正品对比差别明显。",

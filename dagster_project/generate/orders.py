@@ -14,7 +14,9 @@ merchant crosses a rate threshold by bad luck.
 from __future__ import annotations
 
 import random
+from bisect import bisect
 from datetime import date, datetime, timedelta
+from itertools import accumulate
 
 from . import complaints as cmp
 from .calendar import allocate, day_start, day_weights, history_days
@@ -27,9 +29,28 @@ _CHANNELS = ("app", "mini_program", "web", "live_stream")
 _CHANNEL_W = (55, 20, 10, 15)
 BACKGROUND_DEFECT_EVERY = 400   # at most 1 defective order in 400 (order defect rate 0.25 % < 1 %)
 BACKGROUND_LATE_EVERY = 150     # at most 1 late line in 150 (0.7 % < 4 %)
-BACKGROUND_COMPLAINT_EVERY = 70  # an (unsubstantiated) complaint per ~70 orders, the platform rate
+BACKGROUND_COMPLAINT_EVERY = 45  # an (unsubstantiated) complaint per ~45 orders, the platform rate
 BACKGROUND_QUALITY_CAP = 3      # substantiated quality complaints per honest merchant (≤ 6 points)
 REFUND_SHARE = 0.025
+
+
+class Picker:
+    """Weighted choice, the same draw as ``rng.choices(items, weights)[0]`` without its per-call setup."""
+
+    __slots__ = ("items", "cum", "total")
+
+    def __init__(self, items, weights):
+        self.items = list(items)
+        self.cum = list(accumulate(weights))
+        self.total = self.cum[-1]
+
+    def __call__(self, rng: random.Random):
+        return self.items[bisect(self.cum, rng.random() * self.total)]
+
+
+_PICK_HOUR = Picker(range(24), _HOUR_W)
+_PICK_CHANNEL = Picker(_CHANNELS, _CHANNEL_W)
+_PICK_PROVINCE = Picker(PROVINCES, PROVINCE_WEIGHTS)
 PROMISE = timedelta(hours=48)
 
 
@@ -144,14 +165,11 @@ class OrderGenerator:
         rng = random.Random(f"orders:{self.seed}:{d.isoformat()}")
         active = [m for m in self.roster.merchants
                   if m.weight > 0 and m.random_from <= d and (m.random_until is None or d <= m.random_until)]
-        cum, acc = [], 0.0
-        for m in active:
-            acc += m.weight
-            cum.append(acc)
+        pick = Picker(active, [m.weight for m in active])
         ctx = _DayCtx(d)
         lines_done = 0
         while lines_done < target:
-            m = rng.choices(active, cum_weights=cum)[0]
+            m = pick(rng)
             lines_done += self._random_order(rng, ctx, m)
         for ev in self.roster.plan.get(d, ()):
             self._planned(rng, ctx, ev)
@@ -160,13 +178,13 @@ class OrderGenerator:
         st = self.state[m.merchant_id]
         st.orders += 1
         order_id = ctx.next_order_id()
-        ordered = day_start(ctx.day) + timedelta(hours=rng.choices(range(24), _HOUR_W)[0],
+        ordered = day_start(ctx.day) + timedelta(hours=_PICK_HOUR(rng),
                                                  seconds=rng.randrange(3600))
         cancelled = rng.random() < 0.03
         paid = None if cancelled else ordered + timedelta(seconds=rng.randrange(30, 1200))
         consumer = self._consumer(rng)
-        channel = rng.choices(_CHANNELS, _CHANNEL_W)[0]
-        ship_to = rng.choices(PROVINCES, PROVINCE_WEIGHTS)[0]
+        channel = _PICK_CHANNEL(rng)
+        ship_to = _PICK_PROVINCE(rng)
         currency = "CNY" if rng.random() < 0.4 else None
         n = 1 if rng.random() < 0.75 else (2 if rng.random() < 0.72 else 3)
         plan = m.rate_plan
@@ -252,7 +270,7 @@ class OrderGenerator:
         ordered = day_start(ctx.day) + timedelta(hours=9, seconds=rng.randrange(10 * 3600))
         paid = ordered + timedelta(seconds=rng.randrange(60, 600))
         ln = self._line(rng, m, order_id, 1, self._consumer(rng), ordered, paid,
-                        rng.choices(_CHANNELS, _CHANNEL_W)[0], rng.choices(PROVINCES, PROVINCE_WEIGHTS)[0], None)
+                        _PICK_CHANNEL(rng), _PICK_PROVINCE(rng), None)
         ln.quantity = 1
         if sku is not None:
             ln.sku_id, ln.unit_price = sku
@@ -326,7 +344,8 @@ class OrderGenerator:
             c = cmp.Complaint(cid, ln.order_id, m.merchant_id, ln.consumer_id, "hotline", "other", received,
                               None, None, None, None, description="客服电话一直占线，要求尽快回复。")
         else:
-            text = cmp.SCRIPT_DESCRIPTION if mode == "script" else cmp.FORMULA_DESCRIPTION
+            text = {"script": cmp.SCRIPT_DESCRIPTION, "hyperlink": cmp.FORMULA_DESCRIPTION,
+                    "multiline": cmp.MULTILINE_DESCRIPTION}[mode]
             received = ev.params.get("received_at") or ln.delivered + timedelta(hours=30)
             c = cmp.Complaint(cid, ln.order_id, m.merchant_id, ln.consumer_id, "in_app", "not_as_described",
                               received, received + timedelta(hours=2), received + timedelta(hours=3),

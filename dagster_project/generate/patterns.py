@@ -254,7 +254,7 @@ def _plan(roster: Roster, rng: random.Random) -> None:
 
     # KPI edge cases on background merchants (none of them scores: see the module docstring).
     bg = roster.background
-    pick = rng.sample(range(len(bg)), 8)
+    pick = rng.sample(range(len(bg)), 9)
     add(date(2026, 9, 1) + timedelta(days=rng.randrange(40)), bg[pick[0]], "complaint_edge",
         edge="complaint_first_response_exactly_24h", mode="exact24h")
     add(date(2026, 10, 24), bg[pick[1]], "complaint_edge", edge="complaint_pending_overdue_at_cutoff",
@@ -272,6 +272,8 @@ def _plan(roster: Roster, rng: random.Random) -> None:
     # received on 10-27: lands in the CSV complaints delivery, where quoting matters
     add(date(2026, 10, 24), bg[pick[7]], "complaint_edge", edge="description_formula_injection",
         mode="hyperlink", received_at=datetime(2026, 10, 27, 14, 5, 9))
+    add(date(2026, 10, 24), bg[pick[8]], "complaint_edge", edge="description_multiline_quotes_commas",
+        mode="multiline", received_at=datetime(2026, 10, 27, 9, 41, 0))
     # Two background merchants change their contact phone: new merchant versions in the 10-29 delivery.
     for m in (bg[i] for i in sorted(rng.sample(range(len(bg)), 2))):
         m.changes.append((datetime(2026, 10, 29, 11, rng.randrange(60), 0), {"contact_phone": mobile_number(rng.randrange(10**9))}))

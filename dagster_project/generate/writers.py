@@ -21,10 +21,11 @@ import json
 import zlib
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import yaml
 
@@ -55,6 +56,7 @@ def ts_style(key: object) -> int:
 
 
 _TS_FORMATTERS = (fmt_local, fmt_offset, fmt_utc)
+_OFFSET_US = int(UTC_OFFSET.total_seconds()) * 1_000_000
 
 
 @dataclass(frozen=True)
@@ -214,41 +216,46 @@ _ARROW_TYPES = {
 class ParquetFile(DeliveryFile):
     """Typed Parquet (timestamps as UTC instants, decimals as DECIMAL(18,2)), one row group per batch."""
 
-    BATCH = 50_000
+    BATCH = 20_000
 
     def __init__(self, path, source, delivery, columns, spec):
         super().__init__(path, source, delivery, columns, spec)
         self.schema = pa.schema([pa.field(n, _ARROW_TYPES[t]) for n, t in columns])
         self._writer = pq.ParquetWriter(str(path), self.schema, compression="snappy", write_statistics=True)
-        self._buf: dict[str, list] = {n: [] for n in self.names}
-        self._types = dict(columns)
+        self._buf: list[dict] = []
 
     def write(self, row: dict) -> int:
-        for name in self.names:
-            v = row.get(name)
-            if isinstance(v, str) and self._types[name] not in ("string", "enum"):
-                raise TypeError(f"Parquet column {name} is typed; cannot hold {v!r}")
-            self._buf[name].append(v)
+        self._buf.append(row)
         self.rows += 1
-        if len(self._buf[self.names[0]]) >= self.BATCH:
+        if len(self._buf) >= self.BATCH:
             self._flush()
         return self.rows
 
+    def _column(self, name: str, typ: str) -> pa.Array:
+        values = [r.get(name) for r in self._buf]
+        if typ in ("string", "enum"):
+            return pa.array(values, type=pa.string())
+        bad = next((v for v in values if isinstance(v, str)), None)
+        if bad is not None:
+            raise TypeError(f"Parquet column {name} is typed; cannot hold {bad!r}")
+        if typ == "decimal":
+            # cents are exactly the unscaled value of DECIMAL(18,2): build the 128-bit buffer directly
+            ints = pa.array(values, type=pa.int64())
+            cents = np.asarray(ints.fill_null(0), dtype=np.int64)
+            data = np.column_stack((cents, cents >> 63)).ravel()
+            return pa.Array.from_buffers(pa.decimal128(18, 2), len(values), [ints.buffers()[0], pa.py_buffer(data)],
+                                         null_count=ints.null_count)
+        if typ == "timestamp":
+            local = pa.array(values, type=pa.timestamp("us")).cast(pa.int64())
+            return pc.subtract(local, _OFFSET_US).cast(pa.timestamp("us", tz="UTC"))
+        return pa.array(values, type=_ARROW_TYPES[typ])
+
     def _flush(self) -> None:
-        n = len(self._buf[self.names[0]])
-        if not n:
+        if not self._buf:
             return
-        arrays = []
-        for name in self.names:
-            typ = self._types[name]
-            values = self._buf[name]
-            if typ == "decimal":
-                values = [None if v is None else Decimal(v).scaleb(-2) for v in values]
-            elif typ == "timestamp":
-                values = [None if v is None else v - UTC_OFFSET for v in values]
-            arrays.append(pa.array(values, type=self.schema.field(name).type))
+        arrays = [self._column(n, t) for n, t in self.columns]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
-        self._buf = {n: [] for n in self.names}
+        self._buf = []
 
     def close(self) -> None:
         self._flush()

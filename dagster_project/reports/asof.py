@@ -74,7 +74,7 @@ def rebuild_as_of(settings: Settings, cutoff_local: str, workdir: Path | None = 
 
     import json
 
-    args = [_dbt_executable(), "run", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+    args = [_dbt_executable(), "run", "--full-refresh", "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
             "--target-path", str(folder / "target"), "--log-path", str(folder / "logs"),
             "--vars", json.dumps(_vars(settings, cutoff_local), sort_keys=True, ensure_ascii=False, default=str)]
     env = {**os.environ, "RW_WAREHOUSE": str(published), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}

@@ -130,7 +130,7 @@ def read_config(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         out: dict[str, Any] = {}
         for r in sorted(rows, key=lambda r: str(r[name_col])):
             value = r[value_col]
-            if isinstance(value, str) and value_col == "value_json":
+            if isinstance(value, str) and value[:1] in '[{"0123456789-tfn':
                 with contextlib.suppress(ValueError):
                     value = json.loads(value)
             out[str(r[name_col])] = _jsonable(value)
@@ -337,7 +337,7 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
                     "tier": r["tier"],
                     "tier_name": pick(lang, clean_text(r.get("tier_name_zh") or ""), clean_text(r.get("tier_name_en") or "")),
                     "previous_tier": r.get("previous_tier"),
-                    "tier_change": None if r.get("tier_change") is None else str(r.get("tier_change")),
+                    "tier_change": _num(r.get("tier_change")),
                     "tier_first_reached_on": r.get("tier_first_reached_on"),
                     "disclosable": (r["tier"] or 0) >= 1,
                     "action": pick(lang, clean_text(r.get("recommended_action_zh") or ""),
@@ -346,6 +346,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
                     "serious_points": _num(r.get("serious_points")),
                     "reasons": pick(lang, clean_text(r.get("top_reasons_zh") or ""), clean_text(r.get("top_reasons_en") or "")),
                     "evidence_count": r.get("evidence_count"),
+                    "decision": r.get("decision"),
+                    "decided_tier": r.get("decided_tier"),
                 })
     sections.append(Section("enforcement", "本期执法措施", "Enforcement actions in the period", [
         Column("merchant_id", "商家", "Merchant", "text"),
@@ -353,7 +355,7 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
         Column("tier", "等级", "Tier", "int"),
         Column("tier_name", "等级名称", "Tier name", "text"),
         Column("previous_tier", "上期等级", "Previous tier", "int"),
-        Column("tier_change", "等级变化", "Tier change", "text"),
+        Column("tier_change", "等级变化", "Tier change", "int"),
         Column("tier_first_reached_on", "首次达到日期", "Tier first reached on", "date"),
         Column("disclosable", "可公开处罚", "Publicly disclosable", "bool"),
         Column("action", "建议措施", "Recommended action", "text"),
@@ -361,6 +363,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
         Column("serious_points", "严重违规分", "Serious points", "num"),
         Column("reasons", "主要原因", "Top reasons", "text"),
         Column("evidence_count", "证据数", "Evidence count", "int"),
+        Column("decision", "管理决定", "Management decision", "text"),
+        Column("decided_tier", "决定等级", "Decided tier", "int"),
     ], enforcement, f"名单日期 {as_of or '—'}；等级 ≥ 1 为可公开处罚。",
         f"List as of {as_of or '—'}; tier ≥ 1 is a publicly disclosable sanction."))
 
