@@ -313,9 +313,12 @@ class JsonlReader(Reader):
                     continue
                 try:
                     obj = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
-                except ValueError as exc:
+                except json.JSONDecodeError as exc:  # its message names a position, never content
                     obj = None
-                    why = f"not valid JSON: {exc.args[0].split(':')[0] if exc.args else exc}"
+                    why = f"not valid JSON: {exc.msg} at column {exc.colno}"
+                except RecursionError:
+                    obj = None
+                    why = "not valid JSON: nested too deeply"
                 else:
                     why = None if isinstance(obj, dict) else f"a JSON {type(obj).__name__}, not an object"
                 if why:
