@@ -13,7 +13,7 @@ import zlib
 from pathlib import Path
 
 from .bad_rows import Factory, Injection, kinds_for
-from .calendar import BACKFILL_END, DELIVERY_DATES, window_index
+from .calendar import BACKFILL_END, DELIVERY_DATES, window_bounds, window_index
 from .writers import DeliveryFile, FileSpec, load_columns, open_delivery_file
 
 _INTERVAL = 140  # one planted row after every 140 normal rows ≈ 0.7 %
@@ -70,11 +70,15 @@ class Router:
         self.injection: dict[tuple[str, int], dict] = {}
         self.bad: list[tuple[str, str, str, int, str]] = []
         self.soft: list[tuple[str, str, str, int, str]] = []
+        self.written: list[dict] = []
+        self.closed: set[int] = set()  # delivery windows whose files are final
 
     # ---------------------------------------------------------------- files
     def file(self, source: str, w: int) -> DeliveryFile:
         f = self.files.get((source, w))
         if f is None:
+            if w in self.closed:
+                raise RuntimeError(f"{source} delivery {DELIVERY_DATES[w]} is already closed")
             spec, inj = FILE_PLAN[(source, w)]
             delivery = DELIVERY_DATES[w]
             stem = f"{source}_{'backfill_' if w == 0 else ''}{delivery:%Y%m%d}"
@@ -86,19 +90,37 @@ class Router:
                                                "rot": 0, "rotation": rotation}
         return f
 
+    def close_through(self, day) -> None:
+        """Close the files of every delivery whose window ends on or before local ``day``.
+
+        Records are emitted on their order day with all their future events, so once the orders of
+        ``day`` are written nothing more can land in a window that ends by then.
+        """
+        for w in range(len(DELIVERY_DATES)):
+            if window_bounds(w)[1].date() <= day:
+                self._close_window(w)
+
     def close(self) -> list[dict]:
-        """Close every file in delivery order and report what was written."""
-        written = []
-        for (source, _w), f in sorted(self.files.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        """Close what is still open and report every file written, in delivery order."""
+        for w in range(len(DELIVERY_DATES)):
+            self._close_window(w)
+        return sorted(self.written, key=lambda f: (f["delivery_date"], f["source"]))
+
+    def _close_window(self, w: int) -> None:
+        if w in self.closed:
+            return
+        self.closed.add(w)
+        for (source, fw), f in sorted(self.files.items(), key=lambda kv: kv[0][0]):
+            if fw != w:
+                continue
             f.close()
             rel = f.path.relative_to(self.root).as_posix()
-            written.append({"path": rel, "source": source, "delivery_date": f.delivery.isoformat(),
-                            "format": f.spec.fmt, "encoding": f.spec.encoding if f.spec.fmt == "csv" else
-                            ("utf-8" if f.spec.fmt == "jsonl" else None), "gzip": f.spec.gz, "rows": f.rows,
-                            "bytes": f.path.stat().st_size})
+            encoding = f.spec.encoding if f.spec.fmt == "csv" else ("utf-8" if f.spec.fmt == "jsonl" else None)
+            self.written.append({"path": rel, "source": source, "delivery_date": f.delivery.isoformat(),
+                                 "format": f.spec.fmt, "encoding": encoding, "gzip": f.spec.gz, "rows": f.rows,
+                                 "bytes": f.path.stat().st_size})
             if self.progress:
                 self.progress(f"wrote {rel} ({f.rows} rows)")
-        return written
 
     # ---------------------------------------------------------------- records
     def emit(self, source: str, record) -> None:

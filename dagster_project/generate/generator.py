@@ -58,7 +58,7 @@ def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_S
         router.emit("merchants", _MerchantRecord(m.versions()))
     edges: list[tuple[str, str, str]] = []
     gen = OrderGenerator(seed, roster, orders, router, edges)
-    gen.run()
+    gen.run(after_day=router.close_through)
     files = router.close()
 
     truth = out / "_truth"
@@ -81,6 +81,7 @@ def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_S
         "files_written": len(files),
         "files": files,
         "rows_per_source": dict(sorted(rows_per_source.items())),
+        "rows": dict(sorted(rows_per_source.items())),  # same counts, the name the CLI prints
         "records": dict(sorted(gen.counts.items())) | {"merchants": len(roster.merchants)},
         "bad_rows_total": len(bad),
         "bad_rows_per_rule": dict(sorted(Counter(r[4] for r in bad).items())),

@@ -155,11 +155,14 @@ class OrderGenerator:
             self.counts["order_lines"] += 1
 
     # ------------------------------------------------------------------ days
-    def run(self, progress=None) -> None:
+    def run(self, after_day=None) -> None:
+        """Generate every day in order; ``after_day(day)`` is called when a day is fully written."""
         days = history_days()
         targets = allocate(self.n_lines, day_weights(days))
         for d, target in zip(days, targets, strict=True):
             self._day(d, target)
+            if after_day is not None:
+                after_day(d)
 
     def _day(self, d: date, target: int) -> None:
         rng = random.Random(f"orders:{self.seed}:{d.isoformat()}")
