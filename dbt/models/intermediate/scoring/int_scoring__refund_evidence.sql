@@ -7,9 +7,10 @@
 --    is superseded (superseded_on) by the 15-day row from that row's date, so a list counts 2 points
 --    before day 15 and 4 (not 6) after — as a build with that day's cut-off would.
 -- 2. Refusal of an eligible 7-day no-reason return (serious, 6): reason no_reason_7day, decision
---    rejected, on an order line not nrr_exempt, requested on or before the rw_nrr_days-th calendar day
---    after the local day of delivery (an undelivered line: the period has not started, the request is
---    in time). Dated on the day of the refusal (decided_at).
+--    rejected, on a delivered order line not nrr_exempt, requested on or before the rw_nrr_days-th
+--    calendar day after the local day of delivery (kpis.md nrr_refusal_rate; the 7-Day Measures count
+--    the period from receipt, so a line not delivered has no no-reason return to refuse). A refund
+--    without line_no is eligible when any line of its order is. Dated on the day of the refusal.
 {%- set stages = [
     ('refund_late_7d', var('rw_refund_days')),
     ('refund_late_15d', var('rw_refund_penalty_days')),
@@ -90,9 +91,9 @@ refused_lines as (
         refused.refund_id,
         bool_or(
             not coalesce(lines.nrr_exempt, false)
-            and (lines.delivered_at is null
-                 or {{ rw_local_date('refused.requested_at') }}
-                    <= {{ rw_add_days(rw_local_date('lines.delivered_at'), var('rw_nrr_days')) }})
+            and lines.delivered_at is not null
+            and {{ rw_local_date('refused.requested_at') }}
+                <= {{ rw_add_days(rw_local_date('lines.delivered_at'), var('rw_nrr_days')) }}
         ) as is_eligible,
         min(lines.line_no) as first_line_no
     from refused
