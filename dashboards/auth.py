@@ -116,26 +116,33 @@ def oidc_role(email: str | None) -> str | None:
 
 
 def _oidc_user() -> SessionUser | None:
+    """The signed-in OIDC user with a mapped role, else None (no UI)."""
     if not st.user.is_logged_in:
-        st.title(t("sign_in_title"))
-        if st.button(t("sign_in_oidc"), type="primary", key="oidc_login"):
-            st.login()
         return None
     email = st.user.get("email")
     role = oidc_role(email)
     if role is None:
-        st.error(t("no_role"))
-        if st.session_state.get("_rw_oidc_denied") != email:
-            st.session_state["_rw_oidc_denied"] = email
-            audit("sign_in_failed", "dashboard", {"method": "oidc", "email": email}, actor=email or "?")
-        if st.button(t("sign_out"), key="oidc_logout_denied"):
-            st.logout()
         return None
     user = SessionUser(name=str(email), role=role, method="oidc")
     if st.session_state.get(SESSION_KEY) != user.__dict__:
         st.session_state[SESSION_KEY] = dict(user.__dict__)
         audit("sign_in", "dashboard", {"method": "oidc", "role": role}, actor=user.name)
     return user
+
+
+def _oidc_sign_in_screen() -> None:
+    st.title(t("sign_in_title"))
+    if not st.user.is_logged_in:
+        if st.button(t("sign_in_oidc"), type="primary", key="oidc_login"):
+            st.login()
+        return
+    email = st.user.get("email")
+    st.error(t("no_role"))
+    if st.session_state.get("_rw_oidc_denied") != email:
+        st.session_state["_rw_oidc_denied"] = email
+        audit("sign_in_failed", "dashboard", {"method": "oidc", "email": email}, actor=email or "?")
+    if st.button(t("sign_out"), key="oidc_logout_denied"):
+        st.logout()
 
 
 # --- local accounts ------------------------------------------------------------------------------
@@ -179,17 +186,27 @@ def _refresh_local(user: SessionUser) -> SessionUser | None:
     return user
 
 
+def session_user() -> SessionUser | None:
+    """The signed-in user of this session, or None. Renders nothing."""
+    if oidc_enabled():
+        return _oidc_user()
+    user = current_user()
+    return _refresh_local(user) if user is not None else None
+
+
+def sign_in_screen() -> None:
+    """The only thing an anonymous visitor sees (a page of its own, so no navigation is shown)."""
+    if oidc_enabled():
+        _oidc_sign_in_screen()
+    else:
+        _local_sign_in_form()
+
+
 def require_user() -> SessionUser:
     """The signed-in user; otherwise render the sign-in screen and stop the script."""
-    if oidc_enabled():
-        user = _oidc_user()
-    else:
-        user = current_user()
-        if user is not None:
-            user = _refresh_local(user)
-        if user is None:
-            _local_sign_in_form()
+    user = session_user()
     if user is None:
+        sign_in_screen()
         st.stop()
     return user
 

@@ -56,6 +56,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "month": ("月份", "Month"),
     "headline": ("核心指标与目标", "Headline KPIs against targets"),
     "vs_prev": ("较上月", "vs previous month"),
+    "delta_note": ("箭头为较上月（{month}）的变化。", "Arrows show the change from the previous month ({month})."),
     "target": ("目标", "Target"),
     "breached": ("未达标", "Breached"),
     "met": ("达标", "Met"),
@@ -331,12 +332,15 @@ def breach_state(breached: Any, operator: str | None) -> str:
     return t("breached") if bool(breached) else t("met")
 
 
+def kpi_names(defs: pd.DataFrame) -> dict[str, str]:
+    """KPI code → name in the session's language (the code itself when the name is missing)."""
+    column = "name_zh" if lang() == "zh" else "name_en"
+    return {str(c): (str(n) if isinstance(n, str) and n else str(c))
+            for c, n in zip(defs["kpi_code"].tolist(), defs[column].tolist(), strict=False)}
+
+
 def kpi_name(defs: pd.DataFrame, code: str) -> str:
-    row = defs.loc[defs["kpi_code"] == code]
-    if row.empty:
-        return code
-    name = row.iloc[0]["name_zh" if lang() == "zh" else "name_en"]
-    return str(name) if not _missing(name) else code
+    return kpi_names(defs).get(code, code)
 
 
 def localized(df: pd.DataFrame, base: str) -> pd.Series:

@@ -30,10 +30,25 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
         st.info(t("no_data"))
         return
     kwargs: dict[str, Any] = {"hide_index": True}
-    if height:
+    if height and len(df) > 10:
         kwargs["height"] = height
-    st.dataframe(relabel(df), **kwargs)
+    st.dataframe(relabel(_dates_as_dates(df)), **kwargs)
     download_buttons(df, name, filters, gb18030=gb18030)
+
+
+def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:
+    """DuckDB DATE columns arrive as midnight timestamps; show them as dates."""
+    out = df
+    for name in df.columns:
+        series = df[name]
+        if pd.api.types.is_datetime64_any_dtype(series) and not isinstance(series.dtype, pd.DatetimeTZDtype):
+            values = series.dropna()
+            if len(values) and (values == values.dt.normalize()).all() and (
+                    name.endswith(("_date", "_on", "month")) or name in {"as_of_date", "month"}):
+                if out is df:
+                    out = df.copy()
+                out[name] = series.dt.date
+    return out
 
 
 def month_range(months: Sequence[date], key: str, default_last: int = 6) -> tuple[date, date]:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import queries
+from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, fmt_number, fmt_pct, t
 from dashboards.ui import month_range, require_warehouse, table
@@ -44,12 +43,10 @@ m3.metric(t("median_first_response"),
           f"{fmt_number(responded.median() if len(responded) else None, 1)} {t('hours_axis')}")
 
 if len(responded):
-    hist = pd.DataFrame({"hours": responded.clip(upper=responded.quantile(0.99) if len(responded) > 20 else None)})
-    bars = alt.Chart(hist).mark_bar().encode(
-        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=t("hours_axis")),
-        y=alt.Y("count():Q", title=t("count_axis")))
-    rule = alt.Chart(pd.DataFrame({"h": [TARGET_HOURS]})).mark_rule(color="#d62728", strokeWidth=2).encode(x="h:Q")
-    st.altair_chart((bars + rule).properties(title=t("chart_handling"), height=240), width="stretch")
+    cap = responded.quantile(0.99) if len(responded) > 20 else responded.max()
+    hist = pd.DataFrame({"hours": responded.clip(upper=cap).to_numpy()})
+    charts.show(charts.histogram_with_rule(hist, TARGET_HOURS, t("chart_handling"), t("hours_axis"),
+                                           t("count_axis")))
 
 st.subheader(t("complaint_table"))
 table(df, "complaints", filters, height=420)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
-from dashboards import queries
+from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, fmt_number, t
 from dashboards.ui import require_warehouse, table
@@ -35,10 +34,8 @@ table(recon, "reconciliation", height=300)
 st.subheader(t("quarantine"))
 reasons = queries.quarantine_reasons()
 if not reasons.empty:
-    chart = alt.Chart(reasons).mark_bar().encode(
-        x=alt.X("sum(rows):Q", title=col("rows")), y=alt.Y("rule:N", sort="-x", title=col("rule")),
-        color=alt.Color("source:N", title=col("source")))
-    st.altair_chart(chart.properties(title=t("chart_quarantine"), height=220), width="stretch")
+    charts.show(charts.horizontal_bars(reasons, "rows", "rule", "source", t("chart_quarantine"), col("rows"),
+                                       col("rule"), col("source")))
 table(reasons, "quarantine_reasons")
 
 st.subheader(t("row_flags"))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import queries
+from dashboards import charts, queries
 from dashboards.auth import page_setup
-from dashboards.i18n import col, kpi_name, localized, t
+from dashboards.i18n import col, kpi_names, localized, t
 from dashboards.ui import flash, require_warehouse, show_flash, table
 
 REGULATOR_MIN_TIER = 1  # sanctions from tier 1 (warning) up are public; tier 0 is not shown to regulators
@@ -76,9 +75,9 @@ table(shown, "enforcement_list", {"tier": tiers, "category": categories, "region
 if df.empty:
     st.stop()
 st.subheader(t("drill_down"))
+listed_names = dict(zip(df["merchant_id"].tolist(), df["merchant_name"].tolist(), strict=False))
 merchant_id = st.selectbox(t("pick_merchant"), df["merchant_id"].tolist(),
-                           format_func=lambda m: f"{m} {df.set_index('merchant_id').loc[m, 'merchant_name']}",
-                           key="mx_pick")
+                           format_func=lambda m: f"{m} {listed_names.get(m, '')}", key="mx_pick")
 row = df.set_index("merchant_id").loc[merchant_id]
 m1, m2, m3 = st.columns(3)
 m1.metric(t("computed_tier"), f"{int(row['tier'])} · {localized(df[df['merchant_id'] == merchant_id], 'tier_name').iloc[0]}")
@@ -87,23 +86,18 @@ m3.metric(col("general_points"), int(row["general_points"]))
 
 ev = queries.evidence(merchant_id)
 if not ev.empty:
-    chart = alt.Chart(ev).mark_circle(size=120).encode(
-        x=alt.X("evidence_date:T", title=col("evidence_date")), y=alt.Y("points:Q", title=col("points")),
-        color=alt.Color("severity:N", title=col("severity")),
-        tooltip=["evidence_id", "violation_type", "points", "detail"])
-    st.altair_chart(chart.properties(title=t("chart_evidence"), height=220), width="stretch")
+    charts.show(charts.points_timeline(ev[["evidence_date", "points", "severity", "evidence_id", "violation_type"]],
+                                       t("chart_evidence"), col("evidence_date"), col("points"), col("severity")))
 st.markdown(f"**{t('evidence_timeline')}**")
 table(ev, f"evidence_{merchant_id}", {"merchant_id": merchant_id})
 
 kpi = queries.kpi_rows(date(1900, 1, 1), date(2999, 12, 1), merchant_id)
 if not kpi.empty:
-    defs = queries.kpi_definitions()
-    kpi = kpi.assign(kpi=kpi["kpi_code"].map(lambda c: kpi_name(defs, c)))
-    rates = kpi[kpi["kpi_code"].str.endswith("_rate")]
-    chart = alt.Chart(rates).mark_line(point=True).encode(
-        x=alt.X("month:T", title=col("month")), y=alt.Y("value:Q", title=col("value")),
-        color=alt.Color("kpi:N", title=col("kpi")))
-    st.altair_chart(chart.properties(title=t("chart_merchant_kpi"), height=260), width="stretch")
+    names = kpi_names(queries.kpi_definitions())
+    rates = kpi.loc[kpi["kpi_code"].str.endswith("_rate"), ["month", "value", "kpi_code"]]
+    rates = rates.assign(kpi=rates["kpi_code"].map(names).fillna(rates["kpi_code"]))[["month", "value", "kpi"]]
+    charts.show(charts.multi_line(rates.reset_index(drop=True), t("chart_merchant_kpi"), col("month"),
+                                  col("value"), col("kpi")))
 
 st.markdown(f"**{t('behind_complaints')}**")
 table(queries.evidence_complaints(merchant_id), f"evidence_complaints_{merchant_id}", {"merchant_id": merchant_id})

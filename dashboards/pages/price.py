@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
-import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import queries
+from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, fixed, fmt_number, t
 from dashboards.ui import require_warehouse, table
@@ -18,12 +17,9 @@ require_warehouse()
 
 verdicts = queries.price_verdicts()
 if not verdicts.empty:
-    chart = alt.Chart(verdicts).mark_bar().encode(
-        x=alt.X("month:T", title=col("month")), y=alt.Y("lines:Q", title=col("lines")),
-        color=alt.Color("verdict:N", title=col("verdict"),
-                        scale=alt.Scale(domain=["fake", "ok", "unverifiable"],
-                                        range=["#d62728", "#2ca02c", "#c7c7c7"])))
-    st.altair_chart(chart.properties(title=t("chart_price"), height=240), width="stretch")
+    charts.show(charts.stacked_bars(verdicts, "month", "lines", "verdict", t("chart_price"), col("month"),
+                                    col("lines"), col("verdict"), ("fake", "ok", "unverifiable"),
+                                    (charts.RED, charts.GREEN, charts.GREY)))
     first, last = pd.Timestamp(verdicts["month"].min()).date(), date.today()
 else:
     first, last = date(2000, 1, 1), date.today()

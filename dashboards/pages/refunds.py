@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import altair as alt
 import streamlit as st
 
-from dashboards import queries
+from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import breach_state, col, fmt_kpi, fmt_target, kpi_name, t
 from dashboards.ui import month_range, require_warehouse, table
@@ -33,11 +32,8 @@ for i, code in enumerate(["refund_within_7d_rate", "nrr_refusal_rate", "refund_o
 
 series = in_range[in_range["kpi_code"] == "refund_within_7d_rate"]
 if not series.empty:
-    chart = alt.Chart(series).mark_line(point=True).encode(
-        x=alt.X("month:T", title=col("month")),
-        y=alt.Y("value:Q", title=t("refund_7d"), axis=alt.Axis(format="%"), scale=alt.Scale(domain=[0, 1])))
-    target = alt.Chart(series).mark_line(strokeDash=[6, 4], color="#d62728").encode(x="month:T", y="target:Q")
-    st.altair_chart((chart + target).properties(title=t("chart_refund_7d"), height=240), width="stretch")
+    charts.show(charts.line_with_target(series[["month", "value", "target"]].reset_index(drop=True),
+                                        t("chart_refund_7d"), col("month"), t("refund_7d"), y_format="%"))
 
 st.subheader(t("nrr_refusals"))
 table(queries.nrr_refusals(lo, hi), "nrr_refusals", {"from": lo, "to": hi})

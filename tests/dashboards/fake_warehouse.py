@@ -13,7 +13,7 @@ from pathlib import Path
 import duckdb
 
 HOSTILE_ID = "C-HOSTILE-1"
-HOSTILE_DESCRIPTION = '<script>alert("rw")</script> =HYPERLINK("http://evil.example","click")'
+HOSTILE_DESCRIPTION = '=HYPERLINK("http://evil.example","click") <script>alert("rw")</script> <b>bold</b>'
 
 KPIS = [
     # code, name_zh, name_en, right, unit, target, operator

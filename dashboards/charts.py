@@ -1,0 +1,103 @@
+"""Altair charts, built once per data and title and cached as Vega-Lite specs.
+
+Building an Altair chart validates it against the Vega-Lite JSON schema, which costs far more than
+the query behind it. The builders here are cached on their inputs (the frame's content, the titles in
+the session's language), so a warm page only sends the stored spec: ``show(spec)``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from dashboards.queries import CACHE_TTL_SECONDS
+
+RED, GREEN, GREY = "#d62728", "#2ca02c", "#c7c7c7"
+
+
+def show(spec: dict[str, Any]) -> None:
+    st.vega_lite_chart(spec, width="stretch")
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    return chart.to_dict()
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def line_with_target(df: pd.DataFrame, title: str, x_title: str, y_title: str, y_format: str = "",
+                     value_title: str = "") -> dict[str, Any]:
+    """Columns month, value, target (target may be all null)."""
+    axis = alt.Axis(format=y_format) if y_format else alt.Axis()
+    line = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("month:T", title=x_title), y=alt.Y("value:Q", title=y_title, axis=axis),
+        tooltip=[alt.Tooltip("month:T", title=x_title), alt.Tooltip("value:Q", title=value_title or y_title)])
+    layers = [line]
+    if df["target"].notna().any():
+        layers.append(alt.Chart(df).mark_line(strokeDash=[6, 4], color=RED).encode(x="month:T", y="target:Q"))
+    return _spec(alt.layer(*layers).properties(title=title, height=260))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, x_title: str, y_title: str,
+                 color_title: str, domain: tuple[str, ...] = (), colors: tuple[str, ...] = ()) -> dict[str, Any]:
+    scale = alt.Scale(domain=list(domain), range=list(colors)) if domain else alt.Undefined
+    chart = alt.Chart(df).mark_bar().encode(
+        x=alt.X(f"{x}:T", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
+        color=alt.Color(f"{color}:N", title=color_title, scale=scale),
+        tooltip=[alt.Tooltip(f"{x}:T", title=x_title), alt.Tooltip(f"{color}:N", title=color_title),
+                 alt.Tooltip(f"{y}:Q", title=y_title)])
+    return _spec(chart.properties(title=title, height=260))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def breach_grid(df: pd.DataFrame, title: str, x_title: str, y_title: str, state_title: str,
+                states: tuple[str, str, str]) -> dict[str, Any]:
+    """Columns month, kpi, state, breached: a month × KPI grid coloured met / breached / monitor."""
+    chart = alt.Chart(df).mark_rect().encode(
+        x=alt.X("yearmonth(month):O", title=x_title), y=alt.Y("kpi:N", title=y_title),
+        color=alt.Color("state:N", title=state_title,
+                        scale=alt.Scale(domain=list(states), range=[GREEN, RED, GREY])),
+        tooltip=[alt.Tooltip("kpi:N", title=y_title), alt.Tooltip("state:N", title=state_title),
+                 alt.Tooltip("breached:Q")])
+    return _spec(chart.properties(title=title))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def histogram_with_rule(values: pd.DataFrame, rule_at: float, title: str, x_title: str,
+                        y_title: str) -> dict[str, Any]:
+    """Column hours; a red rule at the target."""
+    bars = alt.Chart(values).mark_bar().encode(
+        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=x_title), y=alt.Y("count():Q", title=y_title))
+    rule = alt.Chart(pd.DataFrame({"h": [rule_at]})).mark_rule(color=RED, strokeWidth=2).encode(x="h:Q")
+    return _spec((bars + rule).properties(title=title, height=240))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def horizontal_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, x_title: str, y_title: str,
+                    color_title: str) -> dict[str, Any]:
+    chart = alt.Chart(df).mark_bar().encode(
+        x=alt.X(f"sum({x}):Q", title=x_title), y=alt.Y(f"{y}:N", sort="-x", title=y_title),
+        color=alt.Color(f"{color}:N", title=color_title))
+    return _spec(chart.properties(title=title, height=220))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def points_timeline(df: pd.DataFrame, title: str, x_title: str, y_title: str, color_title: str) -> dict[str, Any]:
+    """Columns evidence_date, points, severity, evidence_id, violation_type."""
+    chart = alt.Chart(df).mark_circle(size=120).encode(
+        x=alt.X("evidence_date:T", title=x_title), y=alt.Y("points:Q", title=y_title),
+        color=alt.Color("severity:N", title=color_title),
+        tooltip=["evidence_id:N", "violation_type:N", "points:Q"])
+    return _spec(chart.properties(title=title, height=220))
+
+
+@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
+def multi_line(df: pd.DataFrame, title: str, x_title: str, y_title: str, color_title: str) -> dict[str, Any]:
+    """Columns month, value, kpi."""
+    chart = alt.Chart(df).mark_line(point=True).encode(
+        x=alt.X("month:T", title=x_title), y=alt.Y("value:Q", title=y_title),
+        color=alt.Color("kpi:N", title=color_title))
+    return _spec(chart.properties(title=title, height=260))
