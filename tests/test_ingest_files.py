@@ -104,6 +104,14 @@ def test_unreadable_file_is_rejected_and_the_rest_loads(land, name, data, reason
     bad = statuses[name]
     assert bad.status == "rejected" and bad.rows_read == 0
     assert bad.message.startswith(f"{name}: unreadable_file") and reason in bad.message
+    reg = {r["file_name"]: r for r in land.registry()}
+    assert reg[name]["file_format"] == name.split(".")[1]
+
+
+def test_header_only_csv_loads_nothing_and_reconciles(land):
+    land.write("orders", "o.csv", csv_bytes([valid_order()]).split(b"\r\n")[0] + b"\r\n")
+    (fr,) = land.ingest("orders").files
+    assert (fr.status, fr.rows_read, fr.rows_loaded, fr.rows_quarantined) == ("loaded", 0, 0, 0)
 
 
 def test_undecodable_encoding_is_rejected_not_guessed(land):

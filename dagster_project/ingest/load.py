@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
-from dagster_project.ingest.discovery import Delivery, record_issues, scan_source
+from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source
 from dagster_project.ingest.pseudonymise import Pseudonymiser
 from dagster_project.ingest.readers import (
     INTERNAL,
@@ -42,6 +42,7 @@ from dagster_project.ingest.results import FileResult, SourceResult
 
 Progress = Callable[[str], None] | None
 _VIEW = "_rw_batch"
+STAGE_ROWS = 250_000
 
 
 class ReconciliationError(RuntimeError):
@@ -199,7 +200,7 @@ def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Ps
     previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = false")
     try:
-        for table in batches:
+        for table in _coalesced(batches):
             table = _pseudonymised(table, pii, hasher)
             con.register(_VIEW, table)
             try:
@@ -210,6 +211,21 @@ def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Ps
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
     return rows
+
+
+def _coalesced(batches, min_rows: int = STAGE_ROWS):
+    """Group reader tables into chunks of at least ``min_rows``: the rule SQL is large, and planning
+    it once per small parser block would cost more than running it."""
+    pending: list[pa.Table] = []
+    size = 0
+    for table in batches:
+        pending.append(table)
+        size += table.num_rows
+        if size >= min_rows:
+            yield pa.concat_tables(pending, promote_options="default")
+            pending, size = [], 0
+    if pending:
+        yield pa.concat_tables(pending, promote_options="default")
 
 
 def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser) -> pa.Table:
@@ -227,7 +243,7 @@ def _write_rejection(con, spec: SourceContract, entry: dict, reader: Reader | No
         if had_previous:
             registry.retire_previous(con, spec.raw_table, spec.name, entry["delivery_date"], entry["file_name"])
         registry.insert_entry(
-            con, **entry, file_format=reader.format if reader else None, encoding=reader.encoding if reader else None,
+            con, **entry, file_format=(file_kind(entry["file_name"]) or (None,))[0], encoding=reader.encoding if reader else None,
             status="rejected", rows_read=0, rows_loaded=0, rows_quarantined=0, extra_columns=None, message=message,
         )
         con.execute("COMMIT")
