@@ -559,3 +559,15 @@ def test_kpi_edges_are_what_they_claim(default_tree):
     assert not [p for p in lines.values() if p["merchant_id"] == unverifiable["merchant_id"]
                 and p["sku_id"] == unverifiable["sku_id"] and p["ordered_at"] < unverifiable["ordered_at"]]
     assert "<script>" in c("description_script_tag")["description"]
+
+
+def test_rerun_into_same_folder_replaces_previous_output(tmp_path):
+    generate(tmp_path, orders=3_000, seed=1)
+    stray = tmp_path / "complaints" / "2026-10-26" / "notes.txt"  # not ours: must survive
+    stray.write_text("keep me", encoding="utf-8")
+    first = set(_digest(tmp_path))
+    summary = generate(tmp_path, orders=300, seed=3)
+    written = {f["path"] for f in summary["files"]}
+    on_disk = {p for p in _digest(tmp_path) if not p.startswith("_truth/")}
+    assert on_disk == written | {"complaints/2026-10-26/notes.txt"}
+    assert first - set(_digest(tmp_path))  # files only the larger run had are gone

@@ -39,6 +39,26 @@ def _write_csv(path: Path, header: list[str], rows) -> None:
         w.writerows(rows)
 
 
+def _remove_previous_output(out: Path) -> None:
+    """Delete the delivery files a previous run listed in its summary (and nothing else).
+
+    A smaller run may have no file for a quiet day; a stale file from an earlier, larger run would
+    otherwise be ingested with the new one. Only files the generator itself wrote are touched.
+    """
+    previous = out / "_truth" / "summary.json"
+    if not previous.is_file():
+        return
+    try:
+        listed = [f["path"] for f in json.loads(previous.read_text(encoding="utf-8")).get("files", [])]
+    except (ValueError, TypeError, KeyError):
+        return
+    root = out.resolve()
+    for rel in listed:
+        path = (out / rel).resolve()
+        if root in path.parents and path.is_file():
+            path.unlink()
+
+
 def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_SEED,
              progress: Callable[[str], None] | None = None) -> dict:
     """Write deliveries for 2026-10-25 … 2026-10-31 under ``out`` and the truth under ``out/_truth``.
@@ -51,6 +71,7 @@ def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_S
         raise ValueError("orders must be >= 0")
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
+    _remove_previous_output(out)
     roster = build_roster(seed)
     router = Router(out, seed, Factory(seed, roster.background), progress)
 
