@@ -1,9 +1,10 @@
 {#- invalid_licence_merchant_count, at each month end (or the cut-off, when earlier).
     A merchant version whose business_license_no fails the GB 32100-2015 check never reaches
     raw.merchants: ingestion quarantines it (rule license_check_failed). What a regulator expects is the
-    number of operating merchants whose *current* licence number is invalid, so the latest version of
-    each merchant delivered up to the month end is taken over loaded versions (licence valid) and
-    quarantined ones (licence invalid) alike; the merchant counts when that version fails the check
+    number of operating merchants whose licence number in force at the month end is invalid, so the
+    latest version of each merchant (by updated_at, at or before the month end or the cut-off, among the
+    versions delivered by the cut-off) is taken over loaded versions (licence valid) and quarantined ones
+    (licence invalid) alike; the merchant counts when that version fails the check
     and its status is operating (var rw_operating_merchant_statuses). -#}
 with cutoff as (
     select cutoff_at from {{ ref('int_kpi__cutoff') }}
@@ -67,9 +68,12 @@ latest as (
             order by v.version_at desc, v.delivery_date desc, v.licence_ok
         ) as rn
     from months as m
+    cross join cutoff as k
     join versions as v
         on v.version_at <= m.as_of_at
-       and v.delivery_date <= {{ kpi_local_date('m.as_of_at') }}
+       -- known at the cut-off (like every fact): a backfill delivered later still tells what was in
+       -- force at an earlier month end
+       and v.delivery_date <= {{ kpi_local_date('k.cutoff_at') }}
 ),
 
 invalid as (
