@@ -146,3 +146,10 @@ def test_a_decision_survives_a_full_rebuild_and_shows_in_the_list(sample_build, 
     assert row["decision_reason"] == "first offence, rectification plan accepted"
     assert row["decided_by"] == "test-manager" and pd.notna(row["decided_at"])
     assert set(shown["merchant_id"]) == {merchant_id}
+
+
+def test_a_decision_joins_the_callers_transaction(state):
+    state.execute("BEGIN")
+    record_decision(state, "M10032", "2026-10-31", 2, "confirm", None, None, "erin")
+    state.execute("ROLLBACK")
+    assert _count(state, "management_decisions") == 0 and _count(state, "audit_log") == 0

@@ -135,7 +135,9 @@ def record_decision(con: sqlite3.Connection, merchant_id: str, as_of_date: date 
     decided_at = (at or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds")
 
     _ensure(con)
-    con.execute("BEGIN IMMEDIATE")
+    own_transaction = not con.in_transaction  # join a caller's transaction, else make the write atomic
+    if own_transaction:
+        con.execute("BEGIN IMMEDIATE")
     try:
         previous = _latest(con, merchant_id)
         cur = con.execute(
@@ -149,9 +151,11 @@ def record_decision(con: sqlite3.Connection, merchant_id: str, as_of_date: date 
             "decision": decision, "decided_tier": decided, "reason": reason,
             "previous": {k: previous[k] for k in COLUMNS} if previous else None,
         })
-        con.execute("COMMIT")
+        if own_transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if own_transaction:
+            con.execute("ROLLBACK")
         raise
     return decision_id
 
