@@ -218,7 +218,8 @@ def builds(tmp_path_factory):
         con.close()
         second = run()
         as_of = run(["--vars", json.dumps({"rw_cutoff": "2026-09-20 23:59:59"})])
-        yield first, second, as_of
+        back = run()
+        yield first, second, as_of, back
     finally:
         if old_env is None:
             os.environ.pop("RW_WAREHOUSE", None)
@@ -231,7 +232,7 @@ def _month(rows: dict[tuple, dict], month: str) -> dict[tuple, dict]:
 
 
 def test_every_code_every_month_platform_and_merchant(builds):
-    first, _, _ = builds
+    first, *_ = builds
     codes = {k[2] for k in first}
     assert len(codes) == 21
     for month in ("2026-08-01", "2026-09-01"):
@@ -240,7 +241,7 @@ def test_every_code_every_month_platform_and_merchant(builds):
 
 
 def test_first_build_figures(builds):
-    first, _, _ = builds
+    first, *_ = builds
     fr = first[("2026-09-01", None, "complaint_first_response_24h_rate")]
     assert (fr["numerator"], fr["denominator"], fr["value"], fr["pending_count"]) == (1, 1, 1.0, 1)
     aug = first[("2026-08-01", "M1", "complaints_per_1000_orders")]
@@ -252,7 +253,7 @@ def test_first_build_figures(builds):
 
 
 def test_new_day_rebuilds_only_the_month_it_touches(builds):
-    first, second, _ = builds
+    first, second, *_ = builds
     assert set(first) == set(second)
     first_id = next(iter(first.values()))["build_id"]
     aug_before, aug_after = _month(first, "2026-08-01"), _month(second, "2026-08-01")
@@ -269,9 +270,19 @@ def test_new_day_rebuilds_only_the_month_it_touches(builds):
 
 
 def test_as_of_rebuild_reproduces_the_earlier_figures(builds):
-    first, second, as_of = builds
+    first, second, as_of, _ = builds
     assert len({r["build_id"] for r in as_of.values()}) == 1  # an "as of" build rebuilds everything
     assert next(iter(as_of.values()))["build_id"] not in {r["build_id"] for r in second.values()}
     for key, row in first.items():
         assert {f: as_of[key][f] for f in FIGURES} == {f: row[f] for f in FIGURES}, key
     assert as_of[("2026-09-01", None, "complaint_first_response_24h_rate")]["pending_count"] == 1
+
+
+def test_back_to_the_default_cut_off_after_an_as_of_build(builds):
+    _, second, as_of, back = builds
+    for key, row in second.items():
+        assert {f: back[key][f] for f in FIGURES} == {f: row[f] for f in FIGURES}, key
+    # August did not change between the "as of" build and this one: kept, not rewritten
+    as_of_id = next(iter(as_of.values()))["build_id"]
+    assert {r["build_id"] for r in _month(back, "2026-08-01").values()} == {as_of_id}
+    assert {r["build_id"] for r in _month(back, "2026-09-01").values()} != {as_of_id}
