@@ -91,12 +91,12 @@ def make_marts(path: Path, *, pipeline_status: str = "success", failed_error_che
         tier_name_en varchar, recommended_action_zh varchar, recommended_action_en varchar,
         general_points double, serious_points double, points_by_type varchar, top_reasons_zh varchar,
         top_reasons_en varchar, evidence_count bigint, evidence_ids varchar, tier_first_reached_on date,
-        previous_tier integer, tier_change varchar, rate_scored boolean)""")
+        previous_tier integer, tier_change integer, rate_scored boolean)""")
     con.execute("insert into marts.rpt_merchant_enforcement values ('2026-01-31','M0042',?, 'food','SH',2,"
                 "'限制','restricted','限制流量与促销','traffic and promotion restricted',24,12,'{}',"
-                "'假货投诉\n多次','counterfeit\ncomplaints',5,'[]','2026-01-20',1,'up',true)", [merchant_name])
+                "'假货投诉\n多次','counterfeit\ncomplaints',5,'[]','2026-01-20',1,1,true)", [merchant_name])
     con.execute("insert into marts.rpt_merchant_enforcement values ('2026-01-31','M0001','Honest Shop','food','SH',0,"
-                "'正常','clear','无','none',0,0,'{}','','',0,'[]',null,0,'same',true)")
+                "'正常','clear','无','none',0,0,'{}','','',0,'[]',null,0,0,true)")
     con.execute("""create table marts.dq_file_reconciliation (source varchar, delivery_date date, file_name varchar,
         file_sha256 varchar, status varchar, rows_read bigint, rows_loaded bigint, rows_quarantined bigint,
         reconciled boolean, message varchar, loaded_at timestamp)""")

@@ -23,7 +23,14 @@ from zoneinfo import ZoneInfo
 
 from dagster_project.reports import manifest as mf
 from dagster_project.reports.asof import rebuild_as_of
-from dagster_project.reports.data import ReportContent, load_report, open_marts, published_cutoff, read_config
+from dagster_project.reports.data import (
+    ReportContent,
+    latest_pipeline_run,
+    load_report,
+    open_marts,
+    published_cutoff,
+    read_config,
+)
 from dagster_project.reports.periods import Period
 from dagster_project.reports.render import write_csvs, write_pdf, write_xlsx
 from dagster_project.settings import Settings, get_settings
@@ -87,6 +94,7 @@ def build_report(period: Period, *, out_dir: Path | None = None, lang: str = "bo
     with open_marts(settings.warehouse) as con:
         tz = str(read_config(con).get("rw_reporting_tz") or "Asia/Shanghai")
         current = published_cutoff(con)
+        run = latest_pipeline_run(con)  # the run behind the published warehouse decides deliverability
     if cutoff and cutoff.strip().lower() == "latest":
         wanted = None
     elif cutoff:
@@ -103,7 +111,7 @@ def build_report(period: Period, *, out_dir: Path | None = None, lang: str = "bo
             marts_path = rebuild_as_of(settings, _local_str(wanted, tz), scratch)
             source = "as_of_rebuild"
         with open_marts(marts_path) as con:
-            content = load_report(con, period, lang)
+            content = load_report(con, period, lang, pipeline_run=run)
         if wanted is not None and content.cutoff_at != wanted:
             raise RuntimeError(f"the marts were built as of {content.cutoff_at}, not the requested cut-off {wanted}")
         result = _write(content, settings, period, out_dir, run_id, generated_at, source)

@@ -172,7 +172,14 @@ def _kpi_sort(code: str) -> tuple[int, str]:
     return (KPI_ORDER.index(code) if code in KPI_ORDER else len(KPI_ORDER), code)
 
 
-def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> ReportContent:
+_UNSET: Any = object()
+
+
+def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
+                pipeline_run: dict[str, Any] | None = _UNSET) -> ReportContent:
+    """The report's content from ``con``'s marts. ``pipeline_run`` (default: the latest in these
+    marts) is the run whose status decides whether the report may be sent: for a report rebuilt as of
+    an earlier cut-off, that is the run that published the current warehouse."""
     tables = _tables(con)
     missing = {"rpt_kpi_monthly", "rpt_kpi_definitions"} - tables
     if missing:
@@ -325,19 +332,25 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
         as_of = con.execute("select max(as_of_date) from marts.rpt_merchant_enforcement where as_of_date <= ?",
                             [period.end]).fetchone()[0]
         if as_of is not None:
+            # tier at the start of the period: the last list before it (none: everyone started clear)
             for r in _rows(con, """
-                select * from marts.rpt_merchant_enforcement
-                where as_of_date = ? and (tier >= 1 or coalesce(previous_tier, 0) <> tier
-                      or tier_first_reached_on between ? and ?)
-                order by tier desc, merchant_id
-            """, [as_of, period.start, period.end]):
+                with cur as (select * from marts.rpt_merchant_enforcement where as_of_date = ?),
+                start as (
+                    select merchant_id, tier as start_tier from marts.rpt_merchant_enforcement
+                    where as_of_date = (select max(as_of_date) from marts.rpt_merchant_enforcement
+                                        where as_of_date < ?)
+                )
+                select cur.*, start.start_tier from cur left join start using (merchant_id)
+                where cur.tier >= 1 or cur.tier <> coalesce(start.start_tier, 0)
+                order by cur.tier desc, cur.merchant_id
+            """, [as_of, period.start]):
                 enforcement.append({
                     "merchant_id": r["merchant_id"],
                     "merchant_name": r.get("merchant_name"),
                     "tier": r["tier"],
                     "tier_name": pick(lang, clean_text(r.get("tier_name_zh") or ""), clean_text(r.get("tier_name_en") or "")),
-                    "previous_tier": r.get("previous_tier"),
-                    "tier_change": _num(r.get("tier_change")),
+                    "previous_tier": r.get("start_tier"),
+                    "tier_change": (r["tier"] or 0) - (r.get("start_tier") or 0),
                     "tier_first_reached_on": r.get("tier_first_reached_on"),
                     "disclosable": (r["tier"] or 0) >= 1,
                     "action": pick(lang, clean_text(r.get("recommended_action_zh") or ""),
@@ -354,8 +367,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
         Column("merchant_name", "商家名称", "Merchant name", "text"),
         Column("tier", "等级", "Tier", "int"),
         Column("tier_name", "等级名称", "Tier name", "text"),
-        Column("previous_tier", "上期等级", "Previous tier", "int"),
-        Column("tier_change", "等级变化", "Tier change", "int"),
+        Column("previous_tier", "期初等级", "Tier at period start", "int"),
+        Column("tier_change", "本期等级变化", "Tier change in the period", "int"),
         Column("tier_first_reached_on", "首次达到日期", "Tier first reached on", "date"),
         Column("disclosable", "可公开处罚", "Publicly disclosable", "bool"),
         Column("action", "建议措施", "Recommended action", "text"),
@@ -365,8 +378,9 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
         Column("evidence_count", "证据数", "Evidence count", "int"),
         Column("decision", "管理决定", "Management decision", "text"),
         Column("decided_tier", "决定等级", "Decided tier", "int"),
-    ], enforcement, f"名单日期 {as_of or '—'}；等级 ≥ 1 为可公开处罚。",
-        f"List as of {as_of or '—'}; tier ≥ 1 is a publicly disclosable sanction."))
+    ], enforcement, f"名单日期 {as_of or '—'}；列出等级 ≥ 1（可公开处罚）及本期等级有变化的商家。",
+        f"List as of {as_of or '—'}; merchants at tier ≥ 1 (publicly disclosable sanction) or whose tier "
+        "changed in the period."))
 
     # --- data-quality attestation ----------------------------------------------------------------
     window_end = min(period.end, cutoff_local) if cutoff_local else period.end
@@ -416,7 +430,7 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str) -> Re
     ], failed_checks))
 
     # --- can it be sent? -------------------------------------------------------------------------
-    run = latest_pipeline_run(con)
+    run = latest_pipeline_run(con) if pipeline_run is _UNSET else pipeline_run
     if run is None:
         blockers.append("no pipeline run recorded in marts.dq_pipeline_runs")
     elif str(run.get("status")).lower() != "success":
