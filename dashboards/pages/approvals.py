@@ -73,7 +73,7 @@ if files:
         figure = st.selectbox("CSV", csvs, key="ap_csv")
         path = _inside(report_dir, figure)
         if path is not None:
-            st.dataframe(pd.read_csv(path, encoding="utf-8-sig"), hide_index=True)
+            table(pd.read_csv(path, encoding="utf-8-sig"), f"report_{period}_{path.stem}", {"period": period})
     for f in files:
         path = _inside(report_dir, str(f.get("path", "")))
         if path is None or path.suffix.lower() not in {".pdf", ".xlsx"}:

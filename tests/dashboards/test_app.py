@@ -302,3 +302,63 @@ def test_months_are_real_dates(dash_env):
 
     months = queries.kpi_months()
     assert months and all(isinstance(m, date) for m in months)
+
+
+def _built_report(dash_env, period: str, built_by: str = "system") -> None:
+    from dagster_project.state import approvals, connect_state
+
+    report_dir = dash_env.root / "reports" / period
+    report_dir.mkdir(parents=True, exist_ok=True)
+    (report_dir / "kpis.csv").write_text("kpi_code,value\ncomplaint_resolved_rate,0.93\n", encoding="utf-8-sig")
+    (report_dir / "manifest.json").write_text(json.dumps(
+        {"period": period, "files": [{"path": "kpis.csv", "sha256": "0" * 64, "bytes": 40}],
+         "data_quality": {"deliverable": True}}), encoding="utf-8")
+    con = connect_state(dash_env.state_db)
+    try:
+        approvals.record_built(con, period, kind="month", report_dir=str(report_dir), built_by=built_by,
+                               cutoff_at="2026-10-31T15:59:59", manifest_sha256="0" * 64, run_id="r1")
+    finally:
+        con.close()
+
+
+def _report_status(dash_env, period: str) -> dict:
+    from dagster_project.state import approvals, connect_state
+
+    con = connect_state(dash_env.state_db)
+    try:
+        return approvals.get_report(con, period)
+    finally:
+        con.close()
+
+
+def test_manager_approves_and_rejects_reports_with_reason(dash_env):
+    _built_report(dash_env, "2026-08")
+    _built_report(dash_env, "2026-09")
+    at = signed_in("manager", lang="en")
+    at.switch_page("pages/approvals.py").run()
+    assert not at.exception
+    assert set(at.dataframe[0].value["period"]) >= {"2026-08", "2026-09"}
+    at.selectbox(key="ap_period").set_value("2026-09").run()
+    assert "complaint_resolved_rate" in set(at.dataframe[2].value["KPI code"])
+    reject = next(b for b in at.button if b.label == "Reject")
+    reject.click().run()
+    assert any("reason" in e.value for e in at.error)
+    assert _report_status(dash_env, "2026-09")["status"] == "built"
+    at.text_area(key="ap_reason").input("figures for region 上海 look wrong")
+    next(b for b in at.button if b.label == "Reject").click().run()
+    assert _report_status(dash_env, "2026-09")["status"] == "rejected"
+    at.selectbox(key="ap_period").set_value("2026-08").run()
+    next(b for b in at.button if b.label == "Approve").click().run()
+    report = _report_status(dash_env, "2026-08")
+    assert (report["status"], report["approved_by"]) == ("approved", "manager")
+
+
+def test_four_eyes_error_is_shown_not_raised(dash_env):
+    _built_report(dash_env, "2026-07", built_by="admin")
+    at = signed_in("admin", lang="en")
+    at.switch_page("pages/approvals.py").run()
+    at.selectbox(key="ap_period").set_value("2026-07").run()
+    next(b for b in at.button if b.label == "Approve").click().run()
+    assert not at.exception
+    assert any("four eyes" in e.value for e in at.error)
+    assert _report_status(dash_env, "2026-07")["status"] == "built"
