@@ -91,7 +91,7 @@ def _run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    job = defs.get_job_def(WAREHOUSE_JOB_NAME)
+    job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
     started = time.monotonic()
     with DagsterInstance.get() as instance:
         result = job.execute_in_process(

@@ -46,8 +46,8 @@ def test_gx_and_reconciliation_checks_are_blocking_asset_checks():
 def test_jobs_schedules_sensors():
     from dagster_project.definitions import defs
 
-    assert defs.get_job_def("warehouse_job") is not None
-    schedule = defs.get_schedule_def("warehouse_daily")
+    assert defs.resolve_job_def("warehouse_job") is not None
+    schedule = defs.resolve_schedule_def("warehouse_daily")
     assert schedule.execution_timezone == "Asia/Shanghai"
-    assert defs.get_sensor_def("new_delivery_sensor") is not None
-    assert defs.get_sensor_def("warehouse_failure_sensor") is not None
+    assert defs.resolve_sensor_def("new_delivery_sensor") is not None
+    assert defs.resolve_sensor_def("warehouse_failure_sensor") is not None
