@@ -296,8 +296,8 @@ WITH b AS (SELECT {', '.join(select)} FROM {view}),
 typed AS (SELECT b.*, {typed} FROM b),
 checked AS (SELECT *, CASE WHEN {any_bad} THEN list_filter([{vlist}], x -> x IS NOT NULL) END AS __v FROM typed)
 SELECT {LINE}, {', '.join(typed_name(c) for c in source.columns)}, __v,
-       CASE WHEN __v IS NOT NULL THEN {raw} END,
-       {EXTRA}, {soft_flags_expr(source)}
+       CASE WHEN __v IS NOT NULL THEN {raw} END AS __raw_values,
+       {EXTRA}, {soft_flags_expr(source)} AS __flags
 FROM checked
 """
 
