@@ -208,3 +208,69 @@ def test_published_kpis_equal_an_independent_pandas_computation(sample_build):
             assert got["value"] is None, key
         else:
             assert got["value"] == pytest.approx(want["value"], rel=1e-12), key
+
+
+# What the dictionary says about each planted KPI edge case of the generator (_truth/kpi_edges.csv):
+# the query over the work database's KPI flag views must return exactly this row.
+EDGE_EXPECTATIONS = {
+    "complaint_first_response_exactly_24h": (
+        "select fr_hit, fr_pending from intermediate.int_kpi__complaint_flags where complaint_id = ?",
+        (True, False),
+    ),
+    "complaint_pending_overdue_at_cutoff": (
+        "select fr_hit, fr_pending from intermediate.int_kpi__complaint_flags where complaint_id = ?",
+        (False, False),
+    ),
+    "complaint_pending_within_deadline_at_cutoff": (
+        "select fr_hit, fr_pending from intermediate.int_kpi__complaint_flags where complaint_id = ?",
+        (False, True),
+    ),
+    "nrr_request_day7_after_delivery": (
+        "select nrr_eligible from intermediate.int_kpi__refund_flags where refund_id = ?",
+        (True,),
+    ),
+    "nrr_request_day8_after_delivery": (
+        "select nrr_eligible from intermediate.int_kpi__refund_flags where refund_id = ?",
+        (False,),
+    ),
+    "refund_paid_7_days_after_return": (
+        "select within_hit, over_penalty from intermediate.int_kpi__refund_flags where refund_id = ?",
+        (True, False),
+    ),
+    "refund_paid_8_days_after_return": (
+        "select within_hit, within_pending from intermediate.int_kpi__refund_flags where refund_id = ?",
+        (False, False),
+    ),
+    "fake_price_unverifiable_no_prior_line": (
+        "select verdict from marts.fct_price_checks where order_id || ':' || line_no = ?",
+        ("unverifiable",),
+    ),
+}
+
+
+def test_generator_kpi_edges_are_classified_as_the_dictionary_says(sample_build):
+    with (sample_build.landing / "_truth" / "kpi_edges.csv").open(encoding="utf-8") as fh:
+        edges = list(csv.DictReader(fh))
+    checked = 0
+    con = duckdb.connect(str(sample_build.work_db), read_only=True)
+    try:
+        for edge in edges:
+            if edge["case"] not in EDGE_EXPECTATIONS:
+                continue
+            if edge["case"] == "nrr_exempt_line" or (edge["source"] == "orders") != (
+                "fake_price" in edge["case"]
+            ):
+                continue
+            sql, want = EDGE_EXPECTATIONS[edge["case"]]
+            assert con.execute(sql, [edge["record_id"]]).fetchall() == [want], edge
+            checked += 1
+        exempt = [
+            e["record_id"] for e in edges if e["case"] == "nrr_exempt_line" and e["source"] == "refunds"
+        ]
+        for refund_id in exempt:
+            sql = "select nrr_eligible from intermediate.int_kpi__refund_flags where refund_id = ?"
+            assert con.execute(sql, [refund_id]).fetchall() == [(False,)], refund_id
+            checked += 1
+    finally:
+        con.close()
+    assert checked >= 6
