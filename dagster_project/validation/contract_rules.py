@@ -17,12 +17,13 @@ PSEUDONYM_REGEX = r"^[0-9a-f]{64}$"
 # GB 32100-2015 charset and length (the check character itself is verified by ingestion).
 USCC_REGEX = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"
 
-# pandas dtypes / Python value types the DuckDB -> pandas read yields for each contract type.
-# String columns are handed to GX as object columns, so GX checks every value is a ``str``;
-# the others are checked on the column dtype (nullable and non-nullable spellings both accepted).
+# pandas dtype names the DuckDB -> pandas read yields for each contract type (frames.py hands strings
+# over as the nullable ``string`` dtype). Integer and boolean come as numpy dtypes when a delivery has
+# no NULL in the column and as nullable extension dtypes when it has, so both spellings are accepted.
+# A raw column of the wrong DuckDB type therefore reaches GX with the wrong dtype and fails.
 PANDAS_TYPES: dict[str, list[str]] = {
-    "string": ["str"],
-    "enum": ["str"],
+    "string": ["StringDtype"],
+    "enum": ["StringDtype"],
     "integer": ["int64", "Int64Dtype"],
     "decimal": ["float64"],
     "timestamp": ["datetime64[us]"],

@@ -1,8 +1,10 @@
 """Read the rows loaded for one delivery from the work DuckDB into the pandas frame a suite runs on.
 
-Only the columns the suite references are read, with the delivery date as a bound parameter. Strings
-are handed to GX as object columns: pandas 3's ``str`` dtype has no name GX's type expectation can
-match, whereas an object column makes GX check that every value really is a ``str``.
+Only the columns the suite references are read, with the delivery date as a bound parameter.
+String columns are handed to GX as pandas' nullable ``string`` dtype (Arrow-backed, NA for NULL):
+GX can name that dtype in its type expectation ("StringDtype"), whereas pandas 3's default ``str``
+dtype matches no name GX knows; and Arrow strings keep GX's set, regex and null checks vectorised
+(Python-object strings made a 500k-row delivery three times slower).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import pandas as pd
 from dagster_project.contract import load_contract
 
 _COLUMN_ARGS = ("column", "column_A", "column_B")
+STRING_DTYPE = pd.StringDtype()
 
 
 def as_date(value: dt.date | str) -> dt.date:
@@ -46,11 +49,16 @@ def referenced_columns(source: str, expectations: list[dict]) -> list[str]:
 def delivery_frame(
     con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str]
 ) -> pd.DataFrame:
-    """Rows of ``raw.<source>`` loaded for the delivery, with string columns as Python objects."""
+    """Rows of ``raw.<source>`` loaded for the delivery, string columns as the ``string`` dtype."""
     table = load_contract()[source].raw_table
     cols = ", ".join(f'"{c}"' for c in columns)
     df = con.execute(f"SELECT {cols} FROM {table} WHERE _delivery_date = ?", [delivery_date]).df()
     for name in df.columns:
-        if pd.api.types.is_string_dtype(df[name].dtype) and df[name].dtype != object:
-            df[name] = df[name].astype(object)
+        column = df[name]
+        # DuckDB gives VARCHAR as ``str``, or as ``object`` when every value is NULL. Any other object
+        # column (BLOB, LIST, ...) is left alone so its type expectation fails instead of being stringified.
+        is_varchar = pd.api.types.is_string_dtype(column.dtype) and column.dtype != object
+        all_null = column.dtype == object and column.isna().all()
+        if is_varchar or all_null:
+            df[name] = column.astype(STRING_DTYPE)
     return df
