@@ -330,3 +330,11 @@ def test_csv_record_with_wrong_field_count_is_malformed_and_later_lines_stay_rig
     assert (fr.rows_read, fr.rows_loaded, fr.rows_quarantined) == (3, 1, 2)
     assert [(q["line"], q["rule"]) for q in land.quarantine()] == [(4, "malformed_record"), (6, "type_invalid")]
     assert land.rows("SELECT _line FROM raw.orders") == [(2,)]
+
+
+def test_rfc4180_quoting_round_trips_exactly(land):
+    tricky = ['He said "no", twice', "=HYPERLINK(\"http://x\")", "  leading and trailing  ", "a,b,c"]
+    rows = [valid_complaint(complaint_id=f"C-{i}", description=text) for i, text in enumerate(tricky)]
+    land.write_csv("complaints", "c.csv", rows)
+    land.ingest("complaints")
+    assert [r[0] for r in land.rows("SELECT description FROM raw.complaints ORDER BY _line")] == tricky

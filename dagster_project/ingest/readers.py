@@ -14,9 +14,8 @@ delivered names, and optionally:
   values. The text itself is withheld because nobody can tell which part of it is personal data;
   a keyed hash of it and the (source, delivery, file, line) let an investigator find it in the
   delivered file;
-- ``__rw_extra``: JSON object of non-contract keys (JSONL only; other readers keep extra columns
-  as columns).
-A whole file that cannot be read raises ``FileRejected`` with the contract's file rule.
+Columns outside the contract are yielded like any other; the loader folds them into
+``_extra_columns``. A whole file that cannot be read raises ``FileRejected`` with the contract's file rule.
 """
 
 from __future__ import annotations
@@ -171,8 +170,6 @@ class CsvReader(Reader):
     wrong number of fields), the exact path re-reads it with Python's csv module, which tracks the
     line of every record and turns a wrong-length record into one ``malformed_record`` row."""
 
-    format = "csv"
-
     def open(self) -> None:
         info = detect_encoding(self.path, self.compressed, allow_gb18030=True)
         self.encoding = info.encoding
@@ -293,8 +290,6 @@ class JsonlReader(Reader):
     """One JSON object per line, UTF-8. A line that is not a JSON object is one malformed record;
     blank lines are not records. Numbers are kept as their delivered text (no float rounding)."""
 
-    format = "jsonl"
-
     def open(self) -> None:
         info = detect_encoding(self.path, self.compressed, allow_gb18030=False)
         self.encoding = info.encoding
@@ -362,8 +357,6 @@ class JsonlReader(Reader):
 class ParquetReader(Reader):
     """Parquet, read in row batches; every column is cast to its string form so the same rules
     apply as for text files (a native Parquet timestamp without time zone counts as local time)."""
-
-    format = "parquet"
 
     def open(self) -> None:
         try:
