@@ -122,7 +122,9 @@ def detect_encoding(path: Path, compressed: bool, allow_gb18030: bool) -> TextIn
                 f"nor valid GB18030 (offset {gb_error.start})",
             ) from None
     except (OSError, EOFError, zlib.error) as exc:
-        raise FileRejected("unreadable_file", f"cannot be read as {'gzip' if compressed else 'a file'}: {exc}") from None
+        # The exception text can quote the file's first bytes; a message must never carry content.
+        what = "not a valid gzip file" if compressed else "cannot be read"
+        raise FileRejected("unreadable_file", f"{what} ({type(exc).__name__})") from None
 
 
 def _redacted(text: str, redact: Redactor, why: str) -> str:
