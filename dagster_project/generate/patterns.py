@@ -36,7 +36,7 @@ Where an interpretation is open the counts are chosen so the plausible readings 
   → 4, plus 2 refunds paid 20 days late → 8; 12 general → 1 (without the rate points: 8 → 0).
 - late_shipment_breach: from 2026-08-03 every 6th line ships after promised_ship_by (≈17 % ≥ 4 %)
   → 4, plus 2 refunds paid 20 days late → 8; 12 → 1.
-- honest_large: ~13 % of all orders, complaints at the platform rate, at most 3 substantiated quality
+- honest_large: ~12 % of all orders, complaints at the platform rate, at most 3 substantiated quality
   complaints (≤ 6 points), defect and late rates well under the thresholds → 0.
 - honest_one_bad_week: 5 complaints inside one week in June/July (3 substantiated quality → 6
   points), a high-volume merchant so no rate breach even in that week's window → 0.
