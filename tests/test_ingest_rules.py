@@ -338,3 +338,22 @@ def test_rfc4180_quoting_round_trips_exactly(land):
     land.write_csv("complaints", "c.csv", rows)
     land.ingest("complaints")
     assert [r[0] for r in land.rows("SELECT description FROM raw.complaints ORDER BY _line")] == tricky
+
+
+def test_dates_are_iso_dates(land):
+    rows = [
+        valid_merchant(merchant_id="M-1", license_expires_on="2030-12-31"),
+        valid_merchant(merchant_id="M-2", license_expires_on=""),  # long-term licence
+        valid_merchant(merchant_id="M-3", license_expires_on="2030-12-31T00:00:00"),
+        valid_merchant(merchant_id="M-4", license_expires_on="2030-2-3"),
+    ]
+    land.write_csv("merchants", "m.csv", rows)
+    land.ingest("merchants")
+    assert land.rows("SELECT merchant_id, license_expires_on FROM raw.merchants ORDER BY 1") == [
+        ("M-1", dt.date(2030, 12, 31)),
+        ("M-2", None),
+    ]
+    assert [(q["line"], q["rule"], q["column_name"]) for q in land.quarantine()] == [
+        (4, "type_invalid", "license_expires_on"),
+        (5, "type_invalid", "license_expires_on"),
+    ]
