@@ -3,7 +3,8 @@
 The warehouse is a copy of the session's ``sample_build`` (the real pipeline on the default sample)
 with one hostile complaint added (markup and a spreadsheet formula in its description). Set
 ``RW_DASH_DATA=fake`` to use the small hand-made warehouse of ``fake_warehouse.py`` instead (fast
-iteration without a pipeline build).
+iteration without a pipeline build), or ``RW_DASH_WAREHOUSE=<published .duckdb>`` to copy a warehouse
+you built yourself.
 """
 
 from __future__ import annotations
@@ -49,8 +50,12 @@ def dash_data(request, tmp_path_factory) -> DashEnv:
     root = tmp_path_factory.mktemp("dash")
     warehouse = root / "warehouse" / "rightswatch.duckdb"
     warehouse.parent.mkdir(parents=True)
+    prebuilt = os.environ.get("RW_DASH_WAREHOUSE")
     if os.environ.get("RW_DASH_DATA") == "fake":
         fake_warehouse.build(warehouse)
+    elif prebuilt:
+        shutil.copy2(prebuilt, warehouse)
+        fake_warehouse.plant_hostile_complaint(warehouse)
     else:
         build = request.getfixturevalue("sample_build")
         shutil.copy2(build.warehouse, warehouse)
