@@ -77,12 +77,17 @@ def _missing(ref: str, col: Column | None = None) -> str:
     return f"({ref} IS NULL OR trim({ref}) = '')"
 
 
+def missing_name(col: Column) -> str:
+    """Column holding whether the delivered value is missing (computed once, used by several rules)."""
+    return q("__m_" + col.name)
+
+
 def _typed_expr(col: Column, timezone: str) -> str:
     """Typed value of a delivered string; NULL when missing or unparsable (told apart by _missing)."""
     ref = q(col.name)
     if col.pii:
         return ref
-    p = f"CASE WHEN NOT {_missing(ref)} THEN {ref} END"
+    p = f"CASE WHEN NOT {missing_name(col)} THEN {ref} END"
     t = f"trim({ref})"
     if col.type in ("string", "enum"):
         return p
@@ -172,14 +177,14 @@ def row_violations(source: SourceContract) -> list[tuple[str, str]]:
     cols = source.columns
     for c in cols:
         if c.required:
-            checks.append(_violation("required_missing", c.name, _missing(q(c.name), c), "'required value missing'"))
+            checks.append(_violation("required_missing", c.name, missing_name(c), "'required value missing'"))
     for c in cols:
         if c.type not in ("string", "enum"):
             checks.append(
                 _violation(
                     "type_invalid",
                     c.name,
-                    f"(NOT {_missing(q(c.name))} AND {typed_name(c)} IS NULL)",
+                    f"(NOT {missing_name(c)} AND {typed_name(c)} IS NULL)",
                     f"{_shown(q(c.name))} || ' is not a valid {c.type}'",
                 )
             )
@@ -285,6 +290,7 @@ def stage_insert_sql(source: SourceContract, batch_columns: list[str], view: str
     a million-row file a second time is what made a naive design slow.
     """
     select = _select_delivered(source, batch_columns)
+    missing = ", ".join(f"{_missing(q(c.name), c)} AS {missing_name(c)}" for c in source.columns)
     typed = ", ".join(f"{_typed_expr(c, timezone)} AS {typed_name(c)}" for c in source.columns)
     checks = row_violations(source)
     any_bad = " OR ".join(cond for cond, _ in checks)
@@ -293,7 +299,8 @@ def stage_insert_sql(source: SourceContract, batch_columns: list[str], view: str
     return f"""
 INSERT INTO {STAGE}
 WITH b AS (SELECT {', '.join(select)} FROM {view}),
-typed AS (SELECT b.*, {typed} FROM b),
+m AS (SELECT b.*, {missing} FROM b),
+typed AS (SELECT m.*, {typed} FROM m),
 checked AS (SELECT *, CASE WHEN {any_bad} THEN list_filter([{vlist}], x -> x IS NOT NULL) END AS __v FROM typed)
 SELECT {LINE}, {', '.join(typed_name(c) for c in source.columns)}, __v,
        CASE WHEN __v IS NOT NULL THEN {raw} END AS __raw_values,
