@@ -147,3 +147,18 @@ def test_column_pseudonymiser_matches_hmac(key):
     out = hasher.array(pa.array(values)).to_pylist()
     assert out == [hmac.new(key, v.encode(), hashlib.sha256).hexdigest() if v and v.strip() else None for v in values]
     assert pseudonymise("C1", key) != pseudonymise("C1", key + b"x")
+
+
+def test_extra_columns_that_look_like_personal_data_are_pseudonymised(tmp_path):
+    land = make_landing(tmp_path)
+    row = {**valid_order(order_id="O-X"), "buyer_phone": "13912345678", "gift_wrap": "yes"}
+    bad = {**valid_order(order_id="O-Y", quantity="0"), "buyer_phone": "13700001111", "gift_wrap": "no"}
+    land.write_csv("orders", "x.csv", [row, bad], header=[*row])
+    land.ingest("orders")
+    extras = land.rows("SELECT _extra_columns FROM raw.orders")[0][0]
+    assert "gift_wrap" in extras and '"yes"' in extras  # ordinary extras are kept as delivered
+    assert "13912345678" not in extras
+    assert pseudonymise("13912345678", KEY) in extras
+    quarantined = land.quarantine()[0]["raw_values"]
+    assert "13700001111" not in quarantined
+    assert pseudonymise("13700001111", KEY) in quarantined

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -183,7 +184,7 @@ def _key_rule_raw_values(con, spec: SourceContract, batches: Callable, hasher: P
         table = table.filter(pc.is_in(table.column(LINE), value_set=wanted))
         if table.num_rows == 0:
             continue
-        table = _pseudonymised(table, pii, hasher)
+        table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names))
         con.register(_VIEW, table)
         try:
             con.execute(rules.key_raw_insert_sql(spec, table.column_names, _VIEW))
@@ -201,7 +202,7 @@ def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Ps
     con.execute("SET preserve_insertion_order = false")
     try:
         for table in _coalesced(batches):
-            table = _pseudonymised(table, pii, hasher)
+            table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names))
             con.register(_VIEW, table)
             try:
                 con.execute(rules.stage_insert_sql(spec, table.column_names, _VIEW, timezone))
@@ -228,10 +229,22 @@ def _coalesced(batches, min_rows: int = STAGE_ROWS):
         yield pa.concat_tables(pending, promote_options="default")
 
 
-def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser) -> pa.Table:
+# Extra (non-contract) columns are kept, but one whose name suggests personal data is pseudonymised
+# like a contract personal-data column: a platform adding `buyer_phone` must not put it in clear.
+_PERSONAL_NAME = re.compile(
+    r"phone|mobile|tel(ephone)?$|e_?mail|id_?card|identity|passport|address|consumer|buyer|customer|"
+    r"recipient|receiver|contact|手机|电话|身份证|地址|姓名|邮箱",
+    re.IGNORECASE,
+)
+
+
+def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser,
+                   contract_columns: frozenset[str] = frozenset()) -> pa.Table:
     """Replace personal-data columns by their pseudonyms before DuckDB ever sees the table."""
     for i, name in enumerate(table.column_names):
-        if name in pii and name not in INTERNAL:
+        extra_personal = (contract_columns and name not in contract_columns and name not in INTERNAL
+                          and _PERSONAL_NAME.search(name) is not None)
+        if (name in pii or extra_personal) and name not in INTERNAL:
             table = table.set_column(i, name, hasher.array(table.column(i)))
     return table
 
