@@ -221,6 +221,21 @@ def test_rebuild_after_later_deliveries_uses_the_recorded_cutoff(env, tmp_path, 
     assert latest.manifest["cutoff_at_utc"] == later.isoformat()
 
 
+def test_a_blocked_first_build_does_not_pin_its_cutoff(env, monkeypatch):
+    warehouse = env / "warehouse" / "rightswatch.duckdb"
+    make_marts(warehouse, cutoff=datetime(2026, 1, 30, 15, 59, 59, 999999))  # January not complete yet
+    assert build_report(JAN).blockers
+    make_marts(warehouse)  # the last day arrived
+
+    def no_rebuild(*args, **kwargs):
+        raise AssertionError("an incomplete build must not pin the period's cut-off")
+
+    monkeypatch.setattr(build_mod, "rebuild_as_of", no_rebuild)
+    again = build_report(JAN)
+    assert again.source == "published" and again.blockers == []
+    assert again.manifest["cutoff_at_utc"] == CUTOFF.isoformat()
+
+
 def test_four_eyes_approval_and_audit(env):
     build_report(JAN, built_by="alice")
     con = connect_state(env / "warehouse" / "rightswatch.state.sqlite")

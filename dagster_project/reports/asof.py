@@ -69,6 +69,9 @@ def rebuild_as_of(settings: Settings, cutoff_local: str, workdir: Path | None = 
         con.execute(f"ATTACH {_sql_string(str(work))} AS src (READ_ONLY)")
         con.execute(f"ATTACH {_sql_string(str(copy))} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
+    except duckdb.Error as exc:
+        raise AsOfRebuildError(f"cannot copy the work database {work} (a pipeline run may hold it; "
+                               f"try again when it has finished): {exc}") from exc
     finally:
         con.close()
 

@@ -3,8 +3,8 @@
 Reproducibility. A report's content (CSV, XLSX cells) is a function of the marts, the period and
 the data cut-off only; "generated at" appears in the PDF cover and the manifest, nowhere else. The
 cut-off of a period's *first* build is recorded in the manifest and in the state database
-(``report_approvals.cutoff_at``). Every later build of that period uses that same cut-off unless a
-new one is named (``--cutoff``; ``--cutoff latest`` takes the published one): when the published
+(``report_approvals.cutoff_at``). Every later build of that period uses that same cut-off (unless
+that build was blocked by incomplete data or rejected by the reviewer) unless a new one is named (``--cutoff``; ``--cutoff latest`` takes the published one): when the published
 marts carry the same cut-off they are read directly; when later deliveries have moved the published
 cut-off on, the marts are rebuilt as of the recorded cut-off in a private copy (``asof``). Same
 cut-off, same data: same CSV bytes.
@@ -76,7 +76,9 @@ def recorded_cutoff(settings: Settings, period: Period) -> datetime | None:
         report = approvals.get_report(con, period.key)
     finally:
         con.close()
-    if report and report.get("cutoff_at"):
+    # Only a report that could go out pins its cut-off: a build blocked by incomplete data, or one a
+    # reviewer rejected, is rebuilt on the newest data.
+    if report and report.get("cutoff_at") and not report.get("blocked_reason") and report["status"] != "rejected":
         return datetime.fromisoformat(report["cutoff_at"])
     return None
 
