@@ -45,9 +45,9 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, x_tit
                  color_title: str, domain: tuple[str, ...] = (), colors: tuple[str, ...] = ()) -> dict[str, Any]:
     scale = alt.Scale(domain=list(domain), range=list(colors)) if domain else alt.Undefined
     chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"{x}:T", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
+        x=alt.X(f"yearmonth({x}):O", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
         color=alt.Color(f"{color}:N", title=color_title, scale=scale),
-        tooltip=[alt.Tooltip(f"{x}:T", title=x_title), alt.Tooltip(f"{color}:N", title=color_title),
+        tooltip=[alt.Tooltip(f"yearmonth({x}):O", title=x_title), alt.Tooltip(f"{color}:N", title=color_title),
                  alt.Tooltip(f"{y}:Q", title=y_title)])
     return _spec(chart.properties(title=title, height=260))
 

@@ -74,6 +74,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "month_range": ("月份范围", "Month range"),
     # complaints
     "filters": ("筛选条件", "Filters"),
+    "choose": ("请选择（不选即全部）", "Choose (none = all)"),
     "right": ("权利类别", "Right"),
     "issue": ("问题类型", "Issue"),
     "channel": ("渠道", "Channel"),

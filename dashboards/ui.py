@@ -11,7 +11,7 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.downloads import download_buttons
-from dashboards.i18n import fixed, fmt_datetime, fmt_month, relabel, t
+from dashboards.i18n import col, fixed, fmt_datetime, fmt_month, relabel, t
 
 
 def require_warehouse() -> None:
@@ -32,8 +32,22 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
     kwargs: dict[str, Any] = {"hide_index": True}
     if height and len(df) > 10:
         kwargs["height"] = height
+    kwargs["column_config"] = _number_formats(df)
     st.dataframe(relabel(_dates_as_dates(df)), **kwargs)
     download_buttons(df, name, filters, gb18030=gb18030)
+
+
+def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
+    """Shares and rates as percentages, durations with one decimal (display only; downloads keep raw values)."""
+    config: dict[str, Any] = {}
+    for name in df.columns:
+        if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
+            continue
+        if name.endswith(("_share", "_rate", "_mom_change")):
+            config[col(name)] = st.column_config.NumberColumn(format="percent")
+        elif name.endswith(("_hours", "_days")):
+            config[col(name)] = st.column_config.NumberColumn(format="%.1f")
+    return config
 
 
 def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:

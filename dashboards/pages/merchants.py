@@ -41,9 +41,9 @@ def _state():
 # --- the list ------------------------------------------------------------------------------------
 facets = queries.enforcement_facets()
 c1, c2, c3 = st.columns(3)
-tiers = c1.multiselect(t("tier"), [t_ for t_ in range(4, min_tier - 1, -1)], key="mx_tier")
-categories = c2.multiselect(t("category"), facets.get("category", []), key="mx_category")
-regions = c3.multiselect(t("region"), facets.get("region", []), key="mx_region")
+tiers = c1.multiselect(t("tier"), [t_ for t_ in range(4, min_tier - 1, -1)], key="mx_tier", placeholder=t("choose"))
+categories = c2.multiselect(t("category"), facets.get("category", []), key="mx_category", placeholder=t("choose"))
+regions = c3.multiselect(t("region"), facets.get("region", []), key="mx_region", placeholder=t("choose"))
 df = queries.enforcement(min_tier, tiers, categories, regions)
 
 decided: dict[str, dict] = {}
