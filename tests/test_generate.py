@@ -60,16 +60,15 @@ def _truth(root: Path, name: str) -> list[dict]:
 
 
 # --------------------------------------------------------------------------- an independent reader
-def _decode(path: Path) -> tuple[bytes, str | None]:
+def _decode(path: Path) -> bytes:
+    """The file's bytes, decompressed when the name says gzip."""
     raw = path.read_bytes()
-    if path.name.endswith(".gz"):
-        raw = gzip.decompress(raw)
-    return raw, None
+    return gzip.decompress(raw) if path.name.endswith(".gz") else raw
 
 
 def read_file(path: Path) -> list[tuple[int, dict | None, str]]:
     """(line, record or None when unparsable, raw text) per record, numbered the way the contract says."""
-    raw, _ = _decode(path)
+    raw = _decode(path)
     out: list[tuple[int, dict | None, str]] = []
     if path.name.endswith(".parquet"):
         table = pq.read_table(io.BytesIO(raw))
@@ -295,7 +294,7 @@ def test_every_delivery_and_format_present(default_tree):
     assert any(n.endswith(".jsonl.gz") for n in names)
     assert any(n.endswith(".csv.gz") for n in names)
     csvs = [p for _, _, p in files if ".csv" in p.name]
-    heads = {p: _decode(p)[0][:3] for p in csvs}
+    heads = {p: _decode(p)[:3] for p in csvs}
     assert any(h == b"\xef\xbb\xbf" for h in heads.values()), "a CSV with BOM"
     assert any(h != b"\xef\xbb\xbf" for h in heads.values()), "a CSV without BOM"
     gb = default_tree / "merchants" / "2026-10-25" / "merchants_backfill_20261025.csv"
@@ -327,7 +326,7 @@ def test_jsonl_malformed_lines_are_exactly_the_planted_ones(default_tree):
 
 
 def test_timestamps_money_and_free_text(default_tree):
-    text = "".join(_decode(p)[0].decode("utf-8", errors="replace") for s, _, p in iter_files(default_tree)
+    text = "".join(_decode(p).decode("utf-8", errors="replace") for s, _, p in iter_files(default_tree)
                    if s != "merchants" and not p.name.endswith(".parquet"))
     assert re.search(r'"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d"|,\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d,', text)  # no offset
     assert re.search(r"T\d\d:\d\d:\d\d\+08:00", text)
@@ -352,7 +351,7 @@ def test_timestamps_money_and_free_text(default_tree):
     multi = [(line, r) for line, r, _ in recs if "\n" in r["description"]]
     assert multi, "a CSV record spanning several physical lines"
     # a record after a multi-line one starts on the physical line the reader says
-    lines = _decode(complaints_csv)[0].decode("utf-8-sig").split("\n")  # physical lines
+    lines = _decode(complaints_csv).decode("utf-8-sig").split("\n")  # physical lines
     for line, r, _ in recs:
         assert lines[line - 1].startswith(r["complaint_id"] + ",")
 

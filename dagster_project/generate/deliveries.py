@@ -31,7 +31,7 @@ def _plan() -> dict[tuple[str, int], tuple[FileSpec, Injection | None]]:
     for w in range(1, len(DELIVERY_DATES)):
         plan[("merchants", w)] = (bom if w % 2 else csv8, None)
     orders = {1: bom, 2: csv8, 3: FileSpec("csv", "utf-8", gz=True), 4: bom,
-              5: FileSpec("csv", "utf-8", extra_columns=(("coupon_code", ""),)), 6: bom}
+              5: FileSpec("csv", "utf-8", extra_columns=("coupon_code",)), 6: bom}
     for w, spec in orders.items():
         plan[("orders", w)] = (spec, Injection(("type_invalid",) if w == 1 else (), _INTERVAL))
     for w in range(1, len(DELIVERY_DATES)):

@@ -66,7 +66,7 @@ class FileSpec:
     fmt: str
     encoding: str = "utf-8"  # csv only: utf-8, utf-8-sig (BOM) or gb18030
     gz: bool = False
-    extra_columns: tuple[tuple[str, str], ...] = ()  # (name, constant-ish value source) kept by ingestion
+    extra_columns: tuple[str, ...] = ()  # columns not in the contract (ingestion keeps and reports them)
 
     def suffix(self) -> str:
         return {"csv": ".csv", "jsonl": ".jsonl", "parquet": ".parquet"}[self.fmt] + (".gz" if self.gz else "")
@@ -115,13 +115,10 @@ class CsvFile(DeliveryFile):
         super().__init__(path, source, delivery, columns, spec)
         self._fh = _open_text(path, spec.encoding, spec.gz)
         self._csv = csv.writer(self._fh, lineterminator="\r\n")
-        self._extra = [name for name, _ in spec.extra_columns]
+        self._extra = list(spec.extra_columns)
         self._csv.writerow(self.names + self._extra)
         self.next_line = 2
-        fmt = []
-        for _, typ in columns:
-            fmt.append(typ)
-        self._types = fmt
+        self._types = [typ for _, typ in columns]
 
     def _cells(self, row: dict) -> list[str]:
         style = _TS_FORMATTERS[ts_style(row.get(self.names[0]))]
