@@ -26,7 +26,7 @@ TITLES_EN = {"overview": "Overview", "complaints": "Complaints explorer", "refun
 
 
 def _data_elements(at) -> int:
-    return len(at.dataframe) + len(at.metric) + len(at.get("arrow_vega_lite_chart")) + len(at.table)
+    return len(at.dataframe) + len(at.metric) + len(at.get("vega_lite_chart")) + len(at.table)
 
 
 def _audit(dash_env, action: str) -> list[dict]:
@@ -120,7 +120,11 @@ def test_language_switch_changes_labels_and_formats(dash_env):
     zh_titles = [t.value for t in at.title]
     zh_metrics = [m.label for m in at.metric]
     zh_month = at.selectbox(key="ov_month").format_func(at.selectbox(key="ov_month").value)
+    zh_charts = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("vega_lite_chart"))
+    assert "月度趋势" in zh_charts and "monthly trend" not in zh_charts
     at.radio(key="lang").set_value("en").run()
+    en_charts = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("vega_lite_chart"))
+    assert "monthly trend" in en_charts and "月度趋势" not in en_charts
     assert not at.exception
     assert zh_titles == ["总览"] and [t.value for t in at.title] == ["Overview"]
     en_metrics = [m.label for m in at.metric]
