@@ -62,11 +62,12 @@ report_dir = Path(report["report_dir"])
 manifest_path = report_dir / "manifest.json"
 manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
 if report.get("blocked_reason"):
-    st.warning(str(report["blocked_reason"]))
+    st.warning(t("blocked"))
+    st.text(str(report["blocked_reason"]))
 
 files = manifest.get("files", [])
 if files:
-    st.markdown(f"**{period}** · {report['status']}")
+    st.text(f"{period} · {report['status']}")
     st.dataframe(pd.DataFrame(files), hide_index=True)
     csvs = [f["path"] for f in files if str(f.get("path", "")).endswith(".csv")]
     if csvs:
@@ -100,7 +101,8 @@ if do_approve or do_reject:
             else:
                 approvals.reject(con, period, user.name, reason)
         except approvals.ApprovalError as exc:
-            st.error(str(exc))
+            st.error(t("action_refused"))
+            st.text(str(exc))
         else:
             flash(t("approved") if do_approve else t("rejected"))
         finally:

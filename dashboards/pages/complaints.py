@@ -55,5 +55,6 @@ table(df, "complaints", filters, height=420)
 if not df.empty:
     chosen = st.selectbox(t("pick_complaint"), df["complaint_id"].tolist(), key="cx_pick")
     row = df.loc[df["complaint_id"] == chosen].iloc[0]
-    st.caption(f"{col('description')} · {chosen} · {row['merchant_id']} · {row['issue_code']}")
+    # ids come from the data too: shown with st.text, never as Markdown
+    st.text(f"{col('description')} · {chosen} · {row['merchant_id']} · {row['issue_code']}")
     st.text(row["description"] if isinstance(row["description"], str) else "")

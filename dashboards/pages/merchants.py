@@ -138,7 +138,8 @@ if submitted:
             # The decisions API validates again and writes the audit entry in the same transaction.
             api.record_decision(con, merchant_id, as_of, computed, decision, final_tier, reason or None, user.name)
         except api.DecisionError as exc:
-            st.error(str(exc))
+            st.error(t("action_refused"))
+            st.text(str(exc))
         else:
             flash(t("decision_saved"))
         finally:

@@ -364,5 +364,6 @@ def test_four_eyes_error_is_shown_not_raised(dash_env):
     at.selectbox(key="ap_period").set_value("2026-07").run()
     next(b for b in at.button if b.label == "Approve").click().run()
     assert not at.exception
-    assert any("four eyes" in e.value for e in at.error)
+    assert any("Refused" in e.value for e in at.error)
+    assert any("four eyes" in x.value for x in at.text)
     assert _report_status(dash_env, "2026-07")["status"] == "built"
