@@ -140,7 +140,7 @@ def test_a_decision_survives_a_full_rebuild_and_shows_in_the_list(sample_build, 
             "select as_of_date, merchant_id, tier, decision, decided_tier, decision_reason, decided_by, decided_at"
             " from marts.rpt_merchant_enforcement where decision is not null").df()
     assert len(shown) >= 1
-    row = shown[shown["as_of_date"] == as_of].iloc[0]
+    row = shown[shown["as_of_date"] == pd.Timestamp(as_of)].iloc[0]
     assert (row["merchant_id"], row["tier"], row["decision"], row["decided_tier"]) == \
         (merchant_id, tier, "downgrade", tier - 1)
     assert row["decision_reason"] == "first offence, rectification plan accepted"

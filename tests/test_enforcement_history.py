@@ -55,7 +55,7 @@ def test_list_for_a_past_day_equals_a_build_with_that_cutoff(sample_build, tmp_p
         rebuilt_evidence_ids = {r[0] for r in con.execute(
             "select evidence_id from marts.fct_violation_evidence").fetchall()}
 
-    assert rebuilt["as_of_date"].max() == cut
+    assert rebuilt["as_of_date"].max() == pd.Timestamp(cut)
     key = ["as_of_date", "merchant_id"]
     a = full.sort_values(key).reset_index(drop=True)
     b = rebuilt.sort_values(key).reset_index(drop=True)[list(a.columns)]
@@ -72,7 +72,7 @@ def test_history_fields_follow_the_previous_list(sample_build):
                             " from marts.rpt_merchant_enforcement order by merchant_id, as_of_date")
         deliveries = {r[0] for r in con.execute(
             "select distinct delivery_date from marts.dq_file_reconciliation where status = 'loaded'").fetchall()}
-    assert deliveries <= set(lists["as_of_date"]), "every delivery day gets a list"
+    assert {pd.Timestamp(d) for d in deliveries} <= set(lists["as_of_date"]), "every delivery day gets a list"
     for _, rows in lists.groupby("merchant_id"):
         tiers = rows["tier"].tolist()
         dates = rows["as_of_date"].tolist()
