@@ -16,6 +16,8 @@ import streamlit as st
 from dashboards.queries import CACHE_TTL_SECONDS
 
 RED, GREEN, GREY = "#d62728", "#2ca02c", "#c7c7c7"
+# Language-neutral month ticks (Vega's own month names are English only).
+MONTH_AXIS = alt.Axis(format="%Y-%m", tickCount="month")
 
 
 def show(spec: dict[str, Any]) -> None:
@@ -32,7 +34,7 @@ def line_with_target(df: pd.DataFrame, title: str, x_title: str, y_title: str, y
     """Columns month, value, target (target may be all null)."""
     axis = alt.Axis(format=y_format) if y_format else alt.Axis()
     line = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("month:T", title=x_title), y=alt.Y("value:Q", title=y_title, axis=axis),
+        x=alt.X("month:T", title=x_title, axis=MONTH_AXIS), y=alt.Y("value:Q", title=y_title, axis=axis),
         tooltip=[alt.Tooltip("month:T", title=x_title), alt.Tooltip("value:Q", title=value_title or y_title)])
     layers = [line]
     if df["target"].notna().any():
@@ -81,14 +83,15 @@ def horizontal_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, x_
     chart = alt.Chart(df).mark_bar().encode(
         x=alt.X(f"sum({x}):Q", title=x_title), y=alt.Y(f"{y}:N", sort="-x", title=y_title),
         color=alt.Color(f"{color}:N", title=color_title))
-    return _spec(chart.properties(title=title, height=220))
+    return _spec(chart.properties(title=title, height=max(160, 26 * int(df[y].nunique()))))
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
 def points_timeline(df: pd.DataFrame, title: str, x_title: str, y_title: str, color_title: str) -> dict[str, Any]:
     """Columns evidence_date, points, severity, evidence_id, violation_type."""
     chart = alt.Chart(df).mark_circle(size=120).encode(
-        x=alt.X("evidence_date:T", title=x_title), y=alt.Y("points:Q", title=y_title),
+        x=alt.X("evidence_date:T", title=x_title, axis=alt.Axis(format="%Y-%m-%d")),
+        y=alt.Y("points:Q", title=y_title),
         color=alt.Color("severity:N", title=color_title),
         tooltip=["evidence_id:N", "violation_type:N", "points:Q"])
     return _spec(chart.properties(title=title, height=220))
@@ -98,6 +101,6 @@ def points_timeline(df: pd.DataFrame, title: str, x_title: str, y_title: str, co
 def multi_line(df: pd.DataFrame, title: str, x_title: str, y_title: str, color_title: str) -> dict[str, Any]:
     """Columns month, value, kpi."""
     chart = alt.Chart(df).mark_line(point=True).encode(
-        x=alt.X("month:T", title=x_title), y=alt.Y("value:Q", title=y_title),
+        x=alt.X("month:T", title=x_title, axis=MONTH_AXIS), y=alt.Y("value:Q", title=y_title),
         color=alt.Color("kpi:N", title=color_title))
     return _spec(chart.properties(title=title, height=260))

@@ -58,7 +58,7 @@ def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_datetime64_any_dtype(series) and not isinstance(series.dtype, pd.DatetimeTZDtype):
             values = series.dropna()
             if len(values) and (values == values.dt.normalize()).all() and (
-                    name.endswith(("_date", "_on", "month")) or name in {"as_of_date", "month"}):
+                    name.endswith(("_date", "_on", "month", "_delivery")) or name in {"as_of_date", "month"}):
                 if out is df:
                     out = df.copy()
                 out[name] = series.dt.date

@@ -57,7 +57,8 @@ code = st.selectbox(t("kpi"), all_codes, index=all_codes.index(codes[0]) if code
                     format_func=fixed(lambda c: names.get(c, c)), key="ov_trend_kpi")
 trend = platform.loc[platform["kpi_code"] == code, ["month", "value", "target"]].reset_index(drop=True)
 charts.show(charts.line_with_target(trend, t("chart_kpi_trend", kpi=names.get(code, code)), col("month"),
-                                    names.get(code, code), value_title=col("value")))
+                                    names.get(code, code), value_title=col("value"),
+                                    y_format="%" if units.get(code) == "rate" else ""))
 
 # --- per right -----------------------------------------------------------------------------------
 st.subheader(t("per_right"))

@@ -367,3 +367,23 @@ def test_four_eyes_error_is_shown_not_raised(dash_env):
     assert any("Refused" in e.value for e in at.error)
     assert any("four eyes" in x.value for x in at.text)
     assert _report_status(dash_env, "2026-07")["status"] == "built"
+
+
+@pytest.mark.parametrize("role", ["manager", "admin", "regulator"])
+def test_warm_pages_run_in_under_a_second(dash_env, role):
+    """Server-side script time of each page once the cache is warm (median of three reruns)."""
+    import statistics
+    import time
+
+    at = signed_in(role, lang="en")
+    for spec in PAGES:
+        if role not in spec.roles:
+            continue
+        at.switch_page(spec.path).run()
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            at.run()
+            times.append(time.perf_counter() - start)
+        assert not at.exception
+        assert statistics.median(times) < 1.0, (spec.page_id, times)
