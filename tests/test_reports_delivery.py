@@ -216,3 +216,22 @@ def test_outbox_delivery_writes_files_and_message(env, smtp, monkeypatch):
     (target / "message.eml").unlink()
     assert verify(target, signing_key(env / "warehouse" / "rightswatch.duckdb")) == []
     assert inbox.messages == []
+
+
+def test_link_delivery_mails_the_link_and_the_manifest_only(env, smtp, monkeypatch):
+    from dagster_project.reports.build import build_report
+    from dagster_project.reports.periods import parse_period
+
+    _, inbox = smtp
+    monkeypatch.setenv("RW_REPORT_DELIVERY", "link")
+    monkeypatch.setenv("RW_REPORT_LINK_BASE", "https://reports.platform.example/rw/")
+    build_report(parse_period("2026-01"), built_by="alice")
+    con = _state(env)
+    approvals.approve(con, "2026-01", "bob")
+    con.close()
+    assert deliver("2026-01", actor="bob")["status"] == "sent"
+    (_, msg), = inbox.messages
+    assert [p.get_filename() for p in msg.iter_attachments()] == ["manifest.json"]
+    body = msg.get_body(preferencelist=("plain",)).get_content()
+    assert "https://reports.platform.example/rw/2026-01" in body
+    assert "rightswatch_2026-01.pdf" in body  # every file listed with its hash
