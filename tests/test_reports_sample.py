@@ -11,13 +11,13 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
-from conftest import build_env, run_cli
 from pypdf import PdfReader
 from test_reports_support import read_csv
 
 from dagster_project.reports.build import build_report
 from dagster_project.reports.data import format_value
 from dagster_project.reports.periods import month_period
+from tests.conftest import build_env, run_cli
 
 pytestmark = pytest.mark.slow
 
