@@ -383,7 +383,9 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         "changed in the period."))
 
     # --- data-quality attestation ----------------------------------------------------------------
-    window_end = min(period.end, cutoff_local) if cutoff_local else period.end
+    # Every delivery the figures rest on: all files delivered up to the cut-off's day (a month's
+    # records arrive in later deliveries too), so the same cut-off attests the same files.
+    window_end = cutoff_local or period.end
     dq_sources: list[dict[str, Any]] = []
     unreconciled: list[dict[str, Any]] = []
     if "dq_file_reconciliation" in tables:
@@ -392,25 +394,25 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
                    sum(rows_quarantined) as rows_quarantined,
                    count(*) filter (where not coalesce(reconciled, false)) as unreconciled_files
             from marts.dq_file_reconciliation
-            where delivery_date between ? and ? and coalesce(status, '') <> 'superseded'
+            where delivery_date <= ? and coalesce(status, '') <> 'superseded'
             group by source order by source
-        """, [period.start, window_end])
+        """, [window_end])
         unreconciled = _rows(con, """
             select source, delivery_date, file_name, status, rows_read, rows_loaded, rows_quarantined
             from marts.dq_file_reconciliation
-            where delivery_date between ? and ? and coalesce(status, '') <> 'superseded'
+            where delivery_date <= ? and coalesce(status, '') <> 'superseded'
               and not coalesce(reconciled, false)
             order by source, delivery_date, file_name
-        """, [period.start, window_end])
+        """, [window_end])
     failed_checks: list[dict[str, Any]] = []
     if "dq_gx_results" in tables:
         failed_checks = _rows(con, """
             select source, delivery_date, suite, expectation, column_name, severity,
                    max(unexpected_count) as unexpected_count
             from marts.dq_gx_results
-            where not success and delivery_date between ? and ?
+            where not success and delivery_date <= ?
             group by all order by severity, source, delivery_date, suite, expectation, column_name
-        """, [period.start, window_end])
+        """, [window_end])
     sections.append(Section("data_quality", "数据质量证明", "Data-quality attestation", [
         Column("source", "数据源", "Source", "label"),
         Column("files", "文件数", "Files", "int"),
@@ -418,7 +420,7 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         Column("rows_loaded", "入库行数", "Rows loaded", "int"),
         Column("rows_quarantined", "隔离行数", "Rows quarantined", "int"),
         Column("unreconciled_files", "未对账文件", "Unreconciled files", "int"),
-    ], dq_sources, f"交付日期 {period.start} 至 {window_end}。", f"Deliveries dated {period.start} to {window_end}."))
+    ], dq_sources, f"截至数据截止日 {window_end} 的全部交付。", f"Every delivery dated up to the cut-off day {window_end}."))
     sections.append(Section("failed_checks", "未通过的数据检查", "Failed data checks", [
         Column("source", "数据源", "Source", "label"),
         Column("delivery_date", "交付日期", "Delivery date", "date"),
@@ -447,7 +449,7 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
     elif cutoff_local < period.end:
         blockers.append(f"data cut-off {cutoff_local} is before the end of the period {period.end}: incomplete")
     dq = {
-        "window": [period.start.isoformat(), window_end.isoformat()],
+        "deliveries_up_to": window_end.isoformat(),
         "sources": [{k: _jsonable(v) for k, v in r.items()} for r in dq_sources],
         "failed_checks": [{k: _jsonable(v) for k, v in r.items()} for r in failed_checks],
         "unreconciled_files": [{k: _jsonable(v) for k, v in r.items()} for r in unreconciled],

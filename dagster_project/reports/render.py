@@ -381,8 +381,8 @@ def write_pdf(content: ReportContent, path: Path, *, generated_at: datetime, run
         doc.para(t("结论：数据不完整，本报告不得报送。", "Conclusion: data incomplete; this report must not be sent.")
                  + " " + "; ".join(blockers))
     else:
-        doc.para(t("结论：报告期内的交付已全部对账，无未通过的错误级检查，数据运行成功。",
-                   "Conclusion: every delivery in the period reconciles, no error-severity check failed, "
-                   "and the data run succeeded."))
+        doc.para(t("结论：截止日前的全部交付均已对账（读取 = 入库 + 隔离），无未通过的错误级检查，数据运行成功。",
+                   "Conclusion: every delivery up to the cut-off reconciles (read = loaded + quarantined), "
+                   "no error-severity check failed, and the data run succeeded."))
     pdf.output(str(path))
     return path
