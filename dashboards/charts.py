@@ -18,6 +18,7 @@ from dashboards.queries import CACHE_TTL_SECONDS
 RED, GREEN, GREY = "#d62728", "#2ca02c", "#c7c7c7"
 # Language-neutral month ticks (Vega's own month names are English only).
 MONTH_AXIS = alt.Axis(format="%Y-%m", tickCount="month")
+MONTH_LABELS = alt.Axis(format="%Y-%m", formatType="time", labelAngle=0)
 
 
 def show(spec: dict[str, Any]) -> None:
@@ -47,7 +48,7 @@ def stacked_bars(df: pd.DataFrame, x: str, y: str, color: str, title: str, x_tit
                  color_title: str, domain: tuple[str, ...] = (), colors: tuple[str, ...] = ()) -> dict[str, Any]:
     scale = alt.Scale(domain=list(domain), range=list(colors)) if domain else alt.Undefined
     chart = alt.Chart(df).mark_bar().encode(
-        x=alt.X(f"yearmonth({x}):O", title=x_title), y=alt.Y(f"{y}:Q", title=y_title),
+        x=alt.X(f"yearmonth({x}):O", title=x_title, axis=MONTH_LABELS), y=alt.Y(f"{y}:Q", title=y_title),
         color=alt.Color(f"{color}:N", title=color_title, scale=scale),
         tooltip=[alt.Tooltip(f"yearmonth({x}):O", title=x_title), alt.Tooltip(f"{color}:N", title=color_title),
                  alt.Tooltip(f"{y}:Q", title=y_title)])
@@ -59,7 +60,7 @@ def breach_grid(df: pd.DataFrame, title: str, x_title: str, y_title: str, state_
                 states: tuple[str, str, str]) -> dict[str, Any]:
     """Columns month, kpi, state, breached: a month × KPI grid coloured met / breached / monitor."""
     chart = alt.Chart(df).mark_rect().encode(
-        x=alt.X("yearmonth(month):O", title=x_title), y=alt.Y("kpi:N", title=y_title),
+        x=alt.X("yearmonth(month):O", title=x_title, axis=MONTH_LABELS), y=alt.Y("kpi:N", title=y_title),
         color=alt.Color("state:N", title=state_title,
                         scale=alt.Scale(domain=list(states), range=[GREEN, RED, GREY])),
         tooltip=[alt.Tooltip("kpi:N", title=y_title), alt.Tooltip("state:N", title=state_title),
