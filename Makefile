@@ -9,7 +9,7 @@ export RW_WAREHOUSE ?= $(CURDIR)/$(DATA)/warehouse/rightswatch.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/$(DATA)/dagster_home
 PORT ?= 8501
 
-.PHONY: help install sysdeps sample pipeline run serve dagster test lint docs bench clean
+.PHONY: help install sysdeps sample pipeline run serve dagster test test-browser lint docs bench clean
 
 help:
 	@echo "make run       set up, build the warehouse on generated sample data, serve the dashboards"
@@ -55,6 +55,9 @@ lint: install
 
 test: install sysdeps lint
 	$(BIN)/python -m pytest
+
+test-browser: install sysdeps
+	$(BIN)/python -m pytest -m browser
 
 docs: install
 	cd dbt && RW_WAREHOUSE="$(RW_WAREHOUSE)" ../$(BIN)/dbt docs generate --profiles-dir . && \

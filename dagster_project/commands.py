@@ -143,7 +143,7 @@ def _serve(args: argparse.Namespace) -> int:
     print(f"Dashboards on http://localhost:{args.port} (warehouse {settings.warehouse}). Ctrl+C stops.", flush=True)
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
                "--server.headless", "true", "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false"]
+               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
     try:
         return subprocess.call(command, env=os.environ.copy())
     except KeyboardInterrupt:
