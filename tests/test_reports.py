@@ -59,12 +59,16 @@ def test_pdf_holds_chinese_kpi_names_and_the_marts_values(env):
     assert "数据截止时间" in text and "2026-01-3123:59:59" in text
     assert "□" not in text
     assert "91.23%" in text  # 0.9123 shown as a percentage
+    # a rate's change from the previous month is a difference in percentage points (0.95 vs 0.91)
+    assert "+4.00个百分点" in text
+    assert "+4.00%" not in text
 
 
 def test_english_pdf_has_english_names(env):
     result = build_report(JAN, lang="en")
     text = _pdf_text(result.report_dir / "rightswatch_2026-01.pdf")
     assert "Complaintresolvedrate" in text
+    assert "+4.00pp" in text
     assert "投诉解决率" not in text
 
 

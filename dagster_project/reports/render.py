@@ -293,6 +293,11 @@ class _PDF:
         value = row.get(column.key)
         if column.key == "target_operator":
             return OPERATOR_WORDS.get(str(value), clean_text(value)) if value is not None else ""
+        if (column.key == "change" and value is not None
+                and str(row.get("unit") or "").lower() in PERCENT_UNITS):
+            # the change of a rate is a difference of percentages: percentage points, not percent
+            points = float(value) * 100
+            return self.t(f"{points:+.2f} 个百分点", f"{points:+.2f} pp")
         if column.key in ("value", "target", "previous_value", "change") and "unit" in row:
             text = format_value(value, column.kind, self.lang, row.get("unit"))
             if column.key == "change" and value is not None and value > 0:
