@@ -1,7 +1,8 @@
 """GB 32100-2015 unified social credit codes (统一社会信用代码).
 
 The generator needs valid codes for honest merchants and one deliberately broken code per planted
-``license_check_failed`` row, so the check lives here once and the tests pin it against known codes.
+``license_check_failed`` row. The check itself is ingestion's (dagster_project.ingest.uscc), so the
+codes the generator calls valid are exactly those ingestion accepts.
 
 A code is 18 characters: registration authority (1), organisation category (1), administrative
 region (6), organisation code (9, itself GB 11714 with its own check digit) and the check
@@ -13,37 +14,20 @@ from __future__ import annotations
 
 import random
 
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_VALUE = {ch: i for i, ch in enumerate(USCC_CHARSET)}
+from dagster_project.ingest.uscc import CHARSET, check_character, is_valid_uscc
 
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def uscc_check_char(body17: str) -> str:
-    """The 18th character for a 17-character body: (31 − Σ wᵢ·vᵢ mod 31) mod 31, as a charset symbol."""
-    if len(body17) != 17:
-        raise ValueError(f"USCC body must have 17 characters, got {len(body17)}")
-    try:
-        total = sum(w * _VALUE[ch] for w, ch in zip(USCC_WEIGHTS, body17, strict=True))
-    except KeyError as exc:
-        raise ValueError(f"character {exc.args[0]!r} is not in the USCC charset") from None
-    return USCC_CHARSET[(31 - total % 31) % 31]
 
 
 def make_uscc(body17: str) -> str:
     """Append the check character to a 17-character body."""
     body17 = body17.upper()
-    return body17 + uscc_check_char(body17)
+    return body17 + check_character(body17)
 
 
 def uscc_is_valid(code: object) -> bool:
-    """True when ``code`` is an 18-character code over the charset whose last character checks."""
-    if not isinstance(code, str) or len(code) != 18:
-        return False
-    if any(ch not in _VALUE for ch in code):
-        return False
-    return uscc_check_char(code[:17]) == code[17]
+    """The ingestion check itself, so the generator's idea of a valid code cannot drift from it."""
+    return isinstance(code, str) and is_valid_uscc(code)
 
 
 def _org_code(rng: random.Random) -> str:
@@ -61,5 +45,5 @@ def random_uscc(rng: random.Random, region_code: str, individual: bool = False) 
 
 def corrupt_uscc(code: str) -> str:
     """The same code with a wrong check character: what a typo in the licence number looks like."""
-    wrong = USCC_CHARSET[(_VALUE[code[17]] + 7) % 31]
+    wrong = CHARSET[(CHARSET.index(code[17]) + 7) % 31]
     return code[:17] + wrong
