@@ -20,13 +20,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralise_cell(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+from dagster_project.cell_safety import neutralise_cell
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:

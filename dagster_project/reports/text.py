@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# A cell starting with one of these is read as a formula by spreadsheet programs (CSV injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from dagster_project.cell_safety import neutralise_cell
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _BREAKS = re.compile(r"[\r\n\t]+")
 
@@ -20,10 +20,7 @@ def clean_text(value: object) -> str:
 
 def cell_text(value: object) -> str:
     """Free text for a spreadsheet or CSV cell: never a formula (a leading = + - @ gets a ')."""
-    text = clean_text(value)
-    if text.startswith(FORMULA_PREFIXES[:4]):
-        return "'" + text
-    return text
+    return neutralise_cell(clean_text(value))
 
 
 RIGHT_NAMES: dict[str, tuple[str, str]] = {
