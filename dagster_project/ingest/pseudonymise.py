@@ -12,12 +12,13 @@ import hashlib
 import hmac
 import os
 import re
-import secrets
 import warnings
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from dagster_project.secret_files import read_or_create_secret
 
 KEY_ENV = "RW_PSEUDONYM_KEY"
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")
@@ -108,16 +109,4 @@ def load_or_create_key(settings) -> bytes:
 
 
 def _key_from_file(path: Path) -> bytes:
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        except FileExistsError:
-            pass  # another process created it meanwhile: use theirs
-        else:
-            with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32) + "\n")
-    text = path.read_text(encoding="utf-8").strip()
-    if not text:
-        raise ValueError(f"pseudonymisation key file {path} is empty; restore it or remove it deliberately")
-    return _decode_key(text)
+    return _decode_key(read_or_create_secret(path, "pseudonymisation"))

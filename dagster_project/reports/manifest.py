@@ -13,9 +13,10 @@ import hashlib
 import hmac
 import json
 import os
-import secrets
 from pathlib import Path
 from typing import Any
+
+from dagster_project.secret_files import read_or_create_secret
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "rightswatch-report/1"
@@ -26,12 +27,7 @@ def signing_key(warehouse: Path) -> bytes:
     if configured:
         return configured.encode("utf-8")
     key_file = warehouse.with_name(warehouse.stem + ".report.key")
-    if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(str(key_file), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "w", encoding="ascii") as fh:
-            fh.write(secrets.token_hex(32))
-    return key_file.read_text(encoding="ascii").strip().encode("utf-8")
+    return read_or_create_secret(key_file, "report signing").encode("utf-8")
 
 
 def key_id(key: bytes) -> str:
