@@ -18,18 +18,13 @@ import os
 
 import dagster as dg
 
+from dagster_project.partitions import monthly_partitions, weekly_partitions
 from dagster_project.reports.build import build_report
 from dagster_project.reports.delivery import DeliveryError, auto_send_enabled, deliver
 from dagster_project.reports.periods import period_from_partition_key
 from dagster_project.settings import get_settings
 from dagster_project.state import approvals
 from dagster_project.state.db import connect_state
-
-REPORT_TZ = "Asia/Shanghai"
-START = os.environ.get("RW_REPORT_START", "2024-01-01")
-
-monthly_partitions = dg.MonthlyPartitionsDefinition(start_date=START, timezone=REPORT_TZ)
-weekly_partitions = dg.WeeklyPartitionsDefinition(start_date=START, timezone=REPORT_TZ, day_offset=1)
 
 
 def _materialize(context: dg.AssetExecutionContext, kind: str) -> dg.MaterializeResult:
