@@ -224,6 +224,7 @@ def test_hostile_description_is_text_on_page_and_in_downloads(page, dash_data):
     assert page.evaluate("() => [...document.scripts].some(s => s.textContent.includes('alert(\"rw\")'))") is False
     assert not page.dialogs
     _shot(page, "hostile_description")
+    _idle(page)  # a click while the selection's rerun still replaces the button is lost
 
     with page.expect_download() as dl:
         page.get_by_role("button", name="Download CSV (UTF-8)").first.click()
