@@ -4,3 +4,21 @@
 {% macro rw_version_order() -%}
     updated_at desc, delivery_date desc, loaded_at desc, file_name desc, file_line desc
 {%- endmacro %}
+
+
+{#- TRUE when a version's updated_at (UTC naive) lies after the end of its delivery day in the reporting
+    time zone: impossible at delivery time, an exporter's clock or time-zone error. Landing contract 1.1
+    loads such a version, visible from its delivery day, with the soft flag `updated_at_after_delivery`
+    (computed here, in staging, from `_delivery_date`, so ingestion stays engine-neutral and untouched). -#}
+{% macro rw_updated_after_delivery(version_col='updated_at', delivery_col='delivery_date') -%}
+    coalesce({{ version_col }} > {{ rw_from_local(
+        "cast(" ~ rw_add_days(delivery_col, 1) ~ " as timestamp) - interval '1 microsecond'") }}, false)
+{%- endmacro %}
+
+
+{#- The staging expression for a source's soft-rule flags: ingestion's `_dq_flags` plus
+    `updated_at_after_delivery` (above). -#}
+{% macro rw_staging_dq_flags(version_col='updated_at', delivery_col='_delivery_date') -%}
+    {{ rw_csv_append('_dq_flags',
+        "case when " ~ rw_updated_after_delivery(version_col, delivery_col) ~ " then 'updated_at_after_delivery' end") }}
+{%- endmacro %}

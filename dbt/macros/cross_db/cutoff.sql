@@ -35,8 +35,14 @@
 {%- endmacro %}
 
 
-{#- rw_as_of(version_col, delivery_col): predicate keeping the versions known at the cut-off: the
-    version time is at or before the cut-off and the delivery day is on or before its local day. -#}
+{#- rw_as_of(version_col, delivery_col): predicate keeping the versions known at the cut-off (landing
+    contract 1.1: a version is known from its delivery day). A version is visible when it was delivered
+    on or before the cut-off's local day and either its updated_at is at or before the cut-off (so a
+    named cut-off inside a day still sees only what had happened by then) or its updated_at lies after
+    the end of its own delivery day (flag updated_at_after_delivery: its time cannot be trusted, its
+    delivery day rules). With a whole-day cut-off (the default) this is exactly "delivered by the
+    cut-off day". -#}
 {% macro rw_as_of(version_col='updated_at', delivery_col='delivery_date') -%}
-    ({{ version_col }} <= {{ rw_cutoff_utc() }} and {{ delivery_col }} <= {{ rw_cutoff_local_date() }})
+    ({{ delivery_col }} <= {{ rw_cutoff_local_date() }}
+     and ({{ version_col }} <= {{ rw_cutoff_utc() }} or {{ rw_updated_after_delivery(version_col, delivery_col) }}))
 {%- endmacro %}

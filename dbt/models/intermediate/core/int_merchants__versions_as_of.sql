@@ -1,5 +1,5 @@
--- Merchant versions the warehouse knew at the cut-off: updated_at <= cut-off and delivered on or
--- before the cut-off's local day. Rebuilding with an earlier rw_cutoff reproduces earlier figures.
+-- Merchant versions the warehouse knew at the cut-off (macro rw_as_of: delivered on or before the
+-- cut-off day). Rebuilding with an earlier rw_cutoff reproduces earlier figures.
 with
 
 versions as (
