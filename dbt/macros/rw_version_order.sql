@@ -22,3 +22,27 @@
     {{ rw_csv_append('_dq_flags',
         "case when " ~ rw_updated_after_delivery(version_col, delivery_col) ~ " then 'updated_at_after_delivery' end") }}
 {%- endmacro %}
+
+
+{#- rw_known_intervals(relation, key_cols): every row of `relation` (record versions with delivery_date,
+    updated_at, loaded_at, file_name, file_line) with the list days on which it was the record's
+    version, as the warehouse knew it on that day: known_from = its delivery day; known_to = the first
+    delivery day of any version that outranks it (rw_version_order), NULL while none does. The row is
+    the version seen by a build with cut-off D exactly when known_from <= D < known_to; rows that were
+    never current (outranked before they arrived) are left out. Used to derive each past list from
+    the versions known on its own day, so a later reversal does not rewrite history. -#}
+{% macro rw_known_intervals(relation, key_cols) -%}
+    select *
+    from (
+        select
+            known_versions.*,
+            known_versions.delivery_date as known_from,
+            min(known_versions.delivery_date) over (
+                partition by {{ key_cols | join(', ') }}
+                order by {{ rw_version_order() }}
+                rows between unbounded preceding and 1 preceding
+            ) as known_to
+        from {{ relation }} as known_versions
+    ) as intervals
+    where known_to is null or known_to > known_from
+{%- endmacro %}

@@ -175,3 +175,80 @@
     where 1 = 0
     {%- endif %}
 {%- endmacro %}
+
+
+{#- rw_score_evidence_islands(relation): `relation` holds evidence rows derived from record versions,
+    each with a base evidence_id and the list days it holds (known_from <= D < known_to, macro
+    rw_known_intervals). Consecutive rows of one evidence_id that say the same thing (merchant, type,
+    date, points, detail, superseded_on) merge into one row; where a later version changes the finding
+    or withdraws it and it comes back, the new stretch gets its own row, id `<evidence_id>@<first day>`.
+    Returns the evidence columns with known_on = the first list day of the stretch and superseded_on =
+    the first list day it no longer holds (the earlier of the version's end and the row's own
+    superseded_on; NULL = still holds). -#}
+{% macro rw_score_evidence_islands(relation) -%}
+    {%- set content = "coalesce(merchant_id, '') || '|' || violation_type || '|' || cast(evidence_date as varchar)"
+        ~ " || '|' || cast(points as varchar) || '|' || coalesce(detail, '')"
+        ~ " || '|' || coalesce(cast(stage_superseded_on as varchar), '')" -%}
+    with island_rows as (
+
+        select
+            rows_in.*,
+            {{ content }} as content_key,
+            case
+                when lag(known_to) over by_evidence = known_from
+                 and lag({{ content }}) over by_evidence = {{ content }}
+                    then 0
+                else 1
+            end as starts_island
+        from {{ relation }} as rows_in
+        window by_evidence as (partition by evidence_id order by known_from)
+
+    ),
+
+    numbered as (
+
+        select
+            island_rows.*,
+            sum(starts_island) over (
+                partition by evidence_id order by known_from rows between unbounded preceding and current row
+            ) as island_no
+        from island_rows
+
+    ),
+
+    islands as (
+
+        select
+            evidence_id,
+            island_no,
+            min(known_from) as known_on,
+            case when count(*) filter (where known_to is null) > 0 then null else max(known_to) end as known_to
+        from numbered
+        group by evidence_id, island_no
+
+    )
+
+    select
+        case when numbered.island_no = 1 then numbered.evidence_id
+             else numbered.evidence_id || '@' || cast(islands.known_on as varchar) end as evidence_id,
+        numbered.merchant_id,
+        numbered.evidence_date,
+        numbered.violation_type,
+        numbered.severity,
+        numbered.points,
+        numbered.complaint_id,
+        numbered.refund_id,
+        numbered.order_id,
+        numbered.line_no,
+        numbered.detail,
+        case
+            when islands.known_to is null then numbered.stage_superseded_on
+            when numbered.stage_superseded_on is null then islands.known_to
+            else least(islands.known_to, numbered.stage_superseded_on)
+        end as superseded_on,
+        islands.known_on
+    from numbered
+    inner join islands
+        on islands.evidence_id = numbered.evidence_id and islands.island_no = numbered.island_no
+    where numbered.starts_island = 1
+{%- endmacro %}
