@@ -9,8 +9,9 @@
 --   complaints_per_1000_orders = complaints received in the window x 1000 / distinct orders placed in
 --     the window; compared with rw_score_complaint_ratio_multiple x the median of that figure over the
 --     rate-scored merchants of the same category (category of the version in force on D).
--- Only what was delivered by D counts (first delivery day of the record, or of the version that
--- substantiated / approved it), so the figures equal those of a build with cut-off D.
+-- Only what was delivered by D counts (first delivery day of the record; for a defect, the version
+-- known on D that substantiated / approved it), so the figures equal those of a build with cut-off D,
+-- even after a later version reversed a defect.
 -- A merchant with fewer than rw_score_min_orders orders in the window is not rate-scored
 -- (rate_scored false: too few to judge) and never breaches.
 {{ config(materialized='table') }}
@@ -38,7 +39,7 @@ line_known as (
 lines as (
 
     select lines.*, coalesce(line_known.known_on, lines.ordered_date_local) as known_on
-    from {{ ref('fct_order_lines') }} as lines
+    from {{ ref('int_orders__latest') }} as lines
     left join line_known using (order_id, line_no)
 
 ),
@@ -53,82 +54,55 @@ orders as (
 
 complaint_known as (
 
-    select
-        complaint_id,
-        min(delivery_date) as known_on,
-        min(delivery_date) filter (where substantiated) as substantiated_known_on
+    select complaint_id, min(delivery_date) as known_on
     from {{ ref('int_complaints__versions_as_of') }}
     group by complaint_id
 
 ),
 
-refund_approved_known as (
+-- A defect holds on list D when the version that establishes it was the known version on D
+-- (macro rw_known_intervals) and it was established by D: a complaint later found unjustified, or a
+-- refund approval later overturned, still made the orders of the lists before the reversal defective.
+complaint_versions as (
 
-    select refund_id, min(delivery_date) as known_on
-    from {{ ref('int_refunds__versions_as_of') }}
-    where decision = 'approved'
-    group by refund_id
+    {{ rw_known_intervals(ref('int_complaints__versions_as_of'), ['complaint_id']) }}
 
 ),
 
-complaint_defects as (
+refund_versions as (
+
+    {{ rw_known_intervals(ref('int_refunds__versions_as_of'), ['refund_id']) }}
+
+),
+
+defects as (
 
     select
         merchant_id,
         order_id,
-        min(greatest(
-            {{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }},
-            coalesce(complaint_known.substantiated_known_on, {{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }})
-        )) as defect_date
-    from {{ ref('fct_complaints') }}
-    left join complaint_known using (complaint_id)
+        greatest({{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }}, known_from) as defect_date,
+        known_to
+    from complaint_versions
     where substantiated and order_id is not null
-    group by merchant_id, order_id
 
-),
-
-refund_defects as (
+    union all
 
     select
         merchant_id,
         order_id,
-        min(greatest(
-            {{ rw_local_date('coalesce(decided_at, updated_at)') }},
-            coalesce(refund_approved_known.known_on, {{ rw_local_date('coalesce(decided_at, updated_at)') }})
-        )) as defect_date
-    from {{ ref('fct_refunds') }}
-    left join refund_approved_known using (refund_id)
+        greatest({{ rw_local_date('coalesce(decided_at, updated_at)') }}, known_from) as defect_date,
+        known_to
+    from refund_versions
     where decision = 'approved'
-      and reason in ({% for r in var('rw_defect_refund_reasons') %}'{{ r }}'{{ ', ' if not loop.last }}{% endfor %})
-    group by merchant_id, order_id
-
-),
-
-order_defects as (
-
-    select
-        orders.merchant_id,
-        orders.order_id,
-        orders.order_date,
-        orders.known_on,
-        case
-            when complaint_defects.defect_date is null then refund_defects.defect_date
-            when refund_defects.defect_date is null then complaint_defects.defect_date
-            else least(complaint_defects.defect_date, refund_defects.defect_date)
-        end as defect_date
-    from orders
-    left join complaint_defects
-        on complaint_defects.merchant_id = orders.merchant_id and complaint_defects.order_id = orders.order_id
-    left join refund_defects
-        on refund_defects.merchant_id = orders.merchant_id and refund_defects.order_id = orders.order_id
+      and reason in {{ kpi_in_list('rw_defect_refund_reasons') }}
 
 ),
 
 order_days as (
 
-    select merchant_id, order_date, known_on, defect_date, count(*) as orders
-    from order_defects
-    group by merchant_id, order_date, known_on, defect_date
+    select merchant_id, order_date, known_on, count(*) as orders
+    from orders
+    group by merchant_id, order_date, known_on
 
 ),
 
@@ -137,14 +111,31 @@ order_window as (
     select
         list_dates.as_of_date,
         order_days.merchant_id,
-        sum(order_days.orders) as orders,
-        coalesce(sum(order_days.orders) filter (where order_days.defect_date <= list_dates.as_of_date), 0)
-            as defect_orders
+        sum(order_days.orders) as orders
     from list_dates
     inner join order_days
         on order_days.order_date between list_dates.window_start and list_dates.as_of_date
        and order_days.known_on <= list_dates.as_of_date
     group by list_dates.as_of_date, order_days.merchant_id
+
+),
+
+defect_window as (
+
+    select
+        list_dates.as_of_date,
+        orders.merchant_id,
+        count(distinct orders.order_id) as defect_orders
+    from list_dates
+    inner join orders
+        on orders.order_date between list_dates.window_start and list_dates.as_of_date
+       and orders.known_on <= list_dates.as_of_date
+    inner join defects
+        on defects.merchant_id = orders.merchant_id
+       and defects.order_id = orders.order_id
+       and defects.defect_date <= list_dates.as_of_date
+       and (defects.known_to is null or defects.known_to > list_dates.as_of_date)
+    group by list_dates.as_of_date, orders.merchant_id
 
 ),
 
@@ -185,7 +176,7 @@ complaint_days as (
         {{ rw_local_date('received_at') }} as received_date,
         coalesce(complaint_known.known_on, {{ rw_local_date('received_at') }}) as known_on,
         count(*) as complaints
-    from {{ ref('fct_complaints') }}
+    from {{ ref('int_complaints__latest') }}
     left join complaint_known using (complaint_id)
     group by 1, 2, 3
 
@@ -222,13 +213,14 @@ rates as (
         keys.merchant_id,
         merchants.category,
         cast(coalesce(order_window.orders, 0) as bigint) as orders,
-        cast(coalesce(order_window.defect_orders, 0) as bigint) as defect_orders,
+        cast(coalesce(defect_window.defect_orders, 0) as bigint) as defect_orders,
         cast(coalesce(ship_window.ship_lines, 0) as bigint) as ship_lines,
         cast(coalesce(ship_window.late_lines, 0) as bigint) as late_lines,
         cast(coalesce(complaint_window.complaints, 0) as bigint) as complaints,
         coalesce(order_window.orders, 0) >= {{ var('rw_score_min_orders') }} as rate_scored
     from keys
     left join order_window using (as_of_date, merchant_id)
+    left join defect_window using (as_of_date, merchant_id)
     left join ship_window using (as_of_date, merchant_id)
     left join complaint_window using (as_of_date, merchant_id)
     left join {{ ref('int_scoring__merchants_as_of') }} as merchants using (as_of_date, merchant_id)
