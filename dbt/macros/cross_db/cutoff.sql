@@ -23,7 +23,7 @@
         (select {{ rw_from_local(
                 "cast(" ~ rw_add_days('max(delivery_date)', 1) ~ " as timestamp) - interval '1 microsecond'"
             ) }}
-         from {{ source('pipeline_meta', 'file_registry') }}
+         from {{ ref('stg_pipeline_meta__file_registry') }}
          where status = 'loaded')
     {%- endif -%}
 {%- endmacro %}

@@ -137,19 +137,8 @@
 
 
 {#- The management decisions copied from the state store into meta.management_decisions before dbt
-    runs; when that table does not exist (first build, unit tests) an empty relation of the same shape. -#}
+    runs (the pipeline creates the table with the warehouse, so it always exists), typed. -#}
 {% macro rw_score_decisions() -%}
-    {%- set src = source('pipeline_meta', 'management_decisions') -%}
-    {%- set rel = none -%}
-    {%- if execute -%}
-        {%- if src.identifier is defined and src.identifier is not none and src.schema is not none -%}
-            {%- set rel = adapter.get_relation(database=src.database, schema=src.schema, identifier=src.identifier) -%}
-        {%- else -%}
-            {#- a unit test gives the source as a fixture CTE -#}
-            {%- set rel = src -%}
-        {%- endif -%}
-    {%- endif -%}
-    {%- if rel is not none %}
     select
         cast(decision_id as bigint) as decision_id,
         cast(merchant_id as varchar) as merchant_id,
@@ -160,20 +149,7 @@
         cast(reason as varchar) as reason,
         cast(decided_by as varchar) as decided_by,
         cast(decided_at as timestamp) as decided_at
-    from {{ src }}
-    {%- else %}
-    select
-        cast(null as bigint) as decision_id,
-        cast(null as varchar) as merchant_id,
-        cast(null as date) as as_of_date,
-        cast(null as integer) as computed_tier,
-        cast(null as varchar) as decision,
-        cast(null as integer) as decided_tier,
-        cast(null as varchar) as reason,
-        cast(null as varchar) as decided_by,
-        cast(null as timestamp) as decided_at
-    where 1 = 0
-    {%- endif %}
+    from {{ ref('stg_pipeline_meta__management_decisions') }}
 {%- endmacro %}
 
 

@@ -11,7 +11,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where not exists (select 1 from {{ source('pipeline_meta', 'file_registry') }} r where r.status = 'loaded' and r.source = 'orders' and r.delivery_date = {{ this }}.delivery_date and r.file_name = {{ this }}.file_name and r.file_sha256 = {{ this }}.file_sha256){% endif %}"
+            "{% if is_incremental() %}delete from {{ this }} where not exists (select 1 from {{ ref('stg_pipeline_meta__file_registry') }} r where r.status = 'loaded' and r.source = 'orders' and r.delivery_date = {{ this }}.delivery_date and r.file_name = {{ this }}.file_name and r.file_sha256 = {{ this }}.file_sha256){% endif %}"
         ],
     )
 }}

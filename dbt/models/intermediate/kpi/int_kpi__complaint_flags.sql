@@ -23,14 +23,14 @@ complaints as (
         case when c.resolved_at <= k.cutoff_at then c.resolved_at end as resolved_at,
         case when c.escalated_at <= k.cutoff_at then c.escalated_at end as escalated_at,
         k.cutoff_at
-    from {{ ref('fct_complaints') }} as c
+    from {{ ref('int_complaints__latest') }} as c
     cross join cutoff as k
     where c.received_at <= k.cutoff_at
 ),
 
 order_paid as (
     select order_id, sum(line_amount) as paid_amount
-    from {{ ref('fct_order_lines') }}
+    from {{ ref('int_orders__latest') }}
     group by order_id
 ),
 

@@ -25,22 +25,20 @@ loaded as (
     select
         merchant_id,
         updated_at,
-        _delivery_date as delivery_date,
+        delivery_date,
         status,
         true as licence_ok
-    from {{ source('platform', 'merchants') }}
+    from {{ ref('stg_platform__merchants') }}
 ),
 
 quarantined as (
     select
-        json_extract_string(raw_values, '$.merchant_id') as merchant_id,
-        {{ kpi_landing_ts_to_utc("json_extract_string(raw_values, '$.updated_at')") }} as updated_at,
+        merchant_id,
+        updated_at,
         delivery_date,
-        json_extract_string(raw_values, '$.status') as status,
+        status,
         false as licence_ok
-    from {{ source('pipeline_meta', 'quarantine') }}
-    where source = 'merchants'
-      and rule = 'license_check_failed'
+    from {{ ref('int_merchants__quarantined_versions') }}
 ),
 
 versions as (
@@ -79,7 +77,7 @@ latest as (
 invalid as (
     select month, {{ kpi_merchant_key() }} as merchant_id,
            count(*) filter (where not licence_ok
-                              and status in {{ kpi_in_list('rw_operating_merchant_statuses', ['active', 'warned', 'restricted']) }}) as num
+                              and status in {{ kpi_in_list('rw_operating_merchant_statuses') }}) as num
     from latest
     where rn = 1
     {{ kpi_group_by('month') }}

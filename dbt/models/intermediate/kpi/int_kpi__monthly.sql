@@ -16,7 +16,7 @@ with kpi_rows as (
 entities as (
     select cast(null as varchar) as merchant_id
     union
-    select merchant_id from {{ ref('dim_merchants') }}
+    select merchant_id from {{ ref('int_merchants__history') }}
     union
     select merchant_id from kpi_rows where merchant_id is not null
 ),

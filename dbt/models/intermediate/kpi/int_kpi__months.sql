@@ -2,9 +2,9 @@
     month of the cut-off (later months are not reported: they have not started at the cut-off). -#}
 with bounds as (
     select least(
-        (select min({{ kpi_month('received_at') }}) from {{ ref('fct_complaints') }}),
-        (select min({{ kpi_month('ordered_at') }}) from {{ ref('fct_order_lines') }}),
-        (select min({{ kpi_month('requested_at') }}) from {{ ref('fct_refunds') }})
+        (select min({{ kpi_month('received_at') }}) from {{ ref('int_complaints__latest') }}),
+        (select min({{ kpi_month('ordered_at') }}) from {{ ref('int_orders__latest') }}),
+        (select min({{ kpi_month('requested_at') }}) from {{ ref('int_refunds__latest') }})
     ) as first_month,
     (select cutoff_month from {{ ref('int_kpi__cutoff') }}) as last_month
 )

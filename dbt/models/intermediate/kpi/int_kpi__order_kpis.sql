@@ -16,7 +16,7 @@ lines as (
         {{ kpi_local_date('l.ordered_at') }} as ordered_date_local,
         {{ kpi_month('l.ordered_at') }} as ordered_month,
         k.cutoff_at
-    from {{ ref('fct_order_lines') }} as l
+    from {{ ref('int_orders__latest') }} as l
     cross join cutoff as k
     where l.ordered_at <= k.cutoff_at
 ),
@@ -37,7 +37,7 @@ order_platform as (
 complaints as (
     select c.complaint_id, c.order_id, c.merchant_id, coalesce(c.substantiated, false) as substantiated,
            {{ kpi_month('c.received_at') }} as month
-    from {{ ref('fct_complaints') }} as c
+    from {{ ref('int_complaints__latest') }} as c
     cross join cutoff as k
     where c.received_at <= k.cutoff_at
 ),
@@ -71,7 +71,7 @@ defects as (
     select order_id, merchant_id from complaints where substantiated and order_id is not null
     union
     select r.order_id, r.merchant_id
-    from {{ ref('fct_refunds') }} as r
+    from {{ ref('int_refunds__latest') }} as r
     cross join cutoff as k
     where r.requested_at <= k.cutoff_at
       and r.decision = 'approved'
@@ -101,7 +101,7 @@ price as (
         count(*) filter (where p.verdict = 'fake') as fake,
         count(*) filter (where p.verdict <> 'unverifiable') as verifiable,
         count(*) filter (where p.verdict = 'unverifiable') as unverifiable
-    from {{ ref('fct_price_checks') }} as p
+    from {{ ref('int_orders__price_checks') }} as p
     where p.list_price is not null
     {{ kpi_group_by("cast(date_trunc('month', p.ordered_date_local) as date)") }}
 ),
@@ -144,7 +144,7 @@ licence as (
                      m.valid_from
         ) as rn
     from lines as l
-    join {{ ref('dim_merchants') }} as m on m.merchant_id = l.merchant_id
+    join {{ ref('int_merchants__history') }} as m on m.merchant_id = l.merchant_id
 ),
 
 expired as (

@@ -20,7 +20,7 @@ refunds as (
         case when r.return_received_at <= k.cutoff_at then r.return_received_at end as return_received_at,
         case when r.refunded_at <= k.cutoff_at then r.refunded_at end as refunded_at,
         k.cutoff_at
-    from {{ ref('fct_refunds') }} as r
+    from {{ ref('int_refunds__latest') }} as r
     cross join cutoff as k
     where r.requested_at <= k.cutoff_at
 ),
@@ -40,7 +40,7 @@ nrr_eligibility as (
                 <= {{ kpi_local_date('l.delivered_at') }} + {{ var('rw_nrr_days') }}
         ), false) as is_eligible
     from refunds as r
-    left join {{ ref('fct_order_lines') }} as l
+    left join {{ ref('int_orders__latest') }} as l
         on l.order_id = r.order_id
        and (r.line_no is null or l.line_no = r.line_no)
     where r.reason = 'no_reason_7day'

@@ -27,7 +27,7 @@ fake as (
             partition by merchant_id, cast(date_trunc('month', ordered_date_local) as date)
             order by ordered_date_local, order_id, line_no
         ) as month_seq
-    from {{ ref('fct_price_checks') }} as checks
+    from {{ ref('int_orders__price_checks') }} as checks
     left join known using (order_id, line_no)
     where verdict = 'fake'
 

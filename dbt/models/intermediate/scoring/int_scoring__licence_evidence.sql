@@ -5,7 +5,7 @@
 --            itself is still covered); an empty expiry date is a long-term licence.
 --   invalid: the version in force is one that ingestion quarantined with rule license_check_failed
 --            (its business_license_no fails GB 32100-2015), taken from meta.quarantine; it never
---            reaches dim_merchants, so it is recovered from the quarantined raw values.
+--            reaches dim_merchants; int_merchants__quarantined_versions recovers it from the quarantine.
 -- Unit (var rw_score_licence_unit): by default one evidence row per merchant and local day with at
 -- least one such line ('merchant_day'): the violation is trading without a valid licence, a continuing
 -- state whose gravity is the days traded, not the number of baskets — per line would scale the
@@ -29,40 +29,21 @@ valid_versions as (
         dim.license_expires_on,
         false as is_invalid,
         version_known.known_on
-    from {{ ref('dim_merchants') }} as dim
+    from {{ ref('int_merchants__history') }} as dim
     left join version_known
         on version_known.merchant_id = dim.merchant_id and version_known.updated_at = dim.valid_from
 
 ),
 
-quarantined as (
-
-    select
-        json_extract_string(raw_values, '$.merchant_id') as merchant_id,
-        json_extract_string(raw_values, '$.updated_at') as updated_at_text,
-        json_extract_string(raw_values, '$.business_license_no') as business_license_no,
-        delivery_date
-    from {{ ref('stg_pipeline_meta__quarantine') }}
-    where source = 'merchants'
-      and rule = 'license_check_failed'
-
-),
-
 invalid_versions as (
 
-    -- Raw timestamps carry an offset or are Asia/Shanghai local time (landing contract).
     select
         merchant_id,
-        case
-            when regexp_matches(updated_at_text, '(Z|[+-][0-9]{2}:?[0-9]{2})$')
-                then cast(try_cast(updated_at_text as timestamptz) at time zone 'UTC' as timestamp)
-            else cast(timezone('Asia/Shanghai', try_cast(updated_at_text as timestamp)) at time zone 'UTC' as timestamp)
-        end as version_at,
+        updated_at as version_at,
         cast(null as date) as license_expires_on,
         true as is_invalid,
         min(delivery_date) as known_on
-    from quarantined
-    where merchant_id is not null
+    from {{ ref('int_merchants__quarantined_versions') }}
     group by 1, 2, 3, 4
 
 ),
@@ -100,7 +81,7 @@ lines as (
         ordered_at,
         ordered_date_local,
         line_known.known_on as line_known_on
-    from {{ ref('fct_order_lines') }}
+    from {{ ref('int_orders__latest') }}
     left join line_known using (order_id, line_no)
 
 ),

@@ -22,7 +22,7 @@ versions as (
         {{ rw_local_date('dim.valid_from') }} as valid_from_date,
         dim.valid_from,
         coalesce(version_known.known_on, {{ rw_local_date('dim.valid_from') }}) as known_on
-    from {{ ref('dim_merchants') }} as dim
+    from {{ ref('int_merchants__history') }} as dim
     left join version_known
         on version_known.merchant_id = dim.merchant_id and version_known.updated_at = dim.valid_from
 
