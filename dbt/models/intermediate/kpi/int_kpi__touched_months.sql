@@ -14,8 +14,8 @@ with versions as (
     {%- for ev in events %}
     select
         {{ kpi_month(ev) }} as month,
-        max(_loaded_at) over (partition by {{ key | join(', ') }}) as loaded_at
-    from {{ source('platform', name) }}
+        max(loaded_at) over (partition by {{ key | join(', ') }}) as loaded_at
+    from {{ ref('stg_platform__' ~ name) }}
     where {{ ev }} is not null
     {% if not loop.last %}union all{% endif %}
     {%- endfor %}
@@ -24,7 +24,7 @@ with versions as (
     union all
     -- a quarantined merchant version (licence check failed) moves invalid_licence_merchant_count
     select cast(date_trunc('month', delivery_date) as date) as month, quarantined_at as loaded_at
-    from {{ source('pipeline_meta', 'quarantine') }}
+    from {{ ref('stg_pipeline_meta__quarantine') }}
     where source = 'merchants'
 )
 select month, max(loaded_at) as loaded_at

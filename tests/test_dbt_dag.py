@@ -1,0 +1,89 @@
+"""The dbt DAG reads top-down (issue 13): staging -> intermediate -> marts, no model reading a layer
+above its own, source() only in staging, and every model folder documented by its own
+`_<folder>__models.yml`. Cheap: `dbt parse` (no warehouse needed) and a walk over target/manifest.json."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+DBT = str(Path(sys.executable).with_name("dbt"))
+LAYERS = ("staging", "intermediate", "marts")
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory) -> dict:
+    tmp = tmp_path_factory.mktemp("dbt_parse")
+    env = {**os.environ, "RW_WAREHOUSE": str(tmp / "rightswatch.duckdb")}
+    proc = subprocess.run(
+        [DBT, "parse", "--profiles-dir", ".", "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
+         "--no-partial-parse"],
+        cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    return json.loads((tmp / "target" / "manifest.json").read_text())
+
+
+def _models(manifest: dict) -> dict[str, dict]:
+    return {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
+
+
+def _layer(node: dict) -> str:
+    layer = Path(node["original_file_path"]).parts[1]
+    assert layer in LAYERS, f"{node['original_file_path']}: a model outside {LAYERS}"
+    return layer
+
+
+def upward_edges(manifest: dict) -> list[str]:
+    """Every edge that reads a layer above the reader's own, and every source() outside staging."""
+    models = _models(manifest)
+    problems = []
+    for node in models.values():
+        layer = _layer(node)
+        for parent in node["depends_on"]["nodes"]:
+            if parent.startswith("source."):
+                if layer != "staging":
+                    problems.append(f"{node['name']} ({layer}) reads {parent}: source() only in staging")
+                continue
+            if parent not in models:
+                continue
+            parent_layer = _layer(models[parent])
+            if layer == "staging":
+                problems.append(f"{node['name']} (staging) refs {models[parent]['name']}: staging reads sources only")
+            elif LAYERS.index(parent_layer) > LAYERS.index(layer):
+                problems.append(f"{node['name']} ({layer}) refs {models[parent]['name']} ({parent_layer})")
+    return problems
+
+
+def test_no_model_reads_a_layer_above_its_own(manifest):
+    assert upward_edges(manifest) == []
+
+
+def test_the_check_sees_an_upward_edge(manifest):
+    """The check itself can fail: an intermediate model made to ref a mart is reported."""
+    models = _models(manifest)
+    reader = next(uid for uid, n in models.items() if _layer(n) == "intermediate")
+    mart = next(uid for uid, n in models.items() if _layer(n) == "marts")
+    source = next(iter(manifest["sources"]))
+    bent = json.loads(json.dumps(manifest))
+    bent["nodes"][reader]["depends_on"]["nodes"] += [mart, source]
+    problems = upward_edges(bent)
+    assert len(problems) == 2, problems
+
+
+def test_every_model_folder_has_its_models_yml(manifest):
+    folders = {Path(n["original_file_path"]).parent for n in _models(manifest).values()}
+    missing = [str(f) for f in sorted(folders) if not (DBT_PROJECT_DIR / f / f"_{f.name}__models.yml").is_file()]
+    assert missing == []
+
+
+def test_every_model_is_documented(manifest):
+    undocumented = sorted(n["name"] for n in _models(manifest).values() if not n.get("patch_path"))
+    assert undocumented == []
