@@ -134,7 +134,9 @@ DELIVERIES: dict[tuple[str, date, str], list[dict]] = {
             updated_at="2026-02-02 05:00",
             status="completed",
         ),
-        # A version stamped after the default cut-off (2026-02-02 23:59:59.999999 Shanghai) is ignored.
+        # A version stamped after its own delivery day (02-03 09:00 Shanghai, delivered 02-02) is known
+        # from its delivery day (landing contract 1.1): it wins as the latest, flagged
+        # updated_at_after_delivery, although it is stamped after the default cut-off.
         order("O1", "M1", "S1", "2026-01-20 02:00", 100, updated_at="2026-02-03 01:00", status="returned"),
     ],
     ("complaints", D2, "complaints.csv"): [
@@ -393,14 +395,15 @@ def test_latest_version_as_of_default_cutoff(built):
     lines = _by(built["default"]["order_lines"], "order_id")
     assert set(lines) == {"O1", "O2", "O3", "O5", "O6", "O7", "O8", "O9", "O10"}
     assert lines["O3"]["order_status"] == "completed"  # delivered D3, latest wins
-    assert lines["O1"]["order_status"] == "paid"  # the version stamped after the cut-off is ignored
+    assert lines["O1"]["order_status"] == "returned"  # stamped after its delivery day: visible, flagged
     assert lines["O3"]["currency"] == "CNY" and lines["O3"]["nrr_exempt"] is False  # defaults
     assert lines["O3"]["line_amount"] == 180  # 2 x 90
     assert lines["O5"]["ordered_date_local"] == date(2026, 2, 1)
     assert lines["O5"]["order_month"] == date(2026, 2, 1)  # 16:30 UTC on 31 Jan is February in Shanghai
     assert lines["O10"]["is_known_merchant"] is False
     assert lines["O10"]["dq_flags"] == "paid_at_before_ordered_at,unknown_merchant"
-    assert lines["O1"]["is_known_merchant"] is True and lines["O1"]["dq_flags"] is None
+    assert lines["O1"]["is_known_merchant"] is True and lines["O1"]["dq_flags"] == "updated_at_after_delivery"
+    assert lines["O3"]["dq_flags"] is None  # stamped within its delivery day
 
 
 def test_earlier_cutoff_reproduces_earlier_versions(built):
@@ -473,5 +476,6 @@ def test_file_reconciliation_and_flags(built):
         ("complaints", D2, "unknown_order"): 1,
         ("orders", D1, "paid_at_before_ordered_at"): 1,
         ("orders", D1, "unknown_merchant"): 1,
+        ("orders", D3, "updated_at_after_delivery"): 1,  # landing contract 1.1 soft rule, shown per delivery
         ("refunds", D2, "unknown_order"): 1,
     }

@@ -46,3 +46,13 @@
     ) as intervals
     where known_to is null or known_to > known_from
 {%- endmacro %}
+
+
+{#- rw_first_delivered(relation, key_cols): one row per key of `relation` (record versions with
+    delivery_date) with known_on = the first delivery day holding it: no list dated before it can know
+    the key (for a reference check: the keys the warehouse knows at all). -#}
+{% macro rw_first_delivered(relation, key_cols) -%}
+    select {{ key_cols | join(', ') }}, min(delivery_date) as known_on
+    from {{ relation }}
+    group by {{ key_cols | join(', ') }}
+{%- endmacro %}

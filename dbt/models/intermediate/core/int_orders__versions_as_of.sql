@@ -12,7 +12,7 @@ versions as (
 
 known_merchants as (
 
-    select distinct merchant_id from {{ ref('int_merchants__versions_as_of') }}
+    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id']) }}
 
 ),
 

@@ -11,13 +11,13 @@ versions as (
 
 known_merchants as (
 
-    select distinct merchant_id from {{ ref('int_merchants__versions_as_of') }}
+    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id']) }}
 
 ),
 
 known_orders as (
 
-    select distinct order_id from {{ ref('int_orders__versions_as_of') }}
+    {{ rw_first_delivered(ref('int_orders__versions_as_of'), ['order_id']) }}
 
 ),
 

@@ -1,5 +1,5 @@
-{#- Order-based KPIs: complaints per 1,000 orders, fake original price (from fct_price_checks), late
-    shipment, order defect rate, and order lines placed under an expired licence (dim_merchants). -#}
+{#- Order-based KPIs: complaints per 1,000 orders, fake original price (from int_orders__price_checks), late
+    shipment, order defect rate, and order lines placed under an expired licence (int_merchants__history). -#}
 with cutoff as (
     select cutoff_at from {{ ref('int_kpi__cutoff') }}
 ),
@@ -68,14 +68,13 @@ per_1000 as (
 
 -- order defects: a substantiated complaint, or an approved refund with a defect reason
 defects as (
-    select order_id, merchant_id from complaints where substantiated and order_id is not null
+    select order_id, merchant_id from complaints where {{ rw_is_defect_complaint() }}
     union
     select r.order_id, r.merchant_id
     from {{ ref('int_refunds__latest') }} as r
     cross join cutoff as k
     where r.requested_at <= k.cutoff_at
-      and r.decision = 'approved'
-      and r.reason in {{ kpi_in_list('rw_defect_refund_reasons') }}
+      and {{ rw_is_defect_refund('r.decision', 'r.reason') }}
 ),
 
 odr as (
@@ -111,12 +110,10 @@ shipping as (
     select
         {{ kpi_month('promised_ship_by') }} as month,
         merchant_id,
-        (shipped_at is not null and shipped_at > promised_ship_by)
-            or (shipped_at is null and promised_ship_by < cutoff_at) as is_late,
+        {{ rw_is_late_shipment(as_of='cutoff_at') }} as is_late,
         shipped_at is null and promised_ship_by >= cutoff_at as is_pending
     from lines
-    where promised_ship_by is not null
-      and order_status <> 'cancelled'
+    where {{ rw_counts_for_shipping() }}
 ),
 
 late as (

@@ -11,9 +11,7 @@ with
 
 known as (
 
-    select order_id, line_no, min(delivery_date) as known_on
-    from {{ ref('int_orders__versions_as_of') }}
-    group by order_id, line_no
+    {{ rw_first_delivered(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}
 
 ),
 

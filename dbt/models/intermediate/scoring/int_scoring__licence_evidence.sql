@@ -15,9 +15,7 @@ with
 
 version_known as (
 
-    select merchant_id, updated_at, min(delivery_date) as known_on
-    from {{ ref('int_merchants__versions_as_of') }}
-    group by merchant_id, updated_at
+    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id', 'updated_at']) }}
 
 ),
 
@@ -66,9 +64,7 @@ first_versions as (
 
 line_known as (
 
-    select order_id, line_no, min(delivery_date) as known_on
-    from {{ ref('int_orders__versions_as_of') }}
-    group by order_id, line_no
+    {{ rw_first_delivered(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}
 
 ),
 

@@ -6,9 +6,7 @@ with
 
 version_known as (
 
-    select merchant_id, updated_at, min(delivery_date) as known_on
-    from {{ ref('int_merchants__versions_as_of') }}
-    group by merchant_id, updated_at
+    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id', 'updated_at']) }}
 
 ),
 

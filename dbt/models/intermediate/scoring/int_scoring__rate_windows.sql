@@ -30,9 +30,7 @@ list_dates as (
 
 line_known as (
 
-    select order_id, line_no, min(delivery_date) as known_on
-    from {{ ref('int_orders__versions_as_of') }}
-    group by order_id, line_no
+    {{ rw_first_delivered(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}
 
 ),
 
@@ -54,9 +52,7 @@ orders as (
 
 complaint_known as (
 
-    select complaint_id, min(delivery_date) as known_on
-    from {{ ref('int_complaints__versions_as_of') }}
-    group by complaint_id
+    {{ rw_first_delivered(ref('int_complaints__versions_as_of'), ['complaint_id']) }}
 
 ),
 
@@ -83,7 +79,7 @@ defects as (
         greatest({{ rw_local_date('coalesce(verified_at, resolved_at, updated_at)') }}, known_from) as defect_date,
         known_to
     from complaint_versions
-    where substantiated and order_id is not null
+    where {{ rw_is_defect_complaint() }}
 
     union all
 
@@ -93,8 +89,7 @@ defects as (
         greatest({{ rw_local_date('coalesce(decided_at, updated_at)') }}, known_from) as defect_date,
         known_to
     from refund_versions
-    where decision = 'approved'
-      and reason in {{ kpi_in_list('rw_defect_refund_reasons') }}
+    where {{ rw_is_defect_refund() }}
 
 ),
 
@@ -146,10 +141,9 @@ ship_days as (
         {{ rw_local_date('promised_ship_by') }} as ship_by_date,
         known_on,
         count(*) as ship_lines,
-        count(*) filter (where shipped_at is null or shipped_at > promised_ship_by) as late_lines
+        count(*) filter (where {{ rw_is_late_shipment() }}) as late_lines
     from lines
-    where promised_ship_by is not null
-      and order_status <> 'cancelled'
+    where {{ rw_counts_for_shipping() }}
     group by 1, 2, 3
 
 ),
