@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
@@ -87,3 +89,41 @@ def test_every_model_folder_has_its_models_yml(manifest):
 def test_every_model_is_documented(manifest):
     undocumented = sorted(n["name"] for n in _models(manifest).values() if not n.get("patch_path"))
     assert undocumented == []
+
+
+VAR_CALL = re.compile(r"""\bvar\(\s*['"]([a-z0-9_]+)['"]\s*(,)?""")
+
+
+def test_var_defaults_are_declared_once():
+    """Every var the SQL reads is declared (with its default) in dbt_project.yml, and no call repeats a
+    default inline: a default changed in one place holds everywhere."""
+    declared = set(yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text())["vars"])
+    inline, undeclared = [], []
+    for path in sorted([*DBT_PROJECT_DIR.glob("models/**/*.sql"), *DBT_PROJECT_DIR.glob("macros/**/*.sql"),
+                        *DBT_PROJECT_DIR.glob("tests/**/*.sql")]):
+        for name, comma in VAR_CALL.findall(path.read_text()):
+            where = f"{path.relative_to(DBT_PROJECT_DIR)}: var('{name}')"
+            if comma:
+                inline.append(where)
+            if name not in declared:
+                undeclared.append(where)
+    assert inline == [] and undeclared == []
+
+
+def test_contract_values_reach_dbt_from_the_rendered_sources(manifest):
+    """The landing time zone and the column defaults are read from the sources rendered from the contract
+    (macros rw_landing_tz, rw_contract_default), never typed in SQL."""
+    from dagster_project.contract import load_contract
+
+    contract = load_contract()
+    platform = {n["name"]: n for n in manifest["sources"].values() if n["source_name"] == "platform"}
+    assert {n["source_meta"]["default_timezone"] for n in platform.values()} == {contract.default_timezone}
+    for source in contract.sources.values():
+        for col in source.columns:
+            if col.default is not None:
+                assert platform[source.name]["columns"][col.stored_name]["meta"]["default"] == col.default
+    staging = (DBT_PROJECT_DIR / "models" / "staging").rglob("*.sql")
+    typed = [str(p) for p in staging if re.search(r"'CNY'|coalesce\([a-z_]+, (false|true)\)", p.read_text())]
+    assert typed == []
+    assert "Asia/Shanghai" not in "".join(p.read_text() for p in DBT_PROJECT_DIR.glob("**/*.sql")
+                                          if "target" not in p.parts)

@@ -173,6 +173,9 @@ def _platform_table(source: SourceContract) -> dict:
             tests.append(_test("accepted_values", values=list(col.values)))
         if tests:
             entry["data_tests"] = tests
+        if col.default is not None:
+            # read by dbt macro rw_contract_default: staging applies the contract's default from here
+            entry["meta"] = {"default": col.default}
         columns.append(entry)
     for name, sql_type in RAW_METADATA_COLUMNS:
         entry = {"name": name, "description": METADATA_DESCRIPTIONS[name], "data_type": sql_type.lower()}
@@ -210,6 +213,8 @@ def render_platform_sources(contract: Contract | None = None) -> str:
                     f"loaded row of every version, as delivered (no defaults applied). Timestamps are UTC "
                     f"naive; a delivered value without offset was read as {contract.default_timezone}."
                 ),
+                # read by dbt macro rw_landing_tz: one setting for ingestion and dbt
+                "meta": {"default_timezone": contract.default_timezone},
                 "tables": [_platform_table(s) for s in contract.sources.values()],
             }
         ],

@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro default__rw_cutoff_utc() -%}
-    {%- set cutoff = var('rw_cutoff', none) -%}
+    {%- set cutoff = var('rw_cutoff') -%}
     {%- set cutoff = (cutoff | string | trim) if cutoff is not none else '' -%}
     {%- if cutoff | length == 10 -%}
         {#- a bare date (YYYY-MM-DD) means the end of that local day, like the default -#}

@@ -27,8 +27,9 @@
     {{ rw_median(expr) }}
 {%- endmacro %}
 
-{#- a SQL list literal from a list var: ('a', 'b'); default used when the var is not configured -#}
-{% macro kpi_in_list(var_name, default=none) -%}
-    {%- set values = var(var_name) if default is none else var(var_name, default) -%}
+{#- a SQL list literal from a list var: ('a', 'b'); every var is declared, with its default, once in
+    dbt_project.yml -#}
+{% macro kpi_in_list(var_name) -%}
+    {%- set values = var(var_name) -%}
     ({%- for v in values -%}'{{ v }}'{%- if not loop.last %}, {% endif -%}{%- endfor -%})
 {%- endmacro %}

@@ -1,7 +1,6 @@
 {#-
   Merchant violation scoring (violation-scoring.md v1). Every weight, threshold, window and ladder
-  comes from vars (dbt_project.yml rw_score_*); the mappings below that have no var yet use
-  var(name, default) so a configuration can still override them.
+  comes from vars, declared once with their defaults in dbt_project.yml (rw_score_*).
 -#}
 
 {#- Points of one violation type (var rw_score_points). `licence_expired` uses its own key when
@@ -20,9 +19,7 @@
 
 {#- Violation types that are serious (separate ladder); every other type is general. -#}
 {% macro rw_score_serious_types() -%}
-    {{- return(var('rw_score_serious_types', [
-        'counterfeit', 'data_leak', 'price_fraud', 'fake_discount', 'review_removed',
-        'licence_expired', 'licence_invalid', 'nrr_refusal'])) -}}
+    {{- return(var('rw_score_serious_types')) -}}
 {%- endmacro %}
 
 {% macro rw_score_severity(violation_type) -%}
@@ -32,17 +29,14 @@
 
 {#- Complaint issue_code -> violation type, for substantiated complaints. -#}
 {% macro rw_score_complaint_types() -%}
-    {{- return(var('rw_score_complaint_types', {
-        'counterfeit': 'counterfeit', 'data_leak': 'data_leak', 'price_fraud': 'price_fraud',
-        'fake_discount': 'fake_discount', 'review_removed': 'review_removed',
-        'quality_defect': 'quality_complaint', 'not_as_described': 'quality_complaint'})) -}}
+    {{- return(var('rw_score_complaint_types')) -}}
 {%- endmacro %}
 
 
 {#- Unit of the licence violation: 'merchant_day' (default: one evidence row per merchant and local
     day on which it sold on an expired or invalid licence) or 'order_line' (one per line). -#}
 {% macro rw_score_licence_unit() -%}
-    {%- set unit = var('rw_score_licence_unit', 'merchant_day') -%}
+    {%- set unit = var('rw_score_licence_unit') -%}
     {%- if unit not in ['merchant_day', 'order_line'] -%}
         {{- exceptions.raise_compiler_error("rw_score_licence_unit must be merchant_day or order_line") -}}
     {%- endif -%}

@@ -9,5 +9,5 @@ select
     cutoff_at,
     cast({{ kpi_local('cutoff_at') }} as timestamp) as cutoff_local,
     {{ kpi_month('cutoff_at') }} as cutoff_month,
-    {{ 'true' if var('rw_cutoff', none) else 'false' }} as is_explicit
+    {{ 'true' if var('rw_cutoff') else 'false' }} as is_explicit
 from cutoff

@@ -5,7 +5,7 @@
 -- was delivered by its own day (evidence known_on <= D) and happened by then (evidence_date <= D), so
 -- the list for a past day D equals a build with cut-off D. Before the first delivery nothing was known:
 -- no list (a backfill delivery makes its day the first list, whatever the age of the records in it).
-{%- set as_of = var('rw_score_as_of', none) %}
+{%- set as_of = var('rw_score_as_of') %}
 
 with
 

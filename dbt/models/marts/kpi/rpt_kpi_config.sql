@@ -2,7 +2,7 @@
     value as text (JSON for lists), and what it applies to. rw_cutoff shows the cut-off actually used. -#}
 {%- set rows = [
   ('rw_reporting_tz', var('rw_reporting_tz'), 'all KPIs: months and local days'),
-  ('rw_landing_tz', var('rw_landing_tz', 'Asia/Shanghai'), 'invalid_licence_merchant_count: quarantined timestamps without offset'),
+  ('rw_landing_tz', rw_landing_tz(), 'invalid_licence_merchant_count: quarantined timestamps without offset'),
   ('rw_first_response_hours', var('rw_first_response_hours'), 'complaint_first_response_24h_rate'),
   ('rw_first_response_target', var('rw_first_response_target'), 'complaint_first_response_24h_rate'),
   ('rw_verify_hours', var('rw_verify_hours'), 'complaint_verified_24h_rate'),
@@ -18,18 +18,18 @@
   ('rw_refund_days', var('rw_refund_days'), 'refund_within_7d_rate'),
   ('rw_refund_within_target', var('rw_refund_within_target'), 'refund_within_7d_rate'),
   ('rw_refund_penalty_days', var('rw_refund_penalty_days'), 'refund_over_15d_count'),
-  ('rw_refund_over_15d_target', var('rw_refund_over_15d_target', 0), 'refund_over_15d_count'),
+  ('rw_refund_over_15d_target', var('rw_refund_over_15d_target'), 'refund_over_15d_count'),
   ('rw_refund_median_target_days', var('rw_refund_median_target_days'), 'refund_median_days'),
   ('rw_reference_price_days', var('rw_reference_price_days'), 'fake_original_price_rate, fake_original_price_count (via fct_price_checks)'),
-  ('rw_fake_original_price_target', var('rw_fake_original_price_target', 0), 'fake_original_price_rate, fake_original_price_count'),
+  ('rw_fake_original_price_target', var('rw_fake_original_price_target'), 'fake_original_price_rate, fake_original_price_count'),
   ('rw_late_shipment_target', var('rw_late_shipment_target'), 'late_shipment_rate'),
   ('rw_order_defect_target', var('rw_order_defect_target'), 'order_defect_rate'),
   ('rw_defect_refund_reasons', var('rw_defect_refund_reasons'), 'order_defect_rate'),
-  ('rw_expired_licence_target', var('rw_expired_licence_target', 0), 'expired_licence_order_count'),
-  ('rw_invalid_licence_target', var('rw_invalid_licence_target', 0), 'invalid_licence_merchant_count'),
-  ('rw_operating_merchant_statuses', var('rw_operating_merchant_statuses', ['active', 'warned', 'restricted']), 'invalid_licence_merchant_count'),
-  ('rw_review_removal_target', var('rw_review_removal_target', 0), 'review_removal_count'),
-  ('rw_privacy_incident_target', var('rw_privacy_incident_target', 0), 'privacy_incident_count'),
+  ('rw_expired_licence_target', var('rw_expired_licence_target'), 'expired_licence_order_count'),
+  ('rw_invalid_licence_target', var('rw_invalid_licence_target'), 'invalid_licence_merchant_count'),
+  ('rw_operating_merchant_statuses', var('rw_operating_merchant_statuses'), 'invalid_licence_merchant_count'),
+  ('rw_review_removal_target', var('rw_review_removal_target'), 'review_removal_count'),
+  ('rw_privacy_incident_target', var('rw_privacy_incident_target'), 'privacy_incident_count'),
 ] -%}
 with config as (
     {%- for name, value, applies in rows %}

@@ -3,8 +3,8 @@
     incremental_strategy='delete+insert',
     unique_key='month',
     on_schema_change='fail',
-    full_refresh=(true if var('rw_cutoff', none) else none),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ 'true' if var('rw_cutoff', none) else 'month not in (select month from ' ~ ref('int_kpi__months') ~ ')' }}{% endif %}",
+    full_refresh=(true if var('rw_cutoff') else none),
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ 'true' if var('rw_cutoff') else 'month not in (select month from ' ~ ref('int_kpi__months') ~ ')' }}{% endif %}",
 ) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
     (a) a record whose start event falls in it got a version loaded since the last build

@@ -1,5 +1,5 @@
--- Every delivered order-line version, as loaded, with the contract defaults applied
--- (currency CNY, nrr_exempt false: landing_contract.yml `default`).
+-- Every delivered order-line version, as loaded, with the contract defaults applied (currency,
+-- nrr_exempt: landing_contract.yml `default`, read from the rendered sources' column meta).
 with
 
 source as (
@@ -21,13 +21,13 @@ renamed as (
         quantity,
         unit_price,
         list_price,
-        coalesce(currency, 'CNY') as currency,
+        {{ rw_with_contract_default('orders', 'currency') }},
         ordered_at,
         paid_at,
         promised_ship_by,
         shipped_at,
         delivered_at,
-        coalesce(nrr_exempt, false) as nrr_exempt,
+        {{ rw_with_contract_default('orders', 'nrr_exempt') }},
         order_status,
         channel,
         ship_to_region,
