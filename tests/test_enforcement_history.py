@@ -3,11 +3,13 @@ every point explained by evidence."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import shutil
 import subprocess
 import sys
 from contextlib import closing
+from datetime import timedelta
 from pathlib import Path
 
 import duckdb
@@ -15,6 +17,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.publish import open_published
+from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow
 
@@ -111,3 +114,61 @@ def test_every_point_on_the_latest_list_is_explained(sample_build):
     # rate breaches count only for merchants that are rate-scored
     rate_ids = latest[~latest["rate_scored"]]["evidence_ids"].dropna().str.split(",").explode()
     assert not rate_ids.str.startswith("rate_").any()
+
+
+def _delivered_complaints(landing: Path) -> dict[str, dict]:
+    """The latest delivered version of every complaint in the sample's JSON Lines files (as delivered)."""
+    latest: dict[str, dict] = {}
+    for path in sorted((landing / "complaints").glob("*/*.jsonl*")):
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    rec = json.loads(line)
+                    if rec["complaint_id"] not in latest or rec["updated_at"] >= latest[rec["complaint_id"]]["updated_at"]:
+                        latest[rec["complaint_id"]] = rec
+    return latest
+
+
+def test_past_lists_survive_a_later_reversal(sample_build, tmp_path):
+    """violation-scoring.md 1.1: the list of a past day kept in the series equals the list rebuilt with
+    that day as cut-off, even after a later version reversed a finding. A serious complaint finding that
+    counts on the latest list is delivered again the next day as unjustified; after the run, every list up
+    to the previous day is unchanged (the published lists were built with that day as cut-off) and the
+    new day's list no longer counts the finding."""
+    with closing(open_published(sample_build.warehouse)) as con:
+        last_day = con.execute("select max(as_of_date) from marts.rpt_merchant_enforcement").fetchone()[0]
+        before = _frame(con, "select * from marts.rpt_merchant_enforcement")
+        counted = {r[0]: r[1] for r in con.execute(
+            "select complaint_id, evidence_id from marts.fct_violation_evidence"
+            " where complaint_id is not null and severity = 'serious' and superseded_on is null").fetchall()}
+    delivered = _delivered_complaints(sample_build.landing)
+    complaint_id = next(c for c in sorted(counted) if c in delivered and delivered[c]["substantiated"])
+    merchant_id = delivered[complaint_id]["merchant_id"]
+
+    root = tmp_path / "copy"
+    shutil.copytree(sample_build.root, root, ignore=shutil.ignore_patterns("dagster_home"))
+    env = {**sample_build.env, "RW_LANDING": str(root / "landing"),
+           "RW_WAREHOUSE": str(root / "warehouse" / "rightswatch.duckdb"), "DAGSTER_HOME": str(tmp_path / "dh")}
+    (tmp_path / "dh").mkdir()
+    next_day = last_day + timedelta(days=1)
+    reversal = {**delivered[complaint_id], "substantiated": False, "status": "rejected", "outcome": "rejected",
+                "updated_at": f"{next_day.isoformat()}T10:00:00"}
+    folder = root / "landing" / "complaints" / next_day.isoformat()
+    folder.mkdir(parents=True)
+    (folder / "complaints_reversal.jsonl").write_text(json.dumps(reversal, ensure_ascii=False) + "\n", encoding="utf-8")
+    run_cli("run", env=env)
+
+    with closing(open_published(Path(env["RW_WAREHOUSE"]))) as con:
+        after = _frame(con, "select * from marts.rpt_merchant_enforcement")
+    key = ["as_of_date", "merchant_id"]
+    a = before.sort_values(key).reset_index(drop=True)
+    b = after[after["as_of_date"] <= pd.Timestamp(last_day)].sort_values(key).reset_index(drop=True)[list(a.columns)]
+    assert len(a) == len(b)
+    diff = a.compare(b)
+    assert diff.empty, f"lists up to {last_day} changed after a later reversal:\n{diff.head(20)}"
+    old = before[(before["as_of_date"] == pd.Timestamp(last_day)) & (before["merchant_id"] == merchant_id)].iloc[0]
+    new = after[(after["as_of_date"] == pd.Timestamp(next_day)) & (after["merchant_id"] == merchant_id)].iloc[0]
+    assert counted[complaint_id] in old["evidence_ids"].split(",")
+    assert counted[complaint_id] not in (new["evidence_ids"] or "").split(",")
+    assert new["serious_points"] < old["serious_points"]
