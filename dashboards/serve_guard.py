@@ -8,9 +8,11 @@ wraps the app with this middleware, so ``rightswatch serve`` is protected withou
 - every browser gets a random ``rw_browser`` cookie (HttpOnly, SameSite=Strict). The Streamlit
   session sees it in ``st.context.cookies`` (it arrives with the WebSocket handshake);
 - a download is generated only when a signed-in session clicks its button, and at that moment
-  :func:`grant` records "this browser may fetch this file id once, within a minute";
-- ``/media/<id>`` is served only to a request carrying the cookie holding such a grant, and the grant
-  is used up: a URL copied to a log, a proxy or another machine fetches nothing;
+  :func:`grant` records "this browser may fetch this file id for the next minute" (Streamlit's
+  frontend fetches a download twice, so a single-use grant would break it);
+- ``/media/<id>`` is served only to a request carrying the cookie holding such a live grant: a URL
+  copied to a log, a proxy or another machine fetches nothing, and nothing at all after a minute;
+- Streamlit's own fonts and scripts (``/static/media/...``) are not downloads and pass untouched;
 - ``/_stcore/metrics`` answers 404; every response says ``X-Frame-Options: DENY`` and
   ``Content-Security-Policy: frame-ancestors 'none'``.
 
@@ -35,7 +37,7 @@ SECURITY_HEADERS = (
     (b"x-content-type-options", b"nosniff"),
     (b"referrer-policy", b"no-referrer"),
 )
-_MEDIA = re.compile(r"(?:^|/)media/([^/]+)$")
+_MEDIA = re.compile(r"(?:^|/)media/([^/]+)$")  # Streamlit's media files, not /static/media/ (its fonts)
 _METRICS = re.compile(r"(?:^|/)_stcore/metrics/?$")
 
 _lock = threading.Lock()
@@ -47,7 +49,7 @@ ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message],
 
 
 def grant(browser: str | None, file_id: str, *, now: float | None = None) -> None:
-    """Allow ``browser`` (its cookie value) to fetch media ``file_id`` once, within GRANT_SECONDS."""
+    """Allow ``browser`` (its cookie value) to fetch media ``file_id`` for GRANT_SECONDS."""
     if not browser:
         return
     now = time.monotonic() if now is None else now
@@ -57,13 +59,13 @@ def grant(browser: str | None, file_id: str, *, now: float | None = None) -> Non
         _grants[(browser, file_id)] = now + GRANT_SECONDS
 
 
-def take_grant(browser: str | None, file_id: str, *, now: float | None = None) -> bool:
-    """True (and the grant is used up) when ``browser`` holds a live grant for ``file_id``."""
+def may_fetch(browser: str | None, file_id: str, *, now: float | None = None) -> bool:
+    """True when ``browser`` holds a live grant for ``file_id``."""
     if not browser:
         return False
     now = time.monotonic() if now is None else now
     with _lock:
-        expiry = _grants.pop((browser, file_id), None)
+        expiry = _grants.get((browser, file_id))
     return expiry is not None and expiry >= now
 
 
@@ -102,15 +104,15 @@ class ServeGuard:
         if _METRICS.search(path):
             await _plain(send, 404, "not found")
             return
-        media = _MEDIA.search(path)
+        media = None if "/static/" in path else _MEDIA.search(path)
         if media:
             file_id = media.group(1).split(".", 1)[0]
             if scope.get("method") == "OPTIONS":
                 await _plain(send, 405, "method not allowed")
                 return
-            if not take_grant(browser, file_id):
-                await _plain(send, 403, "This download belongs to another session or was already "
-                                        "fetched; click the download button again while signed in.")
+            if not may_fetch(browser, file_id):
+                await _plain(send, 403, "This download belongs to another session or has expired; "
+                                        "click the download button again while signed in.")
                 return
         new_cookie = None if browser else secrets.token_urlsafe(32)
 
