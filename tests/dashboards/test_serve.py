@@ -149,6 +149,10 @@ def test_a_download_is_served_only_to_the_session_that_asked(served):
         media: list[tuple[str, int]] = []
         page.on("response", lambda r: media.append((r.url, r.status)) if "/media/" in r.url else None)
         page.goto(served.url)
+        page.locator('input[aria-label="用户名"]').fill("nobody")  # a failure counted against the address
+        page.locator('input[aria-label="密码"]').fill("wrong-password-123")
+        page.get_by_role("button", name="登录").click()
+        page.locator('[data-testid="stAlert"]', has_text="用户名或密码错误").wait_for()
         _sign_in(page, "analyst")
         _switch_language(page, "en")
         _open(page, "complaints", "en")
@@ -171,6 +175,8 @@ def test_a_download_is_served_only_to_the_session_that_asked(served):
     rows = con.execute("SELECT actor, target, detail FROM audit_log WHERE action = 'download'").fetchall()
     con.close()
     assert [(a, t, json.loads(d)["format"]) for a, t, d in rows] == [("analyst", "complaints", "csv-utf8")]
+    failures = sqlite3.connect(served.state_db).execute("SELECT user_name, client FROM failed_sign_ins").fetchall()
+    assert failures == [("nobody", "127.0.0.1")]
 
 
 def test_sigterm_stops_the_server(served):
