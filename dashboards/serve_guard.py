@@ -81,6 +81,15 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return morsel.value if morsel else None
 
 
+def _is_https(scope: Scope) -> bool:
+    """HTTPS directly, or through a reverse proxy on loopback that says so (docs/deploy/nginx.conf)."""
+    if scope.get("scheme") == "https":
+        return True
+    peer = (scope.get("client") or ("",))[0]
+    proto = dict(scope.get("headers") or []).get(b"x-forwarded-proto", b"")
+    return peer in {"127.0.0.1", "::1"} and proto == b"https"
+
+
 async def _plain(send: Callable[[Message], Awaitable[None]], status: int, text: str) -> None:
     body = text.encode("utf-8")
     await send({"type": "http.response.start", "status": status,
@@ -122,7 +131,7 @@ class ServeGuard:
                            if k.lower() not in {h for h, _ in SECURITY_HEADERS}]
                 headers += list(SECURITY_HEADERS)
                 if new_cookie:
-                    secure = "; Secure" if scope.get("scheme") == "https" else ""
+                    secure = "; Secure" if _is_https(scope) else ""
                     headers.append((b"set-cookie", f"{BROWSER_COOKIE}={new_cookie}; Path=/; HttpOnly; "
                                                    f"SameSite=Strict{secure}".encode()))
                 message = {**message, "headers": headers}
