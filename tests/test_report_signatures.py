@@ -48,7 +48,7 @@ def _tree(*roots: Path) -> set[str]:
     return {str(p) for root in roots for p in root.rglob("*")}
 
 
-def _regulator_verify(folder: Path, public_key: Path, tmp_path: Path) -> subprocess.CompletedProcess:
+def _regulator_verify(folder: Path, public_key: Path | None, tmp_path: Path) -> subprocess.CompletedProcess:
     """``rightswatch report verify`` as on a clean account: empty HOME, no RW_* variables, cwd elsewhere."""
     home = tmp_path / "home"
     work = tmp_path / "cwd"
@@ -56,11 +56,15 @@ def _regulator_verify(folder: Path, public_key: Path, tmp_path: Path) -> subproc
     work.mkdir(exist_ok=True)
     env = {"PATH": os.environ["PATH"], "HOME": str(home), "PYTHONPATH": str(PROJECT_ROOT),
            "PYTHONDONTWRITEBYTECODE": "1", "LANG": "C.UTF-8"}
-    before = _tree(home, work, folder, public_key.parent)
+    key_args = ["--public-key", str(public_key)] if public_key else []
+    key_dir = public_key.parent if public_key else work
+    before = _tree(home, work, folder, key_dir)
+    data_dir = PROJECT_ROOT / "data"  # where settings would put a warehouse and its keys by default
+    data_before = _tree(data_dir) if data_dir.exists() else set()
     proc = subprocess.run([sys.executable, "-m", "dagster_project.cli", "report", "verify", str(folder),
-                           "--public-key", str(public_key)], cwd=work, env=env, capture_output=True,
-                          text=True, timeout=120)
-    assert _tree(home, work, folder, public_key.parent) == before, "verify created a file"
+                           *key_args], cwd=work, env=env, capture_output=True, text=True, timeout=120)
+    assert _tree(home, work, folder, key_dir) == before, "verify created a file"
+    assert (_tree(data_dir) if data_dir.exists() else set()) == data_before, "verify created a file"
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -107,6 +111,13 @@ def test_a_file_that_is_not_a_public_key_is_named(report, tmp_path):
     assert proc.returncode == 2 and f"FAIL {bogus}: not a PEM public key" in proc.stderr
     proc = _regulator_verify(folder, tmp_path / "absent.pem", tmp_path)
     assert proc.returncode == 2 and "cannot read the public key" in proc.stderr
+
+
+def test_verify_without_a_public_key_never_creates_a_key(report, tmp_path):
+    folder, _ = report
+    proc = _regulator_verify(folder, None, tmp_path)
+    assert proc.returncode == 2
+    assert "no platform signing key" in proc.stderr and "--public-key FILE" in proc.stderr
 
 
 def test_a_forged_cutoff_before_the_signed_one_is_rejected(report):

@@ -69,7 +69,7 @@ def _verify(args: argparse.Namespace) -> int:
         if args.public_key:
             public_key = load_public_key(Path(args.public_key))
         else:
-            public_key = signing_key(get_settings().warehouse).public_key()
+            public_key = signing_key(get_settings().warehouse, create=False).public_key()
     except ManifestError as exc:
         print(f"FAIL {exc}", file=sys.stderr)
         return 2

@@ -79,12 +79,19 @@ def signing_key_file(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).stem + ".report-ed25519.key")
 
 
-def signing_key(warehouse: Path) -> Ed25519PrivateKey:
-    """The platform's private signing key: ``RW_REPORT_SIGNING_KEY``, else the key file beside the warehouse."""
+def signing_key(warehouse: Path, *, create: bool = True) -> Ed25519PrivateKey:
+    """The platform's private signing key: ``RW_REPORT_SIGNING_KEY``, else the key file beside the warehouse.
+
+    ``create=False`` is for checking only: a missing key is an error, never a new key (a new key
+    could only ever say "signed with another key").
+    """
     configured = os.environ.get(KEY_ENV)
     if configured:
         return _private_key_from_text(configured, KEY_ENV)
     key_file = signing_key_file(warehouse)
+    if not create and not key_file.exists():
+        raise ManifestError(f"no platform signing key at {key_file} (and {KEY_ENV} is unset): verify with "
+                            "--public-key FILE, the public key the platform gave you")
     return _private_key_from_text(read_or_create_secret(key_file, "report signing"), str(key_file))
 
 
