@@ -181,3 +181,21 @@ def test_missing_and_extra_files_are_named(report):
     problems = mf.verify(folder, mf.load_public_key(public_key))
     assert f"csv/{victim.name}: missing" in problems and "extra.txt: not listed in the manifest" in problems
     assert mf.verify(folder / "nowhere", mf.load_public_key(public_key)) == [f"{folder / 'nowhere'}: not a folder"]
+
+
+def test_signing_key_from_a_pem_in_the_environment(monkeypatch, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives.asymmetric.rsa import generate_private_key
+
+    def pem(key) -> str:
+        return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                 serialization.NoEncryption()).decode()
+
+    key = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("RW_REPORT_SIGNING_KEY", pem(key))
+    assert mf.public_key_pem(mf.signing_key(tmp_path / "w.duckdb")) == mf.public_key_pem(key)
+    monkeypatch.setenv("RW_REPORT_SIGNING_KEY", pem(generate_private_key(public_exponent=65537, key_size=2048)))
+    with pytest.raises(mf.ManifestError, match="RW_REPORT_SIGNING_KEY: the PEM key is not an Ed25519 key"):
+        mf.signing_key(tmp_path / "w.duckdb")
+    assert list(tmp_path.iterdir()) == []  # a configured key never writes a key file
