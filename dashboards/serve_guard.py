@@ -21,6 +21,7 @@ The grants live in this process's memory, which is where Streamlit's media files
 
 from __future__ import annotations
 
+import logging
 import re
 import secrets
 import threading
@@ -40,6 +41,7 @@ SECURITY_HEADERS = (
 _MEDIA = re.compile(r"(?:^|/)media/([^/]+)$")  # Streamlit's media files, not /static/media/ (its fonts)
 _METRICS = re.compile(r"(?:^|/)_stcore/metrics/?$")
 
+_LOGGER = logging.getLogger("rightswatch.serve_guard")
 _lock = threading.Lock()
 _grants: dict[tuple[str, str], float] = {}
 
@@ -120,6 +122,8 @@ class ServeGuard:
                 await _plain(send, 405, "method not allowed")
                 return
             if not may_fetch(browser, file_id):
+                client = (scope.get("client") or ("?",))[0]
+                _LOGGER.warning("refused %s from %s: no download grant for this browser", path, client)
                 await _plain(send, 403, "This download belongs to another session or has expired; "
                                         "click the download button again while signed in.")
                 return
