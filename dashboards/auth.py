@@ -73,11 +73,12 @@ def _state():
 def audit(action: str, target: str | None = None, detail: dict[str, Any] | None = None,
           actor: str | None = None) -> None:
     """Write one audit entry as the signed-in user (or ``actor``)."""
-    user = current_user()
-    who = actor or (user.name if user else "anonymous")
+    if actor is None:  # only then: a download's worker thread has no session state to read
+        user = current_user()
+        actor = user.name if user else "anonymous"
     con = _state()
     try:
-        record_audit(con, who, action, target, detail)
+        record_audit(con, actor, action, target, detail)
     finally:
         con.close()
 

@@ -74,7 +74,7 @@ def _browser() -> str | None:
 def granted_file(build: Callable[[], bytes], *, file_name: str, mimetype: str, target: str,
                  detail: Mapping[str, Any]) -> Callable[[], bytes]:
     """A deferred ``data`` callable for ``st.download_button``: builds the file on click, audits it as
-    the signed-in user, and grants this session's browser one fetch of exactly that file.
+    the signed-in user, and grants this session's browser the fetch of exactly that file for a minute.
 
     The user and browser are captured now, in the script run, because Streamlit runs the callable
     later on a worker thread that has no session state.
