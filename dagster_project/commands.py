@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     serve = subparsers.add_parser("serve", help="serve the dashboards on the published warehouse")
     serve.add_argument("--warehouse", type=Path, default=None, help="published DuckDB file (default: RW_WAREHOUSE)")
     serve.add_argument("--port", type=int, default=8501)
+    serve.add_argument("--address", default="127.0.0.1",
+                       help="interface to listen on (default 127.0.0.1: only this machine; put the TLS reverse "
+                            "proxy of docs/deploy/ in front, or pass 0.0.0.0 to open it to the network)")
     serve.set_defaults(handler=_serve)
 
 
@@ -124,29 +126,47 @@ def _first_failure(result) -> str:
     return "unknown failure (see the Dagster UI)"
 
 
+def _announce_first_admin(password: str, users_file: Path) -> None:
+    """Tell the operator the generated admin password without leaving it in a log.
+
+    On a terminal it is shown once. Otherwise (a service manager's journal, a redirected log) it goes
+    to a file only the owner can read, beside the users file, and only that file's path is printed.
+    """
+    if sys.stdout.isatty():
+        print(f"Created the first account: user 'admin', password {password!r} (shown once; "
+              f"stored hashed in {users_file}). Add more with `rightswatch users add`.")
+        return
+    target = users_file.with_name(users_file.stem + ".first-admin-password")
+    target.unlink(missing_ok=True)
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(password + "\n")
+    print(f"Created the first account: user 'admin'; its password is in {target} (readable by you only). "
+          "Sign in, change it, and delete that file.")
+
+
 def _serve(args: argparse.Namespace) -> int:
+    """Start Streamlit *in this process* (exec): a service manager's SIGTERM reaches the server itself.
+
+    The served script is ``dashboards/server.py``, the app behind ``ServeGuard`` (downloads bound to
+    their session, no public metrics, no framing), listening on ``--address`` (127.0.0.1 by default).
+    """
     _apply_paths(args)
     settings = get_settings()
     if not settings.warehouse.exists():
         print(f"error: no published warehouse at {settings.warehouse}. Run `rightswatch run` first "
               "(or `make pipeline`), or pass --warehouse.", file=sys.stderr)
         return 2
-    try:
-        from dagster_project.users import ensure_admin
-    except ImportError:  # pragma: no cover - accounts module not installed
-        ensure_admin = None
-    if ensure_admin is not None:
-        password = ensure_admin(settings.users_file)
-        if password:
-            print(f"Created the first account: user 'admin', password {password!r} (shown once; "
-                  f"stored hashed in {settings.users_file}). Add more with `rightswatch users add`.")
-    print(f"Dashboards on http://localhost:{args.port} (warehouse {settings.warehouse}). Ctrl+C stops.", flush=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
-               "--server.headless", "true", "--server.port", str(args.port),
+    from dagster_project.users import ensure_admin
+
+    password = ensure_admin(settings.users_file)
+    if password:
+        _announce_first_admin(password, settings.users_file)
+    shown = "localhost" if args.address in ("127.0.0.1", "localhost") else args.address
+    print(f"Dashboards on http://{shown}:{args.port} (warehouse {settings.warehouse}). Ctrl+C stops.", flush=True)
+    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "server.py"),
+               "--server.headless", "true", "--server.address", args.address, "--server.port", str(args.port),
                "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
-    try:
-        return subprocess.call(command, env=os.environ.copy())
-    except KeyboardInterrupt:
-        return 0
-
-
+    sys.stderr.flush()
+    os.execve(sys.executable, command, os.environ.copy())
+    return 0  # not reached

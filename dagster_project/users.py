@@ -5,9 +5,14 @@ only a per-user random salt and the scrypt hash of each password, never the pass
 default password: ``ensure_admin`` creates a first admin with a random password when no file exists
 and returns it once so ``make run`` can print it.
 
-Failed sign-ins are counted in the state database (table ``sign_in_failures``) so a lock survives
-restarts of the dashboard: ``MAX_FAILURES`` failures for one user name within ``LOCK_WINDOW`` lock
-that name until the oldest of them leaves the window. Every attempt is written to the audit log.
+Failed sign-ins are counted in the state database (table ``failed_sign_ins``) so a lock survives
+restarts of the dashboard: ``MAX_FAILURES`` failures for one user name, or ``MAX_FAILURES_PER_CLIENT``
+from one client address (whatever names it tries), within ``LOCK_WINDOW`` lock that name or address
+until the oldest of them leaves the window. Every attempt is written to the audit log.
+
+The lock holds under parallel attempts: an attempt is counted *before* its password is checked,
+inside one ``BEGIN IMMEDIATE`` transaction with the lock test, and un-counted only when the password
+was right. Twelve simultaneous guesses therefore get five password checks, not nine.
 
 Command line (registered into ``rightswatch``)::
 
@@ -40,6 +45,7 @@ from dagster_project.state.db import register_schema
 ROLES: tuple[str, ...] = ("analyst", "regulator", "manager", "admin")
 MIN_PASSWORD_LENGTH = 10
 MAX_FAILURES = 5
+MAX_FAILURES_PER_CLIENT = 20
 LOCK_WINDOW = timedelta(minutes=15)
 _NAME_RE = re.compile(r"^[A-Za-z0-9_.@-]{1,64}$")
 
@@ -49,13 +55,15 @@ _DKLEN = 32
 
 register_schema(
     """
-    CREATE TABLE IF NOT EXISTS sign_in_failures (
+    CREATE TABLE IF NOT EXISTS failed_sign_ins (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
         user_name TEXT NOT NULL,
+        client TEXT,                     -- client address, when known
         at_utc TEXT NOT NULL
     )
     """,
-    "CREATE INDEX IF NOT EXISTS sign_in_failures_user ON sign_in_failures (user_name, at_utc)",
+    "CREATE INDEX IF NOT EXISTS failed_sign_ins_user ON failed_sign_ins (user_name, at_utc)",
+    "CREATE INDEX IF NOT EXISTS failed_sign_ins_client ON failed_sign_ins (client, at_utc)",
 )
 
 
@@ -191,10 +199,19 @@ def _now(now: datetime | None) -> datetime:
     return (now or datetime.now(UTC)).astimezone(UTC)
 
 
+def _since(now: datetime | None) -> str:
+    return (_now(now) - LOCK_WINDOW).isoformat(timespec="seconds")
+
+
 def recent_failures(con: sqlite3.Connection, name: str, now: datetime | None = None) -> int:
-    since = (_now(now) - LOCK_WINDOW).isoformat(timespec="seconds")
-    row = con.execute("SELECT COUNT(*) FROM sign_in_failures WHERE user_name = ? AND at_utc > ?",
-                      (name, since)).fetchone()
+    row = con.execute("SELECT COUNT(*) FROM failed_sign_ins WHERE user_name = ? AND at_utc > ?",
+                      (name, _since(now))).fetchone()
+    return int(row[0])
+
+
+def recent_client_failures(con: sqlite3.Connection, client: str, now: datetime | None = None) -> int:
+    row = con.execute("SELECT COUNT(*) FROM failed_sign_ins WHERE client = ? AND at_utc > ?",
+                      (client, _since(now))).fetchone()
     return int(row[0])
 
 
@@ -202,13 +219,43 @@ def is_locked(con: sqlite3.Connection, name: str, now: datetime | None = None) -
     return recent_failures(con, name, now) >= MAX_FAILURES
 
 
-def record_failure(con: sqlite3.Connection, name: str, now: datetime | None = None) -> None:
-    con.execute("INSERT INTO sign_in_failures (user_name, at_utc) VALUES (?, ?)",
-                (name, _now(now).isoformat(timespec="seconds")))
+def _lock_scope(con: sqlite3.Connection, name: str, client: str | None, now: datetime | None) -> str | None:
+    """"account" or "client" when that one is locked, else None."""
+    if is_locked(con, name, now):
+        return "account"
+    if client and recent_client_failures(con, client, now) >= MAX_FAILURES_PER_CLIENT:
+        return "client"
+    return None
+
+
+def record_failure(con: sqlite3.Connection, name: str, now: datetime | None = None,
+                   client: str | None = None) -> int:
+    cur = con.execute("INSERT INTO failed_sign_ins (user_name, client, at_utc) VALUES (?, ?, ?)",
+                      (name, client, _now(now).isoformat(timespec="seconds")))
+    return int(cur.lastrowid)
 
 
 def clear_failures(con: sqlite3.Connection, name: str) -> None:
-    con.execute("DELETE FROM sign_in_failures WHERE user_name = ?", (name,))
+    con.execute("DELETE FROM failed_sign_ins WHERE user_name = ?", (name,))
+
+
+def _reserve_attempt(con: sqlite3.Connection, name: str, client: str | None,
+                     now: datetime | None) -> str | None:
+    """Atomically: the lock scope when locked, else count this attempt as a failure and return None.
+
+    ``BEGIN IMMEDIATE`` takes SQLite's write lock before the count, so no other process or thread
+    can count between this test and this insert.
+    """
+    con.execute("BEGIN IMMEDIATE")
+    try:
+        scope = _lock_scope(con, name, client, now)
+        if scope is None:
+            record_failure(con, name, now, client)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return scope
 
 
 @dataclass(frozen=True)
@@ -218,26 +265,28 @@ class SignInResult:
 
 
 def authenticate(users_path: Path, con: sqlite3.Connection, name: str, password: str,
-                 now: datetime | None = None) -> SignInResult:
-    """Check a sign-in against the accounts file and the lock, and audit the attempt.
+                 now: datetime | None = None, client: str | None = None) -> SignInResult:
+    """Check a sign-in against the accounts file and the locks, and audit the attempt.
 
-    A locked name is refused without checking the password (so guessing stops counting), and the
-    answer for an unknown name is the same as for a wrong password.
+    A locked name or client address is refused without checking the password (so guessing stops
+    counting), and the answer for an unknown name is the same as for a wrong password. ``con`` must
+    be in autocommit mode (``connect_state``).
     """
     from dagster_project.state.audit import record_audit
 
     name = (name or "").strip()
-    if is_locked(con, name, now):
-        record_audit(con, name or "?", "sign_in_locked", "dashboard", at=now)
+    scope = _reserve_attempt(con, name, client, now)
+    if scope is not None:
+        record_audit(con, name or "?", "sign_in_locked", "dashboard", {"lock": scope, "client": client}, at=now)
         return SignInResult(None, "locked")
     user = verify_password(users_path, name, password)
     if user is None:
-        record_failure(con, name, now)
         record_audit(con, name or "?", "sign_in_failed", "dashboard",
-                     {"failures_in_window": recent_failures(con, name, now)}, at=now)
-        return SignInResult(None, "locked" if is_locked(con, name, now) else "invalid")
-    clear_failures(con, name)
-    record_audit(con, name, "sign_in", "dashboard", {"role": user.role, "method": "local"}, at=now)
+                     {"failures_in_window": recent_failures(con, name, now), "client": client}, at=now)
+        return SignInResult(None, "locked" if _lock_scope(con, name, client, now) else "invalid")
+    clear_failures(con, name)  # also removes this attempt's provisional failure
+    record_audit(con, name, "sign_in", "dashboard", {"role": user.role, "method": "local", "client": client},
+                 at=now)
     return SignInResult(user, "ok")
 
 

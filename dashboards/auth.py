@@ -73,11 +73,12 @@ def _state():
 def audit(action: str, target: str | None = None, detail: dict[str, Any] | None = None,
           actor: str | None = None) -> None:
     """Write one audit entry as the signed-in user (or ``actor``)."""
-    user = current_user()
-    who = actor or (user.name if user else "anonymous")
+    if actor is None:  # only then: a download's worker thread has no session state to read
+        user = current_user()
+        actor = user.name if user else "anonymous"
     con = _state()
     try:
-        record_audit(con, who, action, target, detail)
+        record_audit(con, actor, action, target, detail)
     finally:
         con.close()
 
@@ -147,6 +148,28 @@ def _oidc_sign_in_screen() -> None:
 
 # --- local accounts ------------------------------------------------------------------------------
 
+LOOPBACK = {None, "", "127.0.0.1", "::1", "localhost"}
+
+
+def client_address() -> str | None:
+    """The address sign-in failures are counted against (per-address lock).
+
+    Streamlit reports the peer of the WebSocket (None for localhost). Behind the documented reverse
+    proxy (docs/deploy/nginx.conf) the peer is the proxy on loopback, so the ``X-Real-IP`` header it
+    sets is used instead; from any other peer that header is ignored, because anyone can send it.
+    """
+    try:
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Real-IP") if peer in LOOPBACK else None
+    except Exception:  # no request context
+        return None
+    if not isinstance(peer, str | None) or not isinstance(forwarded, str | None):
+        return None  # AppTest's stand-in context
+    if peer in LOOPBACK:
+        return (forwarded or "").strip() or peer or "127.0.0.1"
+    return peer
+
+
 def _local_sign_in_form() -> None:
     st.title(t("sign_in_title"))
     users_file = get_settings().users_file
@@ -160,7 +183,7 @@ def _local_sign_in_form() -> None:
         return
     con = _state()
     try:
-        result = accounts.authenticate(users_file, con, name, password)
+        result = accounts.authenticate(users_file, con, name, password, client=client_address())
     finally:
         con.close()
     if result.user is None:

@@ -6,21 +6,25 @@ leading tab or carriage return the same way) as a formula, so a complaint descri
 of these characters is prefixed with ``'`` so it stays text (OWASP "CSV injection"). Numbers stay
 numbers. In XLSX every string is also written with ``write_string``, never as a formula.
 
-Each download is written to the audit log (who, when, which table, which filters, how many rows).
+Each download is written to the audit log (who, when, which table, which filters, how many rows)
+at the moment its file is generated, which happens only when a signed-in session clicks the button.
+The same moment grants that session's browser one fetch of that file (``dashboards.serve_guard``):
+the ``/media/<id>`` URL is useless to anyone else and used up after one fetch.
 """
 
 from __future__ import annotations
 
-import functools
 import io
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 
 from dagster_project.cell_safety import neutralise_cell
+from dashboards.serve_guard import BROWSER_COOKIE, grant
 
 
 def neutralise(df: pd.DataFrame) -> pd.DataFrame:
@@ -59,10 +63,35 @@ def to_xlsx_bytes(df: pd.DataFrame, sheet: str = "data") -> bytes:
     return buf.getvalue()
 
 
-def _audit_download(table: str, fmt: str, rows: int, filters: Mapping[str, Any] | None) -> None:
-    from dashboards.auth import audit
+def _browser() -> str | None:
+    """This session's browser token (set by ServeGuard; absent when the app runs without it)."""
+    try:
+        return st.context.cookies.get(BROWSER_COOKIE)
+    except Exception:  # no request context (AppTest, raw mode)
+        return None
 
-    audit("download", table, {"format": fmt, "rows": rows, "filters": _jsonable(filters or {})})
+
+def granted_file(build: Callable[[], bytes], *, file_name: str, mimetype: str, target: str,
+                 detail: Mapping[str, Any]) -> Callable[[], bytes]:
+    """A deferred ``data`` callable for ``st.download_button``: builds the file on click, audits it as
+    the signed-in user, and grants this session's browser the fetch of exactly that file for a minute.
+
+    The user and browser are captured now, in the script run, because Streamlit runs the callable
+    later on a worker thread that has no session state.
+    """
+    from dashboards.auth import audit, current_user
+
+    user = current_user()
+    actor = user.name if user else "anonymous"
+    browser = _browser()
+
+    def build_once() -> bytes:
+        data = build()
+        grant(browser, _calculate_file_id(data, mimetype, file_name))
+        audit("download", target, _jsonable(detail), actor=actor)
+        return data
+
+    return build_once
 
 
 def _jsonable(value: Any) -> Any:
@@ -87,17 +116,14 @@ def download_buttons(df: pd.DataFrame, table: str, filters: Mapping[str, Any] | 
     shown = relabel(df)
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     base = f"rightswatch_{table}_{stamp}"
-    cols = st.columns(3 if gb18030 else 2)
-    cols[0].download_button(t("download_csv"), functools.partial(to_csv_bytes, shown), f"{base}.csv", "text/csv",
-                            key=f"dl_csv_{table}", on_click=_audit_download,
-                            args=(table, "csv-utf8", len(df), filters))
-    i = 1
+    csv, xlsx = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    variants = [("csv", "download_csv", f"{base}.csv", csv, "csv-utf8", lambda: to_csv_bytes(shown))]
     if gb18030:
-        cols[1].download_button(t("download_csv_gb"), functools.partial(to_csv_bytes, shown, "gb18030"), f"{base}_gb18030.csv",
-                                "text/csv", key=f"dl_gb_{table}", on_click=_audit_download,
-                                args=(table, "csv-gb18030", len(df), filters))
-        i = 2
-    cols[i].download_button(t("download_xlsx"), functools.partial(to_xlsx_bytes, shown), f"{base}.xlsx",
-                            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                            key=f"dl_xlsx_{table}", on_click=_audit_download,
-                            args=(table, "xlsx", len(df), filters))
+        variants.append(("gb", "download_csv_gb", f"{base}_gb18030.csv", csv, "csv-gb18030",
+                         lambda: to_csv_bytes(shown, "gb18030")))
+    variants.append(("xlsx", "download_xlsx", f"{base}.xlsx", xlsx, "xlsx", lambda: to_xlsx_bytes(shown)))
+    for col, (key, label, file_name, mimetype, fmt, build) in zip(st.columns(len(variants)), variants,
+                                                                  strict=True):
+        data = granted_file(build, file_name=file_name, mimetype=mimetype, target=table,
+                            detail={"format": fmt, "rows": len(df), "filters": filters or {}})
+        col.download_button(t(label), data, file_name, mimetype, key=f"dl_{key}_{table}", on_click="ignore")

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages RightsWatch needs beyond Python: Chromium for the real-browser tests, a CJK font so
-# Chinese renders in screenshots, charts and PDFs, and poppler-utils to look at PDF pages.
+# Chinese renders in screenshots, charts and PDFs, poppler-utils to look at PDF pages, and nginx to
+# test the documented TLS reverse proxy (docs/deploy/nginx.conf) in front of `rightswatch serve`.
 # Idempotent: installs only what is missing. Needs root (as on CI) or sudo.
 set -euo pipefail
 need=()
@@ -8,8 +9,9 @@ need=()
 fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v fc-list >/dev/null || need+=(fontconfig)
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present (chromium, fonts-noto-cjk, poppler-utils)"
+  echo "system packages present (chromium, fonts-noto-cjk, poppler-utils, nginx)"
   exit 0
 fi
 SUDO=""

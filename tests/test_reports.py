@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import openpyxl
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from pypdf import PdfReader
 from test_reports_support import CUTOFF, KPI_DEFS, make_marts, read_csv
 
@@ -146,11 +147,14 @@ def test_manifest_lists_every_file_and_is_signed(env):
     assert dq["sources"][0] == {"source": "orders", "files": 2, "rows_read": 200, "rows_loaded": 196,
                                 "rows_quarantined": 4, "unreconciled_files": 0}
     assert dq["failed_checks"][0]["severity"] == "warn"
-    # the key was generated beside the warehouse, private, and signs the manifest
-    key_file = env / "warehouse" / "rightswatch.report.key"
+    # the Ed25519 key was generated beside the warehouse, private, and signs the manifest
+    key_file = env / "warehouse" / "rightswatch.report-ed25519.key"
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
-    assert mf.verify(folder, key_file.read_text().strip().encode()) == []
-    assert mf.verify(folder, b"another key")[0].startswith("manifest.json: signed with another key")
+    own = Ed25519PrivateKey.from_private_bytes(bytes.fromhex(key_file.read_text().strip()))
+    assert manifest["signature"]["algorithm"] == "Ed25519"
+    assert mf.verify(folder, own.public_key()) == []
+    other = Ed25519PrivateKey.generate().public_key()
+    assert mf.verify(folder, other)[0].startswith("manifest.json: signed with another key")
 
 
 def test_tampering_fails_verify_naming_the_file(env, capsys):
@@ -171,19 +175,26 @@ def test_editing_the_manifest_breaks_the_signature(env):
     data = json.loads((folder / "manifest.json").read_text())
     data["cutoff_local"] = "2026-02-28T23:59:59"
     (folder / "manifest.json").write_text(json.dumps(data))
-    problems = mf.verify(folder, mf.signing_key(env / "warehouse" / "rightswatch.duckdb"))
+    problems = mf.verify(folder, mf.signing_key(env / "warehouse" / "rightswatch.duckdb").public_key())
     assert problems == ["manifest.json: signature does not match its content (manifest changed)"]
     (folder / "extra.txt").write_text("x")
     (folder / "csv" / "rights_utf8.csv").unlink()
-    problems = mf.verify(folder, mf.signing_key(env / "warehouse" / "rightswatch.duckdb"))
+    problems = mf.verify(folder, mf.signing_key(env / "warehouse" / "rightswatch.duckdb").public_key())
     assert "csv/rights_utf8.csv: missing" in problems and "extra.txt: not listed in the manifest" in problems
 
 
 def test_configured_signing_key_is_used(env, monkeypatch):
-    monkeypatch.setenv("RW_REPORT_SIGNING_KEY", "s3cret")
+    configured = Ed25519PrivateKey.generate()
+    monkeypatch.setenv("RW_REPORT_SIGNING_KEY", configured.private_bytes_raw().hex())
     folder = build_report(JAN).report_dir
-    assert mf.verify(folder, b"s3cret") == []
-    assert not (env / "warehouse" / "rightswatch.report.key").exists()
+    assert mf.verify(folder, configured.public_key()) == []
+    assert not (env / "warehouse" / "rightswatch.report-ed25519.key").exists()
+
+
+def test_a_configured_key_that_is_not_ed25519_is_refused_by_name(env, monkeypatch):
+    monkeypatch.setenv("RW_REPORT_SIGNING_KEY", "s3cret")
+    with pytest.raises(mf.ManifestError, match="RW_REPORT_SIGNING_KEY: expected an Ed25519 private key"):
+        build_report(JAN)
 
 
 def _csv_bytes(folder: Path) -> dict[str, bytes]:

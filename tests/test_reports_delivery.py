@@ -214,7 +214,7 @@ def test_outbox_delivery_writes_files_and_message(env, smtp, monkeypatch):
     target = env / "outbox" / "2026-01"
     assert (target / "message.eml").exists()
     (target / "message.eml").unlink()
-    assert verify(target, signing_key(env / "warehouse" / "rightswatch.duckdb")) == []
+    assert verify(target, signing_key(env / "warehouse" / "rightswatch.duckdb").public_key()) == []
     assert inbox.messages == []
 
 

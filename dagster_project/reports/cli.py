@@ -2,7 +2,8 @@
 
     rightswatch report --month 2026-01 [--out DIR] [--lang zh|en|both] [--cutoff latest|YYYY-MM-DD[ HH:MM:SS]]
     rightswatch report --week 2026-W05 ...
-    rightswatch report verify DIR
+    rightswatch report verify DIR [--public-key FILE]
+    rightswatch report public-key --out FILE
     rightswatch report list
     rightswatch report approve 2026-01 --actor NAME
     rightswatch report reject 2026-01 --actor NAME --reason TEXT
@@ -32,7 +33,7 @@ def _build(args: argparse.Namespace) -> int:
 
     if not args.month and not args.week:
         print("rightswatch report: name a period with --month YYYY-MM or --week YYYY-Www "
-              "(or use: report verify DIR | list | approve | reject | send | acknowledge)", file=sys.stderr)
+              "(or use: report verify DIR | public-key | list | approve | reject | send | acknowledge)", file=sys.stderr)
         return 2
     try:
         period = parse_period(args.month or args.week)
@@ -60,14 +61,40 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from dagster_project.reports.manifest import signing_key, verify
+    """Check a report folder. With ``--public-key`` it needs nothing but the folder and that file (a
+    regulator's machine: no warehouse, no settings, nothing written); without it, the platform's own key."""
+    from dagster_project.reports.manifest import ManifestError, load_public_key, signing_key, verify
 
-    problems = verify(Path(args.dir), signing_key(get_settings().warehouse))
+    try:
+        if args.public_key:
+            public_key = load_public_key(Path(args.public_key))
+        else:
+            public_key = signing_key(get_settings().warehouse, create=False).public_key()
+    except ManifestError as exc:
+        print(f"FAIL {exc}", file=sys.stderr)
+        return 2
+    problems = verify(Path(args.dir), public_key)
     if problems:
         for problem in problems:
             print(f"FAIL {problem}", file=sys.stderr)
         return 1
-    print(f"OK {args.dir}: every file matches the manifest and the signature is valid")
+    print(f"OK {args.dir}: every file matches the manifest and the Ed25519 signature is valid")
+    return 0
+
+
+def _public_key(args: argparse.Namespace) -> int:
+    """Export the platform's public key so a regulator can verify reports without the private key."""
+    from dagster_project.reports.manifest import ManifestError, key_id, public_key_pem, signing_key
+
+    try:
+        private_key = signing_key(get_settings().warehouse)
+    except ManifestError as exc:
+        print(f"rightswatch report public-key: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.write_bytes(public_key_pem(private_key))
+    print(f"public key {key_id(private_key.public_key())} written to {out}; give it to the regulator with "
+          "`rightswatch report verify DIR --public-key FILE`")
     return 0
 
 
@@ -127,7 +154,7 @@ def _send(args: argparse.Namespace) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    handlers = {"verify": _verify, "list": _list, "approve": _transition, "reject": _transition,
+    handlers = {"verify": _verify, "public-key": _public_key, "list": _list, "approve": _transition, "reject": _transition,
                 "acknowledge": _transition, "send": _send}
     handler = handlers.get(getattr(args, "report_command", None) or "", _build)
     return handler(args)
@@ -149,6 +176,10 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
     sub = parser.add_subparsers(dest="report_command", metavar="ACTION")
     verify = sub.add_parser("verify", help="check every file's hash and size and the manifest's signature")
     verify.add_argument("dir")
+    verify.add_argument("--public-key", help="the platform's public key (PEM); default: derive it from the "
+                                             "platform's own signing key")
+    export = sub.add_parser("public-key", help="write the platform's public signing key (PEM) for regulators")
+    export.add_argument("--out", required=True, help="file to write")
     listing = sub.add_parser("list", help="reports with their approval and delivery status")
     listing.add_argument("--json", action="store_true")
     for name, help_text in (("approve", "approve a built report (not by its builder)"),

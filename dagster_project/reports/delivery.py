@@ -18,7 +18,6 @@ the one that was approved; a blocked report (built from a failed or incomplete r
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import os
 import shutil
@@ -112,8 +111,9 @@ def build_message(report_dir: Path, manifest: dict[str, Any], config: DeliveryCo
         f"报告期 / Period: {period} ({manifest['period_start']} — {manifest['period_end']})",
         f"数据截止时间 / Data cut-off: {manifest.get('cutoff_local')} ({manifest.get('reporting_tz')})",
         f"运行编号 / Run id: {manifest.get('run_id')}",
-        f"清单签名 / Manifest signature (HMAC-SHA256, key {manifest['signature']['key_id']}): "
-        f"{manifest['signature']['value']}",
+        f"清单签名 / Manifest signature ({manifest['signature']['algorithm']}, key id "
+        f"{manifest['signature']['key_id']}): {manifest['signature']['value']}",
+        "核验 / Verify: rightswatch report verify <文件夹/folder> --public-key <平台公钥/platform public key>.pem",
         "",
         "文件 / Files (SHA-256):",
         *[f"  {f['path']}  {f['bytes']} bytes  {f['sha256']}" for f in manifest["files"]],
@@ -167,7 +167,7 @@ def deliver(period: str, *, settings: Settings | None = None, actor: str = appro
         if report["status"] not in ("approved", "failed"):
             raise DeliveryError(f"report {period} is {report['status']}: it must be approved before it is sent")
         report_dir = Path(report["report_dir"])
-        problems = mf.verify(report_dir, mf.signing_key(settings.warehouse))
+        problems = mf.verify(report_dir, mf.signing_key(settings.warehouse).public_key())
         if not problems and mf.manifest_sha256(report_dir) != report["manifest_sha256"]:
             problems = ["manifest.json is not the manifest that was approved"]
         if problems:
@@ -180,7 +180,7 @@ def deliver(period: str, *, settings: Settings | None = None, actor: str = appro
         except DeliveryError as exc:
             approvals.mark_failed(con, period, str(exc), actor)
             raise
-        manifest = json.loads((report_dir / mf.MANIFEST_NAME).read_text(encoding="utf-8"))
+        manifest = mf.load_manifest(report_dir)  # verified just above
         msg = build_message(report_dir, manifest, config)
         last_error = ""
         for attempt in range(1, config.attempts + 1):

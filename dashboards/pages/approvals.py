@@ -7,15 +7,17 @@ entries of approvals and rejections itself; downloads of report files are audite
 
 from __future__ import annotations
 
-import json
+import mimetypes
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
+from dagster_project.reports import manifest as mf
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state
-from dashboards.auth import audit, page_setup
+from dashboards.auth import page_setup
+from dashboards.downloads import granted_file
 from dashboards.i18n import t
 from dashboards.ui import flash, show_flash, table
 
@@ -60,7 +62,11 @@ period = st.selectbox(t("report_month"), frame["period"].astype(str).tolist(), k
 report = next(r for r in reports if str(r["period"]) == period)
 report_dir = Path(report["report_dir"])
 manifest_path = report_dir / "manifest.json"
-manifest = json.loads(manifest_path.read_text(encoding="utf-8")) if manifest_path.is_file() else {}
+try:  # parsed as strictly as `report verify` does: a forged duplicate key is shown as an error
+    manifest = mf.load_manifest(report_dir) if manifest_path.is_file() else {}
+except mf.ManifestError as exc:
+    st.error(str(exc))
+    manifest = {}
 if report.get("blocked_reason"):
     st.warning(t("blocked"))
     st.text(str(report["blocked_reason"]))
@@ -79,8 +85,10 @@ if files:
         path = _inside(report_dir, str(f.get("path", "")))
         if path is None or path.suffix.lower() not in {".pdf", ".xlsx"}:
             continue
-        st.download_button(path.name, path.read_bytes(), path.name, key=f"ap_file_{path.name}",
-                           on_click=audit, args=("download", f"report:{period}", {"file": path.name}))
+        mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        data = granted_file(path.read_bytes, file_name=path.name, mimetype=mimetype, target=f"report:{period}",
+                            detail={"file": path.name})
+        st.download_button(path.name, data, path.name, mimetype, key=f"ap_file_{path.name}", on_click="ignore")
 if manifest.get("data_quality"):
     st.json(manifest["data_quality"], expanded=False)
 

@@ -1,4 +1,5 @@
-"""Real-browser tests: Python Playwright driving Debian's Chromium against `streamlit run dashboards/app.py`.
+"""Real-browser tests: Python Playwright driving Debian's Chromium against `streamlit run dashboards/server.py`
+(the app behind ServeGuard, as `rightswatch serve` runs it).
 
 Every role signs in, opens every page it has, switches language, and each view is screenshotted to
 ``test-artifacts/browser/``. A complaint description holding markup and a spreadsheet formula must
@@ -27,7 +28,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import APP, PROJECT_ROOT, ROLES, password_of
+from conftest import PROJECT_ROOT, ROLES, password_of
 from fake_warehouse import HOSTILE_DESCRIPTION, HOSTILE_ID
 
 from dashboards.auth import PAGES
@@ -35,6 +36,7 @@ from dashboards.auth import PAGES
 pytestmark = pytest.mark.browser
 
 CHROMIUM = os.environ.get("RW_CHROMIUM", "/usr/bin/chromium")
+SERVED_APP = PROJECT_ROOT / "dashboards" / "server.py"  # what `rightswatch serve` runs: app.py behind ServeGuard
 ARTIFACTS = PROJECT_ROOT / "test-artifacts" / "browser"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -73,7 +75,7 @@ def server(dash_data) -> Iterator[str]:
     port = _free_port()
     log = (dash_data.root / "streamlit.log").open("w")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", str(SERVED_APP), "--server.headless", "true",
          "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
          "--server.fileWatcherType", "none"],
         cwd=PROJECT_ROOT, env=dash_data.env, stdout=log, stderr=subprocess.STDOUT)

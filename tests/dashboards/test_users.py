@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import stat
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -113,3 +114,65 @@ def test_cli_add_list_remove(tmp_path, monkeypatch, capsys):
     assert main(["users", "remove", "carol"]) == 0
     assert users.list_users(path) == []
     assert main(["users", "remove", "carol"]) == 2
+
+
+def _guess_in_parallel(tmp_path, monkeypatch, attempts: int, names: list[str], client: str | None):
+    """``attempts`` simultaneous wrong passwords, each on its own connection (as separate sessions)."""
+    import threading
+
+    path = tmp_path / "users.json"
+    for name in set(names):
+        users.add_user(path, name, "analyst", PASSWORD, replace=True)
+    connect_state(tmp_path / "state.sqlite").close()
+    checked = []
+    real_verify = users.verify_password
+
+    def slow_verify(*args, **kwargs):  # the real check, held open so every attempt overlaps
+        checked.append(args[1])
+        time.sleep(0.3)
+        return real_verify(*args, **kwargs)
+
+    monkeypatch.setattr(users, "verify_password", slow_verify)
+    barrier = threading.Barrier(attempts)
+    results = []
+
+    def attempt(name: str) -> None:
+        con = connect_state(tmp_path / "state.sqlite")
+        try:
+            barrier.wait()
+            results.append(users.authenticate(path, con, name, "wrong-guess", client=client).reason)
+        finally:
+            con.close()
+
+    threads = [threading.Thread(target=attempt, args=(names[i % len(names)],)) for i in range(attempts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return checked, results
+
+
+def test_twelve_parallel_guesses_check_only_five_passwords(tmp_path, monkeypatch):
+    checked, results = _guess_in_parallel(tmp_path, monkeypatch, 12, ["alice"], client=None)
+    assert len(checked) == users.MAX_FAILURES
+    # seven are refused unchecked; the five checked ones find the account locked by then, or not yet
+    assert len(results) == 12 and set(results) <= {"invalid", "locked"}
+    assert results.count("locked") >= 12 - users.MAX_FAILURES
+    con = connect_state(tmp_path / "state.sqlite")
+    assert users.recent_failures(con, "alice") == users.MAX_FAILURES
+    assert users.authenticate(tmp_path / "users.json", con, "alice", PASSWORD).reason == "locked"
+    con.close()
+
+
+def test_one_client_address_is_locked_whatever_names_it_tries(tmp_path, monkeypatch):
+    names = [f"user{i}" for i in range(users.MAX_FAILURES_PER_CLIENT + 5)]
+    checked, _results = _guess_in_parallel(tmp_path, monkeypatch, len(names), names, client="203.0.113.9")
+    assert len(checked) == users.MAX_FAILURES_PER_CLIENT
+    con = connect_state(tmp_path / "state.sqlite")
+    path = tmp_path / "users.json"
+    # the address is locked even for a right password; the same account from elsewhere still works
+    assert users.authenticate(path, con, "user0", PASSWORD, client="203.0.113.9").reason == "locked"
+    assert users.authenticate(path, con, "user0", PASSWORD, client="198.51.100.7").reason == "ok"
+    locked = [e for e in read_audit_log(con) if e["action"] == "sign_in_locked"]
+    assert any(json.loads(e["detail"])["lock"] == "client" for e in locked)
+    con.close()
