@@ -14,7 +14,7 @@ import yaml
 
 from dagster_project.settings import CONTRACT_PATH
 
-SOURCES: tuple[str, ...] = ("merchants", "orders", "complaints", "refunds")
+SOURCES: tuple[str, ...] = ("merchants", "orders", "complaints", "refunds", "privacy_requests")
 
 # Contract type -> DuckDB column type of the raw tables.
 SQL_TYPES: dict[str, str] = {
