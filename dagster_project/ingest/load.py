@@ -29,6 +29,7 @@ from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
 from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source
+from dagster_project.ingest.erasure_list import erased_tags
 from dagster_project.ingest.hidden_pii import redact_columns
 from dagster_project.ingest.pseudonymise import Pseudonymiser
 from dagster_project.ingest.readers import (
@@ -72,7 +73,7 @@ def ingest_source(
     deliveries, issues = scan_source(Path(landing_root), source)
     record_issues(con, issues)
     result = SourceResult(source=source)
-    hasher = Pseudonymiser(key)
+    hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
         for path in delivery.files:
             file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
