@@ -132,3 +132,21 @@ def test_retention_unlinks_only_records_past_the_period(land, tmp_path):
     assert P_BOB.encode() in data  # Bob's recent privacy request still links to him: only old records go
     with sqlite3.connect(settings.state_db) as con:
         assert con.execute("SELECT reason, links_erased FROM erasure_log").fetchall() == [("retention", 1)]
+
+
+def test_the_retention_job_runs_in_dagster_and_is_scheduled(land, tmp_path, monkeypatch):
+    from dagster_project.definitions import defs
+    from dagster_project.privacy.definitions import privacy_retention_job
+    from dagster_project.resources import WarehouseResource
+
+    assert defs.get_schedule_def("privacy_retention_weekly").job_name == "privacy_retention_job"
+    land.con.execute("UPDATE raw.complaints SET updated_at = TIMESTAMP '2021-01-01'")
+    land.con.execute("CHECKPOINT")
+    land.con.close()
+    warehouse = tmp_path / "rw.duckdb"  # its work file is land.db_path (rw.work.duckdb)
+    monkeypatch.setenv("RW_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("RW_RETENTION_YEARS", "3")
+    result = privacy_retention_job.execute_in_process(resources={"warehouse": WarehouseResource()})
+    assert result.success and result.output_for_node("apply_retention_op") == 1
+    with duckdb.connect(str(land.db_path), read_only=True) as con:
+        assert con.execute("SELECT consumer_key FROM raw.complaints").fetchall() == [(ERASED_MARKER,)]
