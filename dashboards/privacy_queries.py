@@ -54,3 +54,18 @@ def breakdown(month_from: date, month_to: date) -> pd.DataFrame:
 
 def overdue_deletions(month_from: date, month_to: date, limit_days: float = 15) -> pd.DataFrame:
     return queries.run(SQL_OVERDUE_DELETIONS, [month_from, month_to, limit_days])
+
+
+def erasures() -> pd.DataFrame:
+    """The erasure log (state store): when, why, which request, how many links and values; never who."""
+    from contextlib import closing
+
+    from dagster_project.privacy.erasure import ERASURE_LOG_COLUMNS
+    from dagster_project.settings import get_settings
+    from dagster_project.state import connect_state
+
+    with closing(connect_state(get_settings().state_db)) as con:
+        rows = con.execute(f"SELECT {', '.join(ERASURE_LOG_COLUMNS)} FROM erasure_log ORDER BY id DESC").fetchall()
+    frame = pd.DataFrame([tuple(r) for r in rows], columns=list(ERASURE_LOG_COLUMNS))
+    frame["at_utc"] = pd.to_datetime(frame["at_utc"])
+    return frame

@@ -46,6 +46,7 @@ register_schema(
     """,
 )
 
+ERASURE_LOG_COLUMNS = ("at_utc", "reason", "request_id", "links_erased", "values_changed")
 _REGEX_CHUNK = 200  # pseudonyms per regular expression
 T = TypeVar("T")
 

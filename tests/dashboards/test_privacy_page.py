@@ -37,3 +37,23 @@ def test_admin_cannot_open_the_privacy_page(dash_env):
     at = signed_in("admin", lang="en")
     with pytest.raises(ValueError):
         at.switch_page("pages/privacy.py")
+
+
+def test_data_quality_page_shows_erasures_in_counts(dash_env):
+    from contextlib import closing
+
+    from dagster_project.privacy.erasure import record_erasure
+    from dagster_project.state import connect_state
+
+    with closing(connect_state(dash_env.state_db)) as con:
+        record_erasure(con, b"k" * 32, {"a" * 64, "b" * 64, "c" * 64}, "deletion_request", "PR-ERASE-77", 41)
+    at = signed_in("analyst", lang="en")
+    at.switch_page("pages/data_quality.py").run()
+    assert not at.exception, at.exception
+    assert "Personal data erased (counts only)" in [s.value for s in at.subheader]
+    frames = [el.value for el in at.dataframe]
+    erased = [f for f in frames if "Links erased" in f.columns]
+    assert len(erased) == 1
+    row = erased[0].iloc[0]
+    assert (row["Request id"], row["Links erased"], row["Stored values rewritten"]) == ("PR-ERASE-77", 3, 41)
+    assert not any("a" * 64 in str(v) for v in erased[0].to_numpy().ravel())
