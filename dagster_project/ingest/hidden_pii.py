@@ -137,3 +137,4 @@ def redact_columns(table: pa.Table, columns: Iterable[str], hasher: Callable[[st
             i = names.index(name)
             table = table.set_column(i, name, redact_array(table.column(i), hasher))
     return table
+
