@@ -18,6 +18,7 @@ _REGISTRARS: tuple[str, ...] = (
     "dagster_project.commands",        # generate, run, serve
     "dagster_project.users",           # users add / remove / list
     "dagster_project.reports.cli",     # report, report verify
+    "dagster_project.privacy.cli",     # privacy export / erase / retention
 )
 
 

@@ -9,6 +9,7 @@ from dagster_project.assets.decisions import management_decisions
 from dagster_project.assets.ingestion import landing_ingestion
 from dagster_project.assets.publication import published_warehouse
 from dagster_project.jobs import warehouse_job
+from dagster_project.privacy.definitions import privacy_retention_job, privacy_retention_weekly
 from dagster_project.resources import build_resources
 from dagster_project.schedules import warehouse_daily
 from dagster_project.sensors import new_delivery_sensor, warehouse_failure_sensor
@@ -34,8 +35,8 @@ _reports = _report_definitions()
 
 defs = dg.Definitions(
     assets=[landing_ingestion, management_decisions, rightswatch_dbt_models, published_warehouse, *_reports["assets"]],
-    jobs=[warehouse_job, *_reports["jobs"]],
-    schedules=[warehouse_daily, *_reports["schedules"]],
+    jobs=[warehouse_job, privacy_retention_job, *_reports["jobs"]],
+    schedules=[warehouse_daily, privacy_retention_weekly, *_reports["schedules"]],
     sensors=[new_delivery_sensor, warehouse_failure_sensor, *_reports["sensors"]],
     resources=build_resources(),
 )

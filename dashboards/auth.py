@@ -46,6 +46,7 @@ PAGES: tuple[PageSpec, ...] = (
     PageSpec("refunds", "pages/refunds.py", frozenset({"analyst", "manager", "regulator"}),
              ":material/currency_exchange:"),
     PageSpec("price", "pages/price.py", frozenset({"analyst", "manager", "regulator"}), ":material/sell:"),
+    PageSpec("privacy", "pages/privacy.py", frozenset({"analyst", "manager", "regulator"}), ":material/shield_person:"),
     PageSpec("merchants", "pages/merchants.py", frozenset({"manager", "regulator"}), ":material/storefront:"),
     PageSpec("data_quality", "pages/data_quality.py", ALL, ":material/fact_check:"),
     PageSpec("approvals", "pages/approvals.py", frozenset({"manager", "admin"}), ":material/approval:"),

@@ -47,6 +47,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "page_overview": ("总览", "Overview"),
     "page_complaints": ("投诉查询", "Complaints explorer"),
     "page_refunds": ("退款与退货", "Refunds and returns"),
+    "page_privacy": ("个人信息权利请求", "Personal-information requests"),
+    "privacy_by_type": ("按请求类型", "By request type"),
+    "erasures": ("个人信息删除记录（仅计数）", "Personal data erased (counts only)"),
+    "privacy_by_channel": ("按渠道", "By channel"),
+    "privacy_overdue_deletions": ("逾期的删除请求", "Deletion requests past the limit"),
     "page_price": ("价格诚信", "Price honesty"),
     "page_merchants": ("商家处置", "Merchants"),
     "page_data_quality": ("数据质量", "Data quality"),
@@ -159,6 +164,13 @@ LABELS: dict[str, tuple[str, str]] = {
 }
 
 COLUMNS: dict[str, tuple[str, str]] = {
+    # personal-information requests
+    "request_id": ("请求编号", "Request id"), "request_type": ("请求类型", "Request type"),
+    "requests": ("收到请求数", "Requests"), "answered_on_time": ("按时处理", "Answered on time"),
+    "answered_late": ("逾期处理", "Answered late"), "pending": ("处理中（未超期）", "Open, within the limit"),
+    "open_overdue": ("超期未处理", "Open past the limit"), "handling_days": ("处理天数", "Handling days"),
+    "completed_at": ("完成时间 (UTC)", "Completed (UTC)"),
+    "links_erased": ("删除的关联数", "Links erased"), "values_changed": ("改写的存储值", "Stored values rewritten"),
     "month": ("月份", "Month"), "kpi": ("指标", "KPI"), "kpi_code": ("指标代码", "KPI code"),
     "value": ("数值", "Value"), "target": ("目标", "Target"), "target_operator": ("目标条件", "Target rule"),
     "breached": ("未达标", "Breached"), "state": ("状态", "State"), "numerator": ("分子", "Numerator"),

@@ -12,6 +12,7 @@ import dagster as dg
 
 from dagster_project.contract import SOURCES
 from dagster_project.ingest import ingest_source, load_or_create_key, scan_landing
+from dagster_project.privacy.erasure import compact_duckdb_file, erase_completed_deletions, sync_work_list
 from dagster_project.resources import WarehouseResource, progress
 from dagster_project.validation import validate_source
 from dagster_project.warehouse import connect_work_db
@@ -84,6 +85,7 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         )
         for path, issue in scan_landing(con, settings.landing):
             context.log.warning(f"landing: {path}: {issue}")
+        sync_work_list(con, settings.state_db)  # erased persons stay erased, even in a rebuilt work file
         for source in SOURCES:
             result = ingest_source(con, source=source, landing_root=settings.landing, key=key,
                                    run_id=run_id, progress=lambda m: progress(context, m))
@@ -105,6 +107,11 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             yield _reconciliation_check(con, source)
         latest = _latest_delivery(con)
         con.execute("update meta.pipeline_runs set latest_delivery_date = ? where run_id = ?", [latest, run_id])
+        erased = erase_completed_deletions(con, key, settings.state_db)
+    if erased.links_erased:
+        compact_duckdb_file(settings.work_db)  # the erased values must not linger in free blocks
+        progress(context, f"privacy: completed deletion requests erased {erased.links_erased} link(s) to persons "
+                          f"({erased.values_changed} stored values rewritten)")
     for name in META_ASSETS:
         yield dg.MaterializeResult(asset_key=["meta", name])
 

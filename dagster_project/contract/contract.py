@@ -14,7 +14,7 @@ import yaml
 
 from dagster_project.settings import CONTRACT_PATH
 
-SOURCES: tuple[str, ...] = ("merchants", "orders", "complaints", "refunds")
+SOURCES: tuple[str, ...] = ("merchants", "orders", "complaints", "refunds", "privacy_requests")
 
 # Contract type -> DuckDB column type of the raw tables.
 SQL_TYPES: dict[str, str] = {
@@ -51,6 +51,7 @@ class Column:
     check: str | None = None
     pii: bool = False
     stored_as: str | None = None
+    free_text: bool = False
     not_before: str | None = None
     default: object | None = None
 
@@ -105,6 +106,11 @@ class SourceContract:
     @property
     def pii_columns(self) -> tuple[Column, ...]:
         return tuple(c for c in self.columns if c.pii)
+
+    @property
+    def free_text_columns(self) -> tuple[str, ...]:
+        """Contract columns where anything may be written, so hidden personal data is searched for."""
+        return tuple(c.name for c in self.columns if c.free_text)
 
     @property
     def raw_table(self) -> str:

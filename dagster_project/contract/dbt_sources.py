@@ -36,6 +36,7 @@ SOURCE_DESCRIPTIONS = {
     "orders": "Order lines, one row per delivered version of (order_id, line_no).",
     "complaints": "Consumer complaints, one row per delivered complaint version.",
     "refunds": "Refund / return requests, one row per delivered request version.",
+    "privacy_requests": "Personal-information requests (PIPL Arts. 44-47), one row per delivered request version.",
 }
 
 METADATA_DESCRIPTIONS = {
@@ -61,7 +62,7 @@ META_DESCRIPTIONS = {
 }
 
 META_COLUMN_DESCRIPTIONS = {
-    "source": "Contract source (merchants, orders, complaints, refunds).",
+    "source": "Contract source (merchants, orders, complaints, refunds, privacy_requests).",
     "delivery_date": "Date of the delivery folder.",
     "file_name": "File name within the delivery folder.",
     "file_sha256": "SHA-256 of the file's bytes.",

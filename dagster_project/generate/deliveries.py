@@ -43,6 +43,9 @@ def _plan() -> dict[tuple[str, int], tuple[FileSpec, Injection | None]]:
             spec, guarantee = FileSpec("jsonl", gz=True), ("malformed_record",)
         plan[("complaints", w)] = (spec, Injection(guarantee, _INTERVAL))
         plan[("refunds", w)] = (bom if w == 5 else csv8, Injection((), _INTERVAL))
+    plan[("privacy_requests", 0)] = (csv8, None)
+    for w in range(1, len(DELIVERY_DATES)):
+        plan[("privacy_requests", w)] = (FileSpec("jsonl") if w % 2 else bom, None)
     return plan
 
 

@@ -13,6 +13,7 @@ from .calendar import CUTOFF, DELIVERY_DATES
 from .deliveries import Router
 from .orders import OrderGenerator
 from .patterns import build_roster, pattern_truth
+from .privacy import completed_deletions, expected_kpis, make_requests
 
 DEFAULT_ORDER_LINES = 30_000
 DEFAULT_SEED = 20261123
@@ -79,6 +80,9 @@ def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_S
         router.emit("merchants", _MerchantRecord(m.versions()))
     edges: list[tuple[str, str, str]] = []
     gen = OrderGenerator(seed, roster, orders, router, edges)
+    requests, planted_pii = make_requests(seed, gen.consumer_pool)
+    for request in requests:
+        router.emit("privacy_requests", request)
     gen.run(after_day=router.close_through)
     files = router.close()
 
@@ -90,6 +94,12 @@ def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_S
     patterns = pattern_truth(roster)
     _write_csv(truth / "merchant_patterns.csv", ["merchant_id", "pattern", "expected_tier"], patterns)
     _write_csv(truth / "kpi_edges.csv", ["case", "source", "record_id"], sorted(edges))
+    _write_csv(truth / "privacy_kpis.csv", ["month", "kpi_code", "numerator", "denominator", "pending_count"],
+               expected_kpis(requests))
+    _write_csv(truth / "privacy_planted.csv", ["request_id", "case"],
+               sorted((r.request_id, r.planted) for r in requests if r.planted))
+    _write_csv(truth / "privacy_erasures.csv", ["request_id", "consumer_id"], completed_deletions(requests))
+    _write_csv(truth / "hidden_pii.csv", ["value"], sorted({(v,) for v in planted_pii}))
 
     rows_per_source: Counter[str] = Counter()
     for f in files:
@@ -103,7 +113,8 @@ def generate(out: Path, orders: int = DEFAULT_ORDER_LINES, seed: int = DEFAULT_S
         "files": files,
         "rows_per_source": dict(sorted(rows_per_source.items())),
         "rows": dict(sorted(rows_per_source.items())),  # same counts, the name the CLI prints
-        "records": dict(sorted(gen.counts.items())) | {"merchants": len(roster.merchants)},
+        "records": dict(sorted(gen.counts.items())) | {"merchants": len(roster.merchants),
+                                                       "privacy_requests": len(requests)},
         "bad_rows_total": len(bad),
         "bad_rows_per_rule": dict(sorted(Counter(r[4] for r in bad).items())),
         "soft_flags_total": len(soft),

@@ -29,6 +29,8 @@ from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
 from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source
+from dagster_project.ingest.erasure_list import erased_tags
+from dagster_project.ingest.hidden_pii import redact_columns
 from dagster_project.ingest.pseudonymise import Pseudonymiser
 from dagster_project.ingest.readers import (
     INTERNAL,
@@ -71,7 +73,7 @@ def ingest_source(
     deliveries, issues = scan_source(Path(landing_root), source)
     record_issues(con, issues)
     result = SourceResult(source=source)
-    hasher = Pseudonymiser(key)
+    hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
         for path in delivery.files:
             file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
@@ -184,7 +186,7 @@ def _key_rule_raw_values(con, spec: SourceContract, batches: Callable, hasher: P
         table = table.filter(pc.is_in(table.column(LINE), value_set=wanted))
         if table.num_rows == 0:
             continue
-        table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names))
+        table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names), spec.free_text_columns)
         con.register(_VIEW, table)
         try:
             con.execute(rules.key_raw_insert_sql(spec, table.column_names, _VIEW))
@@ -202,7 +204,7 @@ def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Ps
     con.execute("SET preserve_insertion_order = false")
     try:
         for table in _coalesced(batches):
-            table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names))
+            table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names), spec.free_text_columns)
             con.register(_VIEW, table)
             try:
                 con.execute(rules.stage_insert_sql(spec, table.column_names, _VIEW, timezone))
@@ -239,14 +241,17 @@ _PERSONAL_NAME = re.compile(
 
 
 def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser,
-                   contract_columns: frozenset[str] = frozenset()) -> pa.Table:
-    """Replace personal-data columns by their pseudonyms before DuckDB ever sees the table."""
+                   contract_columns: frozenset[str] = frozenset(), free_text: tuple[str, ...] = ()) -> pa.Table:
+    """Replace personal-data columns by their pseudonyms before DuckDB ever sees the table, and
+    personal data hidden in free text and in the other extra columns by pseudonym tokens."""
+    hidden_pii_columns = list(free_text)
     for i, name in enumerate(table.column_names):
-        extra_personal = (contract_columns and name not in contract_columns and name not in INTERNAL
-                          and _PERSONAL_NAME.search(name) is not None)
-        if (name in pii or extra_personal) and name not in INTERNAL:
+        extra = bool(contract_columns) and name not in contract_columns and name not in INTERNAL
+        if (name in pii or (extra and _PERSONAL_NAME.search(name) is not None)) and name not in INTERNAL:
             table = table.set_column(i, name, hasher.array(table.column(i)))
-    return table
+        elif extra:
+            hidden_pii_columns.append(name)
+    return redact_columns(table, hidden_pii_columns, hasher)
 
 
 def _write_rejection(con, spec: SourceContract, entry: dict, reader: Reader | None, message: str, had_previous: bool) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dagster_project.ingest.erasure_list import ERASED_MARKER, erasure_key
 from dagster_project.secret_files import read_or_create_secret
 
 KEY_ENV = "RW_PSEUDONYM_KEY"
@@ -42,7 +43,11 @@ class Pseudonymiser:
 
     MAX_CACHE = 1_000_000
 
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes, erased: frozenset[str] = frozenset()):
+        """``erased``: erasure-list tags (ingest.erasure_list); a pseudonym on the list is replaced by
+        the erasure marker in columns, so an erased person does not come back with a later file."""
+        self._erased = erased
+        self._erasure_key = erasure_key(key) if erased else b""
         block = hashlib.sha256().block_size
         padded = (hashlib.sha256(key).digest() if len(key) > block else key).ljust(block, b"\0")
         self._inner = hashlib.sha256(bytes(b ^ 0x36 for b in padded))
@@ -74,10 +79,17 @@ class Pseudonymiser:
             return pa.array([], pa.string())
         encoded = pc.dictionary_encode(values.cast(pa.string()))
         hashed = pa.array(
-            [None if _is_blank(v) else self(v) for v in encoded.dictionary.to_pylist()],
+            [None if _is_blank(v) else self._listed(self(v)) for v in encoded.dictionary.to_pylist()],
             pa.string(),
         )
         return pc.take(hashed, encoded.indices)
+
+    def _listed(self, pseudonym: str) -> str:
+        """The pseudonym, or the erasure marker when its person was erased."""
+        if not self._erased:
+            return pseudonym
+        tag = hmac.digest(self._erasure_key, pseudonym.encode("utf-8"), "sha256").hex()
+        return ERASED_MARKER if tag in self._erased else pseudonym
 
 
 def pseudonymise_array(values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:

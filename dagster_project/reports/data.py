@@ -32,6 +32,7 @@ KPI_ORDER = [
     "fake_original_price_rate", "fake_original_price_count", "late_shipment_rate", "order_defect_rate",
     "expired_licence_order_count", "invalid_licence_merchant_count", "review_removal_count",
     "privacy_incident_count",
+    "privacy_request_on_time_rate", "privacy_request_count", "privacy_deletion_overdue_count",
 ]
 KPI_GROUPS: dict[str, list[str]] = {
     "complaints": KPI_ORDER[0:9],
@@ -413,6 +414,9 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
             where not success and delivery_date <= ?
             group by all order by severity, source, delivery_date, suite, expectation, column_name
         """, [window_end])
+    from dagster_project.reports.privacy_section import privacy_section  # imports this module
+
+    sections.append(privacy_section(con, tables, month, lang))
     sections.append(Section("data_quality", "数据质量证明", "Data-quality attestation", [
         Column("source", "数据源", "Source", "label"),
         Column("files", "文件数", "Files", "int"),

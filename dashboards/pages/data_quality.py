@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import charts, queries
+from dashboards import charts, privacy_queries, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, fmt_number, t
 from dashboards.ui import require_warehouse, table
@@ -43,3 +43,6 @@ table(queries.row_flags(), "row_flags")
 
 st.subheader(t("gx"))
 table(queries.gx_results(), "gx_results", height=300)
+
+st.subheader(t("erasures"))
+table(privacy_queries.erasures(), "erasures")

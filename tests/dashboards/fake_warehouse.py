@@ -73,6 +73,7 @@ def build(path: Path) -> Path:
                 con.execute("INSERT INTO marts.rpt_kpi_monthly VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                             [month, merchant, code, value * 100, 100, value, target, op, breached, 0, 0,
                              datetime(2026, 9, 30, 15, 59, 59)])
+    _privacy_requests(con)
     con.execute("""CREATE TABLE marts.rpt_rights_monthly (month DATE, right_category VARCHAR, complaints BIGINT,
         substantiated_share DOUBLE, resolved_share DOUBLE, median_resolution_hours DOUBLE,
         complaints_mom_change DOUBLE)""")
@@ -194,6 +195,40 @@ def build(path: Path) -> Path:
                 "TIMESTAMP '2026-10-01 00:05:00', 'success', DATE '2026-09-30', NULL)")
     con.close()
     return path
+
+
+PRIVACY_OVERDUE_ID = "PR-OVERDUE-1"
+
+
+def _privacy_requests(con: duckdb.DuckDBPyConnection) -> None:
+    """The platform-only request KPIs, the breakdown mart and two deletion requests (one overdue)."""
+    for code, zh, en, unit, target, op in (
+            ("privacy_request_on_time_rate", "个人信息请求按时处理率", "Requests handled on time", "rate", 0.95, ">="),
+            ("privacy_request_count", "个人信息请求数", "Requests received", "count", None, "monitor"),
+            ("privacy_deletion_overdue_count", "逾期删除请求数", "Deletion requests overdue", "count", 0.0, "=")):
+        con.execute("INSERT INTO marts.rpt_kpi_definitions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                    [code, zh, en, "privacy", "received_at", unit, target, op, "个人信息保护法", "PIPL", en])
+        for month in MONTHS:
+            value = {"rate": 0.9, "count": 1.0 if "overdue" in code else 12.0}[unit]
+            breached = None if op == "monitor" else (value < target if op == ">=" else value != target)
+            con.execute("INSERT INTO marts.rpt_kpi_monthly VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                        [month, None, code, value * (10 if unit == "rate" else 1), 10 if unit == "rate" else None,
+                         value, target, op, breached, 0, 0, datetime(2026, 9, 30, 15, 59, 59)])
+    con.execute("""CREATE TABLE marts.rpt_privacy_requests_monthly (month DATE, request_type VARCHAR,
+        channel VARCHAR, requests BIGINT, answered_on_time BIGINT, answered_late BIGINT, pending BIGINT,
+        open_overdue BIGINT, deletion_overdue BIGINT)""")
+    for month in MONTHS:
+        con.execute("INSERT INTO marts.rpt_privacy_requests_monthly VALUES (?, 'access', 'in_app', 7, 7, 0, 0, 0, 0), "
+                    "(?, 'deletion', 'hotline', 5, 3, 1, 0, 1, 2)", [month, month])
+    con.execute("""CREATE TABLE marts.fct_privacy_requests (request_id VARCHAR, consumer_key VARCHAR,
+        request_type VARCHAR, channel VARCHAR, received_at TIMESTAMP, completed_at TIMESTAMP, status VARCHAR,
+        rejection_reason VARCHAR, updated_at TIMESTAMP, received_month DATE, handling_days DOUBLE,
+        dq_flags VARCHAR, version_count BIGINT)""")
+    con.execute("INSERT INTO marts.fct_privacy_requests VALUES "
+                "(?, 'ERASED', 'deletion', 'hotline', TIMESTAMP '2026-09-01', NULL, 'in_progress', NULL, "
+                "TIMESTAMP '2026-09-02', DATE '2026-09-01', NULL, NULL, 1), "
+                "('PR-ONTIME-1', 'ERASED', 'deletion', 'in_app', TIMESTAMP '2026-09-03', TIMESTAMP '2026-09-05', "
+                "'completed', NULL, TIMESTAMP '2026-09-05', DATE '2026-09-01', 2.0, NULL, 1)", [PRIVACY_OVERDUE_ID])
 
 
 def plant_hostile_complaint(path: Path) -> None:

@@ -15,13 +15,13 @@ from fake_warehouse import HOSTILE_DESCRIPTION, HOSTILE_ID
 from dashboards.auth import PAGES, pages_for
 
 EXPECTED_PAGES = {
-    "analyst": {"overview", "complaints", "refunds", "price", "data_quality"},
-    "regulator": {"overview", "refunds", "price", "merchants", "data_quality"},
-    "manager": {"overview", "complaints", "refunds", "price", "merchants", "data_quality", "approvals"},
+    "analyst": {"overview", "complaints", "refunds", "price", "privacy", "data_quality"},
+    "regulator": {"overview", "refunds", "price", "privacy", "merchants", "data_quality"},
+    "manager": {"overview", "complaints", "refunds", "price", "privacy", "merchants", "data_quality", "approvals"},
     "admin": {"overview", "data_quality", "approvals", "audit"},
 }
 TITLES_EN = {"overview": "Overview", "complaints": "Complaints explorer", "refunds": "Refunds and returns",
-             "price": "Price honesty", "merchants": "Merchants", "data_quality": "Data quality",
+             "price": "Price honesty", "privacy": "Personal-information requests", "merchants": "Merchants", "data_quality": "Data quality",
              "approvals": "Report approvals", "audit": "Audit log"}
 
 

@@ -42,9 +42,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 TITLES = {
     "zh": {"overview": "总览", "complaints": "投诉查询", "refunds": "退款与退货", "price": "价格诚信",
+           "privacy": "个人信息权利请求",
            "merchants": "商家处置", "data_quality": "数据质量", "approvals": "报告审批", "audit": "审计日志"},
     "en": {"overview": "Overview", "complaints": "Complaints explorer", "refunds": "Refunds and returns",
-           "price": "Price honesty", "merchants": "Merchants", "data_quality": "Data quality",
+           "price": "Price honesty", "privacy": "Personal-information requests", "merchants": "Merchants",
+           "data_quality": "Data quality",
            "approvals": "Report approvals", "audit": "Audit log"},
 }
 

@@ -1,5 +1,6 @@
 -- Personal data must never reach the marts in clear: every pseudonym column holds a 64-hex-digit
--- HMAC-SHA256 digest (or NULL). A phone number or consumer id in clear fails this test and blocks
+-- HMAC-SHA256 digest, the erasure marker 'ERASED' (the person was erased: dagster_project/privacy), or
+-- NULL. A phone number or consumer id in clear fails this test and blocks
 -- publication. (PIPL Art. 51: technical measures such as de-identification.)
 {{ config(severity='error') }}
 
@@ -18,10 +19,14 @@ pseudonyms as (
     union all
     select 'dim_merchants.contact_phone_key', contact_phone_key
     from {{ ref('dim_merchants') }}
+    union all
+    select 'fct_privacy_requests.consumer_key', consumer_key
+    from {{ ref('fct_privacy_requests') }}
 
 )
 
 select column_name, value
 from pseudonyms
 where value is not null
+  and value <> 'ERASED'
   and not regexp_full_match(value, '[0-9a-fA-F]{64}')

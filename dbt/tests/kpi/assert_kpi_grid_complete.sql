@@ -1,4 +1,5 @@
--- Every code of the dictionary, every month, for the platform and for every merchant that has a row.
+-- Every code of the dictionary, every month, for the platform and for every merchant that has a row
+-- (the platform-level-only request KPIs: for the platform alone).
 with entities as (
     select distinct month, merchant_id from {{ ref('rpt_kpi_monthly') }}
 ),
@@ -6,6 +7,8 @@ expected as (
     select e.month, e.merchant_id, d.kpi_code
     from entities as e
     cross join {{ ref('rpt_kpi_definitions') }} as d
+    where e.merchant_id is null
+       or d.kpi_code not in (select kpi_code from {{ ref('int_kpi__privacy_definitions') }})
 )
 select x.*
 from expected as x

@@ -11,6 +11,14 @@ with kpi_rows as (
     select * from {{ ref('int_kpi__order_kpis') }}
     union all
     select * from {{ ref('int_kpi__licence_kpis') }}
+    union all
+    select * from {{ ref('int_kpi__privacy_kpis') }}
+),
+
+definitions as (
+    select *, false as platform_only from {{ ref('int_kpi__definitions') }}
+    union all by name
+    select *, true as platform_only from {{ ref('int_kpi__privacy_definitions') }}
 ),
 
 entities as (
@@ -25,7 +33,8 @@ grid as (
     select m.month, e.merchant_id, d.kpi_code, d.kind, d.target, d.target_operator
     from {{ ref('int_kpi__months') }} as m
     cross join entities as e
-    cross join {{ ref('int_kpi__definitions') }} as d
+    cross join definitions as d
+    where e.merchant_id is null or not d.platform_only
 ),
 
 filled as (

@@ -8,6 +8,7 @@
     ('orders', ['order_id', 'line_no'], ['ordered_at', 'promised_ship_by']),
     ('refunds', ['refund_id'], ['requested_at', 'return_received_at']),
     ('merchants', ['merchant_id'], ['updated_at']),
+    ('privacy_requests', ['request_id'], ['received_at']),
 ] -%}
 with versions as (
     {%- for name, key, events in sources %}

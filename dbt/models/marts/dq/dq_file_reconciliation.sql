@@ -11,7 +11,7 @@ registry as (
 
 raw_rows as (
 
-    {% for source in ['merchants', 'orders', 'complaints', 'refunds'] %}
+    {% for source in ['merchants', 'orders', 'complaints', 'refunds', 'privacy_requests'] %}
     select
         '{{ source }}' as source,
         delivery_date,

@@ -5,7 +5,7 @@ with
 
 flagged_rows as (
 
-    {% for source in ['merchants', 'orders', 'complaints', 'refunds'] %}
+    {% for source in ['merchants', 'orders', 'complaints', 'refunds', 'privacy_requests'] %}
     select '{{ source }}' as source, delivery_date, dq_flags
     from {{ ref('int_' ~ source ~ '__versions_as_of') }}
     where dq_flags is not null

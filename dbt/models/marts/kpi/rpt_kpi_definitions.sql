@@ -11,5 +11,9 @@ select
     legal_basis_zh,
     legal_basis_en,
     definition_en
-from {{ ref('int_kpi__definitions') }}
+from (
+    select * from {{ ref('int_kpi__definitions') }}
+    union all by name
+    select * from {{ ref('int_kpi__privacy_definitions') }}
+) as definitions
 order by sort_order
