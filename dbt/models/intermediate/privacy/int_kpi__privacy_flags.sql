@@ -4,9 +4,9 @@
     and still inside the limit at the cut-off it is pending (out of the on-time denominator);
     unanswered past the limit it is a miss. A deletion request is overdue when answered late or
     unanswered past the limit (a rejection in time is an answer, not an overdue deletion). -#}
-{%- set limit_hours = var('rw_privacy_request_days', 15) * 24 -%}
+{%- set limit_hours = var('rw_privacy_request_days') * 24 -%}
 with requests as (
-    select * from {{ ref('fct_privacy_requests') }}
+    select * from {{ ref('int_privacy_requests__latest') }}
 ),
 
 cutoff as (
@@ -18,7 +18,7 @@ answered as (
         r.request_id,
         r.request_type,
         r.channel,
-        r.received_month,
+        {{ rw_month_start('r.received_at') }} as received_month,
         case when r.status in ('completed', 'rejected') and r.completed_at <= c.cutoff_at
              then {{ kpi_hours_between('r.received_at', 'r.completed_at') }} end as answer_hours,
         {{ kpi_hours_between('r.received_at', 'c.cutoff_at') }} as open_hours

@@ -30,6 +30,9 @@
   ('rw_operating_merchant_statuses', var('rw_operating_merchant_statuses'), 'invalid_licence_merchant_count'),
   ('rw_review_removal_target', var('rw_review_removal_target'), 'review_removal_count'),
   ('rw_privacy_incident_target', var('rw_privacy_incident_target'), 'privacy_incident_count'),
+  ('rw_privacy_request_days', var('rw_privacy_request_days'), 'privacy_request_on_time_rate, privacy_deletion_overdue_count'),
+  ('rw_privacy_on_time_target', var('rw_privacy_on_time_target'), 'privacy_request_on_time_rate'),
+  ('rw_privacy_deletion_overdue_target', var('rw_privacy_deletion_overdue_target'), 'privacy_deletion_overdue_count'),
 ] -%}
 with config as (
     {%- for name, value, applies in rows %}
