@@ -9,7 +9,7 @@ export RW_WAREHOUSE ?= $(CURDIR)/$(DATA)/warehouse/rightswatch.duckdb
 export DAGSTER_HOME ?= $(CURDIR)/$(DATA)/dagster_home
 PORT ?= 8501
 
-.PHONY: help install sysdeps sample pipeline run serve dagster test test-browser lint docs bench clean
+.PHONY: help install sysdeps sample pipeline run serve dagster test test-browser lint docs bench loadtest clean
 
 help:
 	@echo "make run       set up, build the warehouse on generated sample data, serve the dashboards"
@@ -19,6 +19,7 @@ help:
 	@echo "make dagster   the Dagster UI on the same project and instance"
 	@echo "make docs      generate and serve the dbt docs (port 8081)"
 	@echo "make bench     benchmark ingestion and the build at scale; prints figures"
+	@echo "make loadtest  USERS managers (default 8) at once on the served dashboards; prints p50/p95 per page"
 
 install: $(VENV)/.installed
 
@@ -55,6 +56,12 @@ lint: install
 
 test: install sysdeps lint
 	$(BIN)/python -m pytest
+
+# Serves a private copy of the published warehouse on loopback; needs `make pipeline` first.
+USERS ?= 8
+ROUNDS ?= 1
+loadtest: install sysdeps
+	$(BIN)/python scripts/loadtest.py --users $(USERS) --rounds $(ROUNDS)
 
 test-browser: install sysdeps
 	$(BIN)/python -m pytest -m browser

@@ -1,0 +1,325 @@
+"""Dashboard load test: N managers at once, page time measured in the browser until Streamlit's run ends.
+
+``make loadtest`` (or ``python scripts/loadtest.py``) serves the published warehouse named by
+``RW_WAREHOUSE`` on loopback, with a private copy of it and throw-away manager accounts (so the load
+run writes no sign-ins into the real audit log), then drives Debian's Chromium through Python
+Playwright: each simulated user signs in, then opens merchants, complaints, data quality and overview
+(``--rounds`` times). Chromium runs at low priority (``nice``) so the server gets the CPU first, as a
+room of people on their own machines would leave it.
+
+A page's time is taken inside the browser: ``performance.now()`` at the sidebar click, and the moment
+Streamlit's app root (``data-test-script-state``) leaves ``running`` after the run that click started,
+as recorded by a MutationObserver. The script prints n, p50, p95 and max per page.
+
+Bounded: at most ``MAX_USERS`` users, ``--deadline`` seconds in all; loopback addresses only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import ipaddress
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+if str(PROJECT_ROOT) not in sys.path:
+    sys.path.insert(0, str(PROJECT_ROOT))
+
+MAX_USERS = 32
+CHROMIUM = os.environ.get("RW_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-extensions", "--disable-dev-shm-usage", "--mute-audio"]
+# The pages a manager visits after sign-in, in order, with their Chinese titles (the default language).
+VISIT: tuple[tuple[str, str], ...] = (("merchants", "商家处置"), ("complaints", "投诉查询"),
+                                      ("data_quality", "数据质量"), ("overview", "总览"))
+SIGN_IN_TITLE, FIRST_PAGE_TITLE = "请先登录", "总览"
+
+# Records every change of Streamlit's script state with its in-page time.
+STATE_RECORDER = """
+(() => {
+  window.__rwStates = [];
+  const watch = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) { requestAnimationFrame(watch); return; }
+    const note = () => window.__rwStates.push([performance.now(), app.getAttribute('data-test-script-state')]);
+    note();
+    new MutationObserver(note).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch); else watch();
+})();
+"""
+
+# True once a run started after t0 has finished, the page title is shown and no status widget is left.
+RUN_FINISHED = """
+([t0, title]) => {
+  const states = window.__rwStates || [];
+  let ran = false, done = null;
+  for (const [t, s] of states) {
+    if (t < t0) continue;
+    if (s === 'running') { ran = true; done = null; }
+    else if (ran && done === null) done = t;
+  }
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (done === null || app.getAttribute('data-test-script-state') === 'running') return null;
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return null;
+  const h1 = [...document.querySelectorAll('h1')].some(h => h.textContent.includes(title));
+  return h1 ? done - t0 : null;
+}
+"""
+
+CLICK_LINK = """
+(title) => {
+  const link = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
+      .find(a => a.textContent.trim().endsWith(title));
+  if (!link) throw new Error('no sidebar link ' + title);
+  const t0 = performance.now();
+  link.click();
+  return t0;
+}
+"""
+
+
+@dataclass
+class Results:
+    times: dict[str, list[float]] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, page: str, seconds: float) -> None:
+        self.times.setdefault(page, []).append(seconds)
+
+
+def percentile(values: list[float], q: float) -> float:
+    """Nearest-rank percentile (no interpolation: p95 of 32 values is the 31st smallest)."""
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * q // 100))
+    return ordered[int(rank) - 1]
+
+
+def summary_rows(results: Results) -> list[dict[str, float | int | str]]:
+    rows = []
+    for page in ["sign_in", *[p for p, _ in VISIT]]:
+        values = results.times.get(page, [])
+        if values:
+            rows.append({"page": page, "n": len(values), "p50": round(statistics.median(values), 3),
+                         "p95": round(percentile(values, 95), 3), "max": round(max(values), 3)})
+    return rows
+
+
+def print_summary(results: Results, users: int, wall: float) -> None:
+    print(f"\n{users} user(s), wall time {wall:.1f}s; seconds from click to Streamlit run finished")
+    print(f"{'page':<14}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}")
+    for row in summary_rows(results):
+        print(f"{row['page']:<14}{row['n']:>5}{row['p50']:>9.3f}{row['p95']:>9.3f}{row['max']:>9.3f}")
+    every = [v for p, vs in results.times.items() if p != "sign_in" for v in vs]
+    if every:
+        print(f"{'all pages':<14}{len(every):>5}{statistics.median(every):>9.3f}"
+              f"{percentile(every, 95):>9.3f}{max(every):>9.3f}")
+    for error in results.errors:
+        print(f"error: {error}")
+
+
+def require_loopback(url: str) -> None:
+    host = urllib.parse.urlparse(url).hostname or ""
+    try:
+        addresses = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except socket.gaierror as exc:
+        raise SystemExit(f"loadtest: cannot resolve {host!r}: {exc}") from exc
+    if not addresses or not all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses):
+        raise SystemExit(f"loadtest: {url} is not a loopback address; the load test only runs locally")
+
+
+# --- the served copy -------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_healthy(url: str, proc: subprocess.Popen | None, log: Path, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except OSError:
+            pass
+        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
+            raise SystemExit(f"loadtest: the dashboards did not start; log:\n{log.read_text()[-4000:]}")
+        time.sleep(0.3)
+
+
+def private_warehouse(source: Path, root: Path) -> Path:
+    """A hard link (or copy) of the published file in a scratch directory: its own state and audit log."""
+    target = root / "warehouse" / source.name
+    target.parent.mkdir(parents=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
+    return target
+
+
+def make_accounts(users_file: Path, count: int) -> dict[str, str]:
+    from dagster_project.users import add_user
+
+    accounts = {f"loadtest{i + 1}": secrets.token_urlsafe(12) + "aA1!" for i in range(count)}
+    for name, password in accounts.items():
+        add_user(users_file, name, "manager", password)
+    return accounts
+
+
+@contextmanager
+def served(warehouse: Path, count: int, processes: int) -> Iterator[tuple[str, dict[str, str]]]:
+    """Serve a private copy of the warehouse on loopback with `count` fresh manager accounts."""
+    with tempfile.TemporaryDirectory(prefix="rw-loadtest-") as tmp:
+        root = Path(tmp)
+        copy = private_warehouse(warehouse, root)
+        accounts = make_accounts(root / "users.json", count)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("RW_")}
+        env.update(RW_WAREHOUSE=str(copy), RW_USERS_FILE=str(root / "users.json"),
+                   RW_REPORTS=str(root / "reports"), PYTHONPATH=str(PROJECT_ROOT))
+        port = free_port()
+        log = root / "serve.log"
+        command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
+                   "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
+                   "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+        with log.open("w") as out:
+            proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        url = f"http://127.0.0.1:{port}"
+        try:
+            wait_healthy(url, proc, log)
+            yield url, accounts
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+# --- the simulated users ---------------------------------------------------------------------------
+
+async def wait_run(page, t0: float, title: str, timeout_ms: float) -> float:
+    handle = await page.wait_for_function(RUN_FINISHED, arg=[t0, title], timeout=timeout_ms, polling="raf")
+    return float(await handle.json_value()) / 1000
+
+
+async def one_user(browser, url: str, name: str, password: str, rounds: int, results: Results,
+                   timeout_ms: float) -> None:
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+    try:
+        page = await context.new_page()
+        await page.add_init_script(STATE_RECORDER)
+        await page.goto(url)
+        await page.locator("h1", has_text=SIGN_IN_TITLE).first.wait_for(timeout=timeout_ms)
+        await page.locator('input[aria-label="用户名"]').fill(name)
+        await page.locator('input[aria-label="密码"]').fill(password)
+        t0 = await page.evaluate("() => performance.now()")
+        await page.get_by_role("button", name="登录").click()
+        results.add("sign_in", await wait_run(page, t0, FIRST_PAGE_TITLE, timeout_ms))
+        for _ in range(rounds):
+            for page_id, title in VISIT:
+                t0 = await page.evaluate(CLICK_LINK, title)
+                results.add(page_id, await wait_run(page, t0, title, timeout_ms))
+                if await page.locator('[data-testid="stException"]').count():
+                    results.errors.append(f"{name}: {page_id} shows an exception")
+    except Exception as exc:  # noqa: BLE001 - one failed user is reported, the others go on
+        results.errors.append(f"{name}: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}")
+    finally:
+        await context.close()
+
+
+async def drive(url: str, accounts: dict[str, str], rounds: int, deadline: float, nice: int) -> Results:
+    from playwright.async_api import async_playwright
+
+    results = Results()
+    if nice:
+        os.nice(nice)  # the driver and Chromium inherit it; the server was started before
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            tasks = [one_user(browser, url, name, password, rounds, results, timeout_ms=min(60, deadline) * 1000)
+                     for name, password in accounts.items()]
+            try:
+                await asyncio.wait_for(asyncio.gather(*tasks), timeout=deadline)
+            except TimeoutError:
+                results.errors.append(f"deadline of {deadline:.0f}s reached; figures are partial")
+        finally:
+            await browser.close()
+    return results
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--users", type=int, default=8, help=f"simulated managers at once (1..{MAX_USERS}, default 8)")
+    p.add_argument("--rounds", type=int, default=1, help="times each user visits the four pages (default 1)")
+    p.add_argument("--deadline", type=float, default=300, help="seconds the whole run may take (default 300)")
+    p.add_argument("--processes", type=int, default=1, help="Streamlit processes to serve with (default 1)")
+    p.add_argument("--nice", type=int, default=10, help="niceness of the browsers (default 10; 0 to disable)")
+    p.add_argument("--warehouse", type=Path, default=None, help="published DuckDB (default RW_WAREHOUSE)")
+    p.add_argument("--url", default=None, help="an already served loopback URL instead (accounts: --accounts)")
+    p.add_argument("--accounts", type=Path, default=None,
+                   help="with --url: JSON file {name: password} of manager accounts to sign in with")
+    p.add_argument("--json", type=Path, default=None, help="also write the figures to this JSON file")
+    args = p.parse_args(argv)
+    if not 1 <= args.users <= MAX_USERS:
+        p.error(f"--users must be between 1 and {MAX_USERS}")
+    if not 1 <= args.rounds <= 20:
+        p.error("--rounds must be between 1 and 20")
+    if not 10 <= args.deadline <= 1800:
+        p.error("--deadline must be between 10 and 1800 seconds")
+    if args.url and not args.accounts:
+        p.error("--url needs --accounts")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if not Path(CHROMIUM).exists():
+        raise SystemExit(f"loadtest: no Chromium at {CHROMIUM} (run scripts/install_system_deps.sh)")
+    started = time.monotonic()
+    if args.url:
+        require_loopback(args.url)
+        accounts = dict(list(json.loads(args.accounts.read_text(encoding="utf-8")).items())[: args.users])
+        results = asyncio.run(drive(args.url.rstrip("/"), accounts, args.rounds, args.deadline, args.nice))
+    else:
+        from dagster_project.settings import get_settings
+
+        warehouse = (args.warehouse or get_settings().warehouse).expanduser().resolve()
+        if not warehouse.exists():
+            raise SystemExit(f"loadtest: no published warehouse at {warehouse}; run `rightswatch run` first")
+        with served(warehouse, args.users, args.processes) as (url, accounts):
+            require_loopback(url)
+            print(f"serving {warehouse} on {url} with {args.processes} process(es); "
+                  f"{args.users} user(s) x {args.rounds} round(s)", flush=True)
+            results = asyncio.run(drive(url, accounts, args.rounds, args.deadline, args.nice))
+    wall = time.monotonic() - started
+    print_summary(results, args.users, wall)
+    if args.json:
+        args.json.write_text(json.dumps({"users": args.users, "rounds": args.rounds, "processes": args.processes,
+                                         "pages": summary_rows(results), "errors": results.errors}, indent=2))
+    return 1 if results.errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
