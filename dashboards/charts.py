@@ -69,11 +69,14 @@ def breach_grid(df: pd.DataFrame, title: str, x_title: str, y_title: str, state_
 
 
 @st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=500)
-def histogram_with_rule(values: pd.DataFrame, rule_at: float, title: str, x_title: str,
-                        y_title: str) -> dict[str, Any]:
-    """Column hours; a red rule at the target."""
-    bars = alt.Chart(values).mark_bar().encode(
-        x=alt.X("hours:Q", bin=alt.Bin(maxbins=40), title=x_title), y=alt.Y("count():Q", title=y_title))
+def binned_histogram_with_rule(bins: pd.DataFrame, rule_at: float, title: str, x_title: str,
+                               y_title: str) -> dict[str, Any]:
+    """Columns bin_start, bin_end, complaints (bins computed in SQL); a red rule at the target."""
+    bars = alt.Chart(bins).mark_bar().encode(
+        x=alt.X("bin_start:Q", bin="binned", title=x_title), x2="bin_end:Q",
+        y=alt.Y("complaints:Q", title=y_title),
+        tooltip=[alt.Tooltip("bin_start:Q", format=".1f"), alt.Tooltip("bin_end:Q", format=".1f"),
+                 alt.Tooltip("complaints:Q", title=y_title)])
     rule = alt.Chart(pd.DataFrame({"h": [rule_at]})).mark_rule(color=RED, strokeWidth=2).encode(x="h:Q")
     return _spec((bars + rule).properties(title=title, height=240))
 

@@ -14,6 +14,7 @@ the ``/media/<id>`` URL is useless to anyone else and used up after one fetch.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -104,26 +105,41 @@ def _jsonable(value: Any) -> Any:
     return str(value)
 
 
+def file_rows(df: pd.DataFrame, everything: Callable[[], pd.DataFrame] | None = None) -> Callable[[], pd.DataFrame]:
+    """The rows a download holds, headers in this run's language: ``df`` as shown, or for a table
+    paged in SQL every filtered row, fetched by ``everything`` only when a file is built (on the click,
+    outside the page's run, hence the language is fixed now)."""
+    from dashboards.i18n import fixed, relabel
+
+    if everything is None:
+        shown = relabel(df)
+        return lambda: shown
+    return functools.partial(fixed(lambda fetch: relabel(fetch())), everything)
+
+
 def download_buttons(df: pd.DataFrame, table: str, filters: Mapping[str, Any] | None = None,
-                     gb18030: bool = False) -> None:
+                     gb18030: bool = False, everything: Callable[[], pd.DataFrame] | None = None,
+                     rows: int | None = None) -> None:
     """CSV (UTF-8 BOM), optionally CSV (GB18030), and XLSX buttons for exactly the rows shown.
 
     The files are built only when a button is clicked (deferred ``data`` callables), so a page with
-    many tables stays fast.
+    many tables stays fast. A table paged in SQL passes ``everything`` (all ``rows`` filtered rows),
+    so the file holds every filtered row, not just the page on screen.
     """
-    from dashboards.i18n import relabel, t
+    from dashboards.i18n import t
 
-    shown = relabel(df)
+    frame = file_rows(df, everything)
+    rows = len(df) if rows is None else rows
     stamp = datetime.now(UTC).strftime("%Y%m%d")
     base = f"rightswatch_{table}_{stamp}"
     csv, xlsx = "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    variants = [("csv", "download_csv", f"{base}.csv", csv, "csv-utf8", lambda: to_csv_bytes(shown))]
+    variants = [("csv", "download_csv", f"{base}.csv", csv, "csv-utf8", lambda: to_csv_bytes(frame()))]
     if gb18030:
         variants.append(("gb", "download_csv_gb", f"{base}_gb18030.csv", csv, "csv-gb18030",
-                         lambda: to_csv_bytes(shown, "gb18030")))
-    variants.append(("xlsx", "download_xlsx", f"{base}.xlsx", xlsx, "xlsx", lambda: to_xlsx_bytes(shown)))
+                         lambda: to_csv_bytes(frame(), "gb18030")))
+    variants.append(("xlsx", "download_xlsx", f"{base}.xlsx", xlsx, "xlsx", lambda: to_xlsx_bytes(frame())))
     for col, (key, label, file_name, mimetype, fmt, build) in zip(st.columns(len(variants)), variants,
                                                                   strict=True):
         data = granted_file(build, file_name=file_name, mimetype=mimetype, target=table,
-                            detail={"format": fmt, "rows": len(df), "filters": filters or {}})
+                            detail={"format": fmt, "rows": rows, "filters": filters or {}})
         col.download_button(t(label), data, file_name, mimetype, key=f"dl_{key}_{table}", on_click="ignore")

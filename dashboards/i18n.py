@@ -95,6 +95,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "complaint_table": ("投诉明细（消费者已假名化）", "Complaints (consumers pseudonymised)"),
     "description_of": ("投诉描述（纯文本）", "Complaint description (plain text)"),
     "pick_complaint": ("查看投诉", "Show complaint"),
+    "table_page": ("页码", "Page"),
+    "rows_shown": ("第 {first}–{last} 条，共 {total} 条（下载包含全部筛选结果）",
+                   "Rows {first}–{last} of {total} (downloads hold every filtered row)"),
     # refunds
     "refund_7d": ("7 日内退款率", "Refunds within 7 days"),
     "nrr_refusal": ("七天无理由退货拒绝率", "No-reason return refusal rate"),

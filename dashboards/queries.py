@@ -7,14 +7,20 @@ Rules this module keeps (and tests check):
 - Every value is a bound parameter (``?`` / ``$n``). No SQL is built from user input: the SQL texts
   are constants in this module, and the generic ``select_rows`` takes table and column names only from
   the allow-list ``TABLES``.
-- Results are cached with ``st.cache_data`` (TTL ``CACHE_TTL_SECONDS``) keyed on the SQL, the
-  parameters, the file path and its modification time (ns), so a newly published warehouse is read
-  at once and the cache never serves figures from a replaced file.
+- Results are cached once for all sessions (``st.cache_resource``, TTL ``CACHE_TTL_SECONDS``) keyed on
+  the SQL, the parameters, the file path and its modification time (ns), so a newly published
+  warehouse is read at once and the cache never serves figures from a replaced file. Callers get a
+  copy, so no session can change another's figures.
+- Large tables are paged in SQL (``LIMIT``/``OFFSET``) and their figures computed in SQL, so a page
+  never ships a whole fact table to the browser.
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -77,6 +83,12 @@ class WarehouseMissing(RuntimeError):
 
 
 def warehouse_path() -> Path:
+    return _warehouse_for(os.environ.get("RW_WAREHOUSE"), os.getcwd())
+
+
+@functools.lru_cache(maxsize=16)
+def _warehouse_for(env_value: str | None, cwd: str) -> Path:
+    # Resolving the path costs a few ms of lstat calls, and a page asks for it on every query.
     return get_settings().warehouse
 
 
@@ -88,7 +100,9 @@ def _stamp() -> tuple[str, int]:
         raise WarehouseMissing(str(path)) from exc
 
 
-@st.cache_data(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=2000)
+# cache_resource, not cache_data: one frame shared by every session, handed out as a copy by ``run``
+# (cache_data would unpickle a new frame on every hit, the largest warm cost of a page).
+@st.cache_resource(ttl=CACHE_TTL_SECONDS, show_spinner=False, max_entries=2000)
 def _cached(sql: str, params: tuple[Any, ...], path: str, mtime_ns: int) -> pd.DataFrame:
     # path and mtime_ns are part of the cache key: a replaced warehouse is a new key.
     # Lists are frozen to tuples for hashing and thawed back: DuckDB binds a list as a LIST value.
@@ -212,10 +226,9 @@ def merchants() -> pd.DataFrame:
 
 # --- complaints ----------------------------------------------------------------------------------
 
-SQL_COMPLAINTS = """
-SELECT c.complaint_id, c.received_month, c.received_at, c.merchant_id, m.merchant_name, m.region,
-       c.consumer_key, c.channel, c.right_category, c.issue_code, c.status, c.outcome, c.substantiated,
-       c.first_response_hours, c.resolution_hours, c.compensation_amount, c.description, c.order_id
+# One filtered set of complaints ($1..$8), shared by the page's table, its figures and its download, so
+# they always count the same rows. Built from constants at import time, never from values.
+_COMPLAINTS_FILTERED = """
 FROM marts.fct_complaints c
 LEFT JOIN (SELECT merchant_id, merchant_name, region FROM marts.dim_merchants WHERE is_current) m
        ON m.merchant_id = c.merchant_id
@@ -226,7 +239,44 @@ WHERE c.received_month BETWEEN $1 AND $2
   AND (len($6::VARCHAR[]) = 0 OR list_contains($6::VARCHAR[], c.merchant_id))
   AND (len($7::VARCHAR[]) = 0 OR list_contains($7::VARCHAR[], m.region))
   AND (len($8::VARCHAR[]) = 0 OR list_contains($8::VARCHAR[], c.status))
+"""
+
+SQL_COMPLAINTS = """
+SELECT c.complaint_id, c.received_month, c.received_at, c.merchant_id, m.merchant_name, m.region,
+       c.consumer_key, c.channel, c.right_category, c.issue_code, c.status, c.outcome, c.substantiated,
+       c.first_response_hours, c.resolution_hours, c.compensation_amount, c.description, c.order_id
+""" + _COMPLAINTS_FILTERED + """
 ORDER BY c.received_at DESC, c.complaint_id
+"""
+
+# One page of the same rows: the browser never receives more than a page.
+SQL_COMPLAINTS_PAGE = SQL_COMPLAINTS + "LIMIT $9 OFFSET $10\n"
+
+# The page's headline figures over every filtered row (not only the page shown).
+SQL_COMPLAINTS_SUMMARY = """
+SELECT count(*) AS complaints,
+       count(c.first_response_hours) AS responded,
+       avg(CASE WHEN c.first_response_hours IS NULL THEN NULL
+                WHEN c.first_response_hours <= $9 THEN 1.0 ELSE 0.0 END) AS within_target_share,
+       median(c.first_response_hours) AS median_first_response_hours
+""" + _COMPLAINTS_FILTERED
+
+# First-response hours binned in SQL (40 equal bins up to the 99th percentile, or the maximum for 20
+# values or fewer; longer waits fall in the last bin), so the chart gets 40 rows, not every complaint.
+SQL_COMPLAINTS_HISTOGRAM = """
+WITH hours AS (
+    SELECT c.first_response_hours AS h
+""" + _COMPLAINTS_FILTERED + """
+      AND c.first_response_hours IS NOT NULL
+), cap AS (
+    SELECT CASE WHEN count(*) > 20 THEN quantile_cont(h, 0.99) ELSE max(h) END AS cap FROM hours
+), width AS (
+    SELECT CASE WHEN cap > 0 THEN cap / 40 ELSE 1 END AS w FROM cap
+), binned AS (
+    SELECT least(floor(greatest(h, 0) / w), 39)::INTEGER AS bin, w FROM hours, width
+)
+SELECT bin * w AS bin_start, (bin + 1) * w AS bin_end, count(*) AS complaints
+FROM binned GROUP BY bin, w ORDER BY bin
 """
 
 SQL_COMPLAINT_FACETS = """
@@ -250,11 +300,50 @@ def complaint_months() -> list[date]:
     return [pd.Timestamp(m).date() for m in run(SQL_COMPLAINT_MONTHS)["month"].dropna()]
 
 
+@dataclass(frozen=True)
+class ComplaintFilter:
+    """What the complaints explorer is filtered on; the same filter feeds the table, figures and download."""
+
+    month_from: date
+    month_to: date
+    rights: tuple[str, ...] = ()
+    issues: tuple[str, ...] = ()
+    channels: tuple[str, ...] = ()
+    merchant_ids: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+
+    def params(self) -> list[Any]:
+        return [self.month_from, self.month_to, list(self.rights), list(self.issues), list(self.channels),
+                list(self.merchant_ids), list(self.regions), list(self.statuses)]
+
+
 def complaints(month_from: date, month_to: date, rights: Sequence[str] = (), issues: Sequence[str] = (),
                channels: Sequence[str] = (), merchant_ids: Sequence[str] = (), regions: Sequence[str] = (),
                statuses: Sequence[str] = ()) -> pd.DataFrame:
-    return run(SQL_COMPLAINTS, [month_from, month_to, list(rights), list(issues), list(channels),
-                                list(merchant_ids), list(regions), list(statuses)])
+    """Every filtered complaint (for downloads and reports; the page shows ``complaints_page``)."""
+    return run(SQL_COMPLAINTS, ComplaintFilter(month_from, month_to, tuple(rights), tuple(issues), tuple(channels),
+                                               tuple(merchant_ids), tuple(regions), tuple(statuses)).params())
+
+
+def all_complaints(where: ComplaintFilter) -> pd.DataFrame:
+    return run(SQL_COMPLAINTS, where.params())
+
+
+def complaints_page(where: ComplaintFilter, page: int, page_size: int) -> pd.DataFrame:
+    """Rows ``page * page_size`` .. of the filtered complaints, newest first (page counts from 0)."""
+    return run(SQL_COMPLAINTS_PAGE, [*where.params(), int(page_size), int(page) * int(page_size)])
+
+
+def complaints_summary(where: ComplaintFilter, target_hours: float) -> dict[str, Any]:
+    """count, responded, within_target_share (of responded; None when none), median_first_response_hours."""
+    row = run(SQL_COMPLAINTS_SUMMARY, [*where.params(), float(target_hours)]).iloc[0]
+    return {k: (None if pd.isna(v) else v) for k, v in row.items()}
+
+
+def complaints_histogram(where: ComplaintFilter) -> pd.DataFrame:
+    """Columns bin_start, bin_end, complaints: first-response hours in 40 bins, computed in SQL."""
+    return run(SQL_COMPLAINTS_HISTOGRAM, where.params())
 
 
 # --- refunds -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -11,7 +11,9 @@ import streamlit as st
 
 from dashboards import queries
 from dashboards.downloads import download_buttons
-from dashboards.i18n import col, fixed, fmt_datetime, fmt_month, relabel, t
+from dashboards.i18n import col, fixed, fmt_datetime, fmt_month, fmt_number, relabel, t
+
+TABLE_PAGE_SIZE = 100  # rows of a SQL-paged table sent to the browser at a time
 
 
 def require_warehouse() -> None:
@@ -24,8 +26,13 @@ def require_warehouse() -> None:
 
 
 def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None, *, gb18030: bool = False,
-          height: int | None = None) -> None:
-    """Show a table as data (never as HTML/markdown) with its download buttons, filters applied."""
+          height: int | None = None, everything: Callable[[], pd.DataFrame] | None = None,
+          rows: int | None = None) -> None:
+    """Show a table as data (never as HTML/markdown) with its download buttons, filters applied.
+
+    For a table paged in SQL, ``df`` is the page shown and ``everything`` fetches all ``rows`` filtered
+    rows for the downloads, only when one is clicked.
+    """
     if df.empty:
         st.info(t("no_data"))
         return
@@ -34,7 +41,27 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
         kwargs["height"] = height
     kwargs["column_config"] = _number_formats(df)
     st.dataframe(relabel(_dates_as_dates(df)), **kwargs)
-    download_buttons(df, name, filters, gb18030=gb18030)
+    download_buttons(df, name, filters, gb18030=gb18030, everything=everything, rows=rows)
+
+
+def pager(total: int, page_size: int, key: str, filters: Any = None) -> int:
+    """Page number (from 0) for a table paged in SQL, with a "rows a–b of n" caption; 0 when one page.
+
+    Other ``filters`` than on the last run start again at the first page (the old page may not exist).
+    """
+    pages = max(1, -(-total // page_size))
+    page = 0
+    if st.session_state.get(f"{key}_filters") != filters:
+        st.session_state[f"{key}_filters"] = filters
+        st.session_state.pop(key, None)
+    if pages > 1:
+        page = int(st.number_input(t("table_page"), min_value=1, max_value=pages, value=1, step=1,
+                                   key=key, width=160)) - 1
+        page = min(page, pages - 1)
+    first = page * page_size + 1 if total else 0
+    st.caption(t("rows_shown", first=fmt_number(first), last=fmt_number(min(total, (page + 1) * page_size)),
+                 total=fmt_number(total)))
+    return page
 
 
 def _number_formats(df: pd.DataFrame) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import fake_warehouse
+import pandas as pd
 import pytest
 
 from dashboards import queries
@@ -78,3 +79,31 @@ def test_new_published_file_is_read_at_once(warehouse, tmp_path):
 def test_regulator_floor_is_applied_in_sql(warehouse):
     assert set(queries.enforcement(min_tier=1)["tier"]) == {1, 2}
     assert set(queries.enforcement(min_tier=1, tiers=[0, 1])["tier"]) == {1}
+
+
+def _everything(lo, hi, **filters):
+    return queries.complaints(lo, hi, **filters)
+
+
+@pytest.mark.parametrize("filters", [{}, {"channels": ["hotline"]}, {"merchant_ids": ["M001"]}])
+def test_complaint_figures_and_pages_are_computed_in_sql_over_every_filtered_row(warehouse, filters):
+    lo, hi = queries.complaint_months()[0], queries.complaint_months()[-1]
+    every = _everything(lo, hi, **filters)
+    where = queries.ComplaintFilter(lo, hi, **{k: tuple(v) for k, v in filters.items()})
+    summary = queries.complaints_summary(where, 24)
+    responded = every["first_response_hours"].dropna()
+    assert summary["complaints"] == len(every) > 0
+    assert summary["responded"] == len(responded)
+    assert summary["within_target_share"] == pytest.approx((responded <= 24).mean())
+    assert summary["median_first_response_hours"] == pytest.approx(responded.median())
+    # pages: disjoint, in order, together exactly the filtered rows
+    pages = [queries.complaints_page(where, n, 3) for n in range(-(-len(every) // 3))]
+    assert all(len(p) <= 3 for p in pages)
+    assert pd.concat(pages)["complaint_id"].tolist() == every["complaint_id"].tolist()
+    assert queries.complaints_page(where, len(pages), 3).empty
+    # histogram bins: every responded complaint in exactly one bin, bins contiguous, last bin holds the tail
+    bins = queries.complaints_histogram(where)
+    assert bins["complaints"].sum() == len(responded)
+    assert (bins["bin_end"] > bins["bin_start"]).all() and len(bins) <= 40
+    cap = responded.quantile(0.99) if len(responded) > 20 else responded.max()
+    assert bins["bin_end"].max() == pytest.approx(cap if cap > 0 else 40)
