@@ -65,21 +65,22 @@ STATE_RECORDER = """
 })();
 """
 
-# True once a run started after t0 has finished, the page title is shown and no status widget is left.
+# The in-page seconds from t0 until the run finished, once the page's title is shown, the app root is
+# not running and no status widget is left (else null). The end is the last change of the app root out
+# of "running" after t0; React may batch a quick run so that "running" never reaches the DOM, and then
+# the end is now. Every visit goes to a page with another title, so an old title cannot pass.
 RUN_FINISHED = """
 ([t0, title]) => {
-  const states = window.__rwStates || [];
-  let ran = false, done = null;
-  for (const [t, s] of states) {
-    if (t < t0) continue;
-    if (s === 'running') { ran = true; done = null; }
-    else if (ran && done === null) done = t;
-  }
   const app = document.querySelector('[data-testid="stApp"]');
-  if (done === null || app.getAttribute('data-test-script-state') === 'running') return null;
+  if (!app || app.getAttribute('data-test-script-state') === 'running') return null;
   if (document.querySelector('[data-testid="stStatusWidget"]')) return null;
-  const h1 = [...document.querySelectorAll('h1')].some(h => h.textContent.includes(title));
-  return h1 ? done - t0 : null;
+  if (![...document.querySelectorAll('h1')].some(h => h.textContent.includes(title))) return null;
+  let end = performance.now();
+  const states = (window.__rwStates || []).filter(([t]) => t >= t0);
+  for (let i = 1; i < states.length; i++) {
+    if (states[i - 1][1] === 'running' && states[i][1] !== 'running') end = states[i][0];
+  }
+  return (end - t0) / 1000;
 }
 """
 
@@ -132,6 +133,15 @@ def print_summary(results: Results, users: int, wall: float) -> None:
               f"{percentile(every, 95):>9.3f}{max(every):>9.3f}")
     for error in results.errors:
         print(f"error: {error}")
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User+system CPU seconds of a process (Linux /proc), to tell server time from browser time."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def require_loopback(url: str) -> None:
@@ -187,7 +197,7 @@ def make_accounts(users_file: Path, count: int) -> dict[str, str]:
 
 
 @contextmanager
-def served(warehouse: Path, count: int, processes: int) -> Iterator[tuple[str, dict[str, str]]]:
+def served(warehouse: Path, count: int) -> Iterator[tuple[str, dict[str, str], int]]:
     """Serve a private copy of the warehouse on loopback with `count` fresh manager accounts."""
     with tempfile.TemporaryDirectory(prefix="rw-loadtest-") as tmp:
         root = Path(tmp)
@@ -207,7 +217,7 @@ def served(warehouse: Path, count: int, processes: int) -> Iterator[tuple[str, d
         url = f"http://127.0.0.1:{port}"
         try:
             wait_healthy(url, proc, log)
-            yield url, accounts
+            yield url, accounts, proc.pid
         finally:
             proc.terminate()
             try:
@@ -221,7 +231,7 @@ def served(warehouse: Path, count: int, processes: int) -> Iterator[tuple[str, d
 
 async def wait_run(page, t0: float, title: str, timeout_ms: float) -> float:
     handle = await page.wait_for_function(RUN_FINISHED, arg=[t0, title], timeout=timeout_ms, polling="raf")
-    return float(await handle.json_value()) / 1000
+    return float(await handle.json_value())
 
 
 async def one_user(browser, url: str, name: str, password: str, rounds: int, results: Results,
@@ -274,7 +284,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--users", type=int, default=8, help=f"simulated managers at once (1..{MAX_USERS}, default 8)")
     p.add_argument("--rounds", type=int, default=1, help="times each user visits the four pages (default 1)")
     p.add_argument("--deadline", type=float, default=300, help="seconds the whole run may take (default 300)")
-    p.add_argument("--processes", type=int, default=1, help="Streamlit processes to serve with (default 1)")
     p.add_argument("--nice", type=int, default=10, help="niceness of the browsers (default 10; 0 to disable)")
     p.add_argument("--warehouse", type=Path, default=None, help="published DuckDB (default RW_WAREHOUSE)")
     p.add_argument("--url", default=None, help="an already served loopback URL instead (accounts: --accounts)")
@@ -308,15 +317,18 @@ def main(argv: list[str] | None = None) -> int:
         warehouse = (args.warehouse or get_settings().warehouse).expanduser().resolve()
         if not warehouse.exists():
             raise SystemExit(f"loadtest: no published warehouse at {warehouse}; run `rightswatch run` first")
-        with served(warehouse, args.users, args.processes) as (url, accounts):
+        with served(warehouse, args.users) as (url, accounts, pid):
             require_loopback(url)
-            print(f"serving {warehouse} on {url} with {args.processes} process(es); "
-                  f"{args.users} user(s) x {args.rounds} round(s)", flush=True)
+            print(f"serving {warehouse} on {url}; {args.users} user(s) x {args.rounds} round(s)", flush=True)
+            before = cpu_seconds(pid)
             results = asyncio.run(drive(url, accounts, args.rounds, args.deadline, args.nice))
+            after = cpu_seconds(pid)
+            if before is not None and after is not None:
+                print(f"server CPU during the run: {after - before:.1f}s")
     wall = time.monotonic() - started
     print_summary(results, args.users, wall)
     if args.json:
-        args.json.write_text(json.dumps({"users": args.users, "rounds": args.rounds, "processes": args.processes,
+        args.json.write_text(json.dumps({"users": args.users, "rounds": args.rounds,
                                          "pages": summary_rows(results), "errors": results.errors}, indent=2))
     return 1 if results.errors else 0
 

@@ -84,27 +84,38 @@ m1.metric(t("computed_tier"), f"{int(row['tier'])} · {localized(df[df['merchant
 m2.metric(col("serious_points"), int(row["serious_points"]))
 m3.metric(col("general_points"), int(row["general_points"]))
 
-ev = queries.evidence(merchant_id)
-if not ev.empty:
-    charts.show(charts.points_timeline(ev[["evidence_date", "points", "severity", "evidence_id", "violation_type"]],
-                                       t("chart_evidence"), col("evidence_date"), col("points"), col("severity")))
-st.markdown(f"**{t('evidence_timeline')}**")
-table(ev, f"evidence_{merchant_id}", {"merchant_id": merchant_id})
-
-kpi = queries.kpi_rows(date(1900, 1, 1), date(2999, 12, 1), merchant_id)
-if not kpi.empty:
-    names = kpi_names(queries.kpi_definitions())
-    rates = kpi.loc[kpi["kpi_code"].str.endswith("_rate"), ["month", "value", "kpi_code"]]
-    rates = rates.assign(kpi=rates["kpi_code"].map(names).fillna(rates["kpi_code"]))[["month", "value", "kpi"]]
-    charts.show(charts.multi_line(rates.reset_index(drop=True), t("chart_merchant_kpi"), col("month"),
-                                  col("value"), col("kpi")))
-
-st.markdown(f"**{t('behind_complaints')}**")
-table(queries.evidence_complaints(merchant_id), f"evidence_complaints_{merchant_id}", {"merchant_id": merchant_id})
-st.markdown(f"**{t('behind_refunds')}**")
-table(queries.evidence_refunds(merchant_id), f"evidence_refunds_{merchant_id}", {"merchant_id": merchant_id})
-st.markdown(f"**{t('behind_orders')}**")
-table(queries.evidence_orders(merchant_id), f"evidence_orders_{merchant_id}", {"merchant_id": merchant_id})
+# The evidence behind the points, one tab at a time: only the open tab is queried and sent, so opening
+# the page does not build six tables and two charts nobody has looked at yet.
+tab_labels = [t("evidence_timeline"), t("chart_merchant_kpi"), t("behind_complaints"), t("behind_refunds"),
+              t("behind_orders")]
+tab_evidence, tab_kpi, tab_complaints, tab_refunds, tab_orders = st.tabs(tab_labels, key="mx_tab",
+                                                                        on_change="rerun")
+if tab_evidence.open:
+    with tab_evidence:
+        ev = queries.evidence(merchant_id)
+        if not ev.empty:
+            charts.show(charts.points_timeline(ev[["evidence_date", "points", "severity", "evidence_id",
+                                                   "violation_type"]],
+                                               t("chart_evidence"), col("evidence_date"), col("points"),
+                                               col("severity")))
+        table(ev, f"evidence_{merchant_id}", {"merchant_id": merchant_id})
+if tab_kpi.open:
+    with tab_kpi:
+        kpi = queries.kpi_rows(date(1900, 1, 1), date(2999, 12, 1), merchant_id)
+        if kpi.empty:
+            st.info(t("no_data"))
+        else:
+            names = kpi_names(queries.kpi_definitions())
+            rates = kpi.loc[kpi["kpi_code"].str.endswith("_rate"), ["month", "value", "kpi_code"]]
+            rates = rates.assign(kpi=rates["kpi_code"].map(names).fillna(rates["kpi_code"]))[["month", "value", "kpi"]]
+            charts.show(charts.multi_line(rates.reset_index(drop=True), t("chart_merchant_kpi"), col("month"),
+                                          col("value"), col("kpi")))
+for tab, rows_of, name in ((tab_complaints, queries.evidence_complaints, "evidence_complaints"),
+                           (tab_refunds, queries.evidence_refunds, "evidence_refunds"),
+                           (tab_orders, queries.evidence_orders, "evidence_orders")):
+    if tab.open:
+        with tab:
+            table(rows_of(merchant_id), f"{name}_{merchant_id}", {"merchant_id": merchant_id})
 
 # --- decision (managers) -------------------------------------------------------------------------
 if not is_manager:

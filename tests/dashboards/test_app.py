@@ -219,6 +219,24 @@ def test_regulator_sees_only_public_sanctions(dash_env):
     assert len(man.dataframe[0].value) == len(tiers)
 
 
+def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
+    """Opening the page sends the list and one tab; another tab's table is built when it is opened."""
+    at = signed_in("manager", lang="en")
+    at.switch_page("pages/merchants.py").run()
+    assert [x.label for x in at.tabs][:3] == ["Evidence timeline", "KPI trend of this merchant",
+                                              "Complaints behind the points"]
+    def first_columns():
+        return [d.value.columns[0] for d in at.dataframe]
+    assert first_columns() == ["As of", "Evidence id"]
+    at.session_state["mx_tab"] = "Complaints behind the points"
+    at.run()
+    assert not at.exception
+    assert first_columns() == ["As of", "Complaint id"]
+    at.session_state["mx_tab"] = "KPI trend of this merchant"
+    at.run()
+    assert first_columns() == ["As of"] and len(at.get("vega_lite_chart")) == 1
+
+
 def test_manager_decision_needs_reason_and_is_recorded(dash_env):
     from dagster_project.state import connect_state
     from dagster_project.state.decisions import decision_history
