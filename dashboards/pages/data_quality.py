@@ -1,4 +1,8 @@
-"""Data quality (all roles): last run, reconciliation, quarantine reasons, GX results, freshness."""
+"""Data quality (all roles): last run, reconciliation, quarantine reasons, GX results, freshness, erasures.
+
+The headline figures are always shown; each detail table sits in a lazy tab, so opening the page sends
+one table to the browser instead of six and a chart.
+"""
 
 from __future__ import annotations
 
@@ -12,37 +16,44 @@ from dashboards.ui import require_warehouse, table
 page_setup("data_quality")
 require_warehouse()
 
+# Headline figures first, the detail tables one tab at a time (only the open tab is queried and sent).
 runs = queries.pipeline_runs()
+recon = queries.reconciliation()
 st.subheader(t("last_run"))
+c1, c2, c3, c4 = st.columns(4)
 if not runs.empty:
     last = runs.iloc[0]
-    c1, c2, c3 = st.columns(3)
     c1.metric(col("status"), str(last["status"]))
     c2.metric(col("finished_at"), str(last["finished_at"])[:19])
     c3.metric(col("latest_delivery_date"), str(last["latest_delivery_date"])[:10])
-table(runs, "pipeline_runs")
-
-st.subheader(t("freshness"))
-table(queries.freshness(), "freshness")
-
-st.subheader(t("reconciliation"))
-recon = queries.reconciliation()
-st.metric(t("unreconciled"), fmt_number(int((~recon["reconciled"].fillna(False).astype(bool)).sum())
+c4.metric(t("unreconciled"), fmt_number(int((~recon["reconciled"].fillna(False).astype(bool)).sum())
                                         if not recon.empty else 0))
-table(recon, "reconciliation", height=300)
 
-st.subheader(t("quarantine"))
-reasons = queries.quarantine_reasons()
-if not reasons.empty:
-    charts.show(charts.horizontal_bars(reasons, "rows", "rule", "source", t("chart_quarantine"), col("rows"),
-                                       col("rule"), col("source")))
-table(reasons, "quarantine_reasons")
-
-st.subheader(t("row_flags"))
-table(queries.row_flags(), "row_flags")
-
-st.subheader(t("gx"))
-table(queries.gx_results(), "gx_results", height=300)
-
-st.subheader(t("erasures"))
-table(privacy_queries.erasures(), "erasures")
+sections = ["last_run", "freshness", "reconciliation", "quarantine", "row_flags", "gx", "erasures"]
+tabs = dict(zip(sections, st.tabs([t(s) for s in sections], key="dq_tab", on_change="rerun"), strict=True))
+if tabs["last_run"].open:
+    with tabs["last_run"]:
+        table(runs, "pipeline_runs")
+if tabs["freshness"].open:
+    with tabs["freshness"]:
+        table(queries.freshness(), "freshness")
+if tabs["reconciliation"].open:
+    with tabs["reconciliation"]:
+        table(recon, "reconciliation", height=300)
+if tabs["quarantine"].open:
+    with tabs["quarantine"]:
+        reasons = queries.quarantine_reasons()
+        if not reasons.empty:
+            charts.show(charts.horizontal_bars(reasons, "rows", "rule", "source", t("chart_quarantine"),
+                                               col("rows"), col("rule"), col("source")))
+        table(reasons, "quarantine_reasons")
+if tabs["row_flags"].open:
+    with tabs["row_flags"]:
+        table(queries.row_flags(), "row_flags")
+if tabs["gx"].open:
+    with tabs["gx"]:
+        table(queries.gx_results(), "gx_results", height=300)
+if tabs["erasures"].open:
+    with tabs["erasures"]:
+        st.subheader(t("erasures"))
+        table(privacy_queries.erasures(), "erasures")

@@ -237,6 +237,33 @@ def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
     assert first_columns() == ["As of"] and len(at.get("vega_lite_chart")) == 1
 
 
+def test_data_quality_sends_headline_figures_and_only_the_open_tab(dash_env):
+    at = signed_in("analyst", lang="en")
+    at.switch_page("pages/data_quality.py").run()
+    assert not at.exception
+    assert "Files not reconciled" in [m.label for m in at.metric]
+    assert len(at.dataframe) == 1 and "Run id" in at.dataframe[0].value.columns
+    assert not at.get("vega_lite_chart")
+    at.session_state["dq_tab"] = "Quarantine reasons"
+    at.run()
+    assert len(at.dataframe) == 1 and "Rule" in at.dataframe[0].value.columns
+    assert len(at.get("vega_lite_chart")) == 1
+    at.session_state["dq_tab"] = "Great Expectations results"
+    at.run()
+    assert len(at.dataframe) == 1 and "Expectation" in at.dataframe[0].value.columns
+
+
+def test_overview_builds_the_headline_and_only_the_open_tab(dash_env):
+    at = signed_in("analyst", lang="en")  # lands on the overview
+    assert not at.exception and len(at.metric) >= 4
+    assert len(at.get("vega_lite_chart")) == 1 and not at.dataframe  # the trend only
+    at.session_state["ov_tab"] = "Every KPI: target and breach state"
+    at.run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 1 and len(at.dataframe) == 1
+    assert "State" in at.dataframe[0].value.columns
+
+
 def test_manager_decision_needs_reason_and_is_recorded(dash_env):
     from dagster_project.state import connect_state
     from dagster_project.state.decisions import decision_history
