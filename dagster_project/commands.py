@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from dagster_project.settings import DEFAULT_DATA_DIR, PROJECT_ROOT, get_settings
+from dagster_project.settings import DEFAULT_DATA_DIR, get_settings
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -164,9 +164,9 @@ def _serve(args: argparse.Namespace) -> int:
         _announce_first_admin(password, settings.users_file)
     shown = "localhost" if args.address in ("127.0.0.1", "localhost") else args.address
     print(f"Dashboards on http://{shown}:{args.port} (warehouse {settings.warehouse}). Ctrl+C stops.", flush=True)
-    command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "server.py"),
-               "--server.headless", "true", "--server.address", args.address, "--server.port", str(args.port),
-               "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+    from dashboards.serving import streamlit_command
+
+    command = streamlit_command(args.port, args.address)
     sys.stderr.flush()
     os.execve(sys.executable, command, os.environ.copy())
     return 0  # not reached

@@ -40,6 +40,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from dashboards.serving import streamlit_command  # noqa: E402
+
 MAX_USERS = 32
 CHROMIUM = os.environ.get("RW_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -208,9 +210,7 @@ def served(warehouse: Path, count: int) -> Iterator[tuple[str, dict[str, str], i
                    RW_REPORTS=str(root / "reports"), PYTHONPATH=str(PROJECT_ROOT))
         port = free_port()
         log = root / "serve.log"
-        command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "dashboards" / "app.py"),
-                   "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-                   "--browser.gatherUsageStats", "false", "--client.toolbarMode", "minimal"]
+        command = streamlit_command(port, "127.0.0.1")
         with log.open("w") as out:
             proc = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                                     start_new_session=True)

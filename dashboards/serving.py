@@ -1,0 +1,41 @@
+"""How the dashboards are served: one Streamlit command line, shared by ``rightswatch serve``, the load
+test and the multi-process launcher, so what is measured is what users get.
+
+Streamlit's defaults suit a developer editing the app, not a room of people reading it. Measured
+under load (py-spy on the server, ``make loadtest``), two defaults cost more server time than the
+pages themselves:
+
+- ``runner.postScriptGC``: a full ``gc.collect(2)`` after every script run, on a heap holding pandas,
+  pyarrow and Altair: tens of milliseconds per page visit, holding the GIL that every other session
+  waits on. Python's own generational collector still runs.
+- ``server.fileWatcherType``: after every run Streamlit resolves the path of every imported module
+  (``realpath`` on thousands of files) to watch them for edits, and polls them in threads. A served
+  app is not edited in place; a new version is a restart.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The served entry point: the app behind the request guard (see dashboards/server.py).
+APP = Path(__file__).resolve().parent / "server.py"
+
+SERVER_OPTIONS: dict[str, str] = {
+    "server.headless": "true",
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "minimal",
+    "server.fileWatcherType": "none",
+    "server.runOnSave": "false",
+    "runner.postScriptGC": "false",
+}
+
+
+def streamlit_command(port: int, address: str | None = None) -> list[str]:
+    """``python -m streamlit run dashboards/server.py`` with the serving options, on ``address:port``."""
+    command = [sys.executable, "-m", "streamlit", "run", str(APP), "--server.port", str(port)]
+    if address:
+        command += ["--server.address", address]
+    for name, value in SERVER_OPTIONS.items():
+        command += [f"--{name}", value]
+    return command
