@@ -39,6 +39,7 @@ TABLES: dict[str, tuple[str, ...]] = {
                         "target_operator", "breached", "pending_count", "unverifiable_count", "cutoff_at"),
     "rpt_kpi_definitions": ("kpi_code", "name_zh", "name_en", "right_category", "start_event", "unit",
                             "target", "target_operator", "legal_basis_zh", "legal_basis_en", "definition_en"),
+    "rpt_dash_kpi_breach_grid": ("month", "kpi_code", "scope", "assessed", "breached", "state"),
     "rpt_rights_monthly": ("month", "right_category", "complaints", "substantiated_share", "resolved_share",
                            "median_resolution_hours", "complaints_mom_change"),
     "fct_complaints": ("complaint_id", "order_id", "merchant_id", "consumer_key", "channel", "right_category",
@@ -192,6 +193,14 @@ WHERE k.month BETWEEN $1 AND $2
 ORDER BY k.month, k.kpi_code, k.merchant_id
 """
 
+# Built once per publication by the dashboards mart (dbt/models/marts/dashboards/).
+SQL_BREACH_GRID = """
+SELECT month, kpi_code, assessed, breached, state
+FROM marts.rpt_dash_kpi_breach_grid
+WHERE month BETWEEN $1 AND $2 AND scope = $3 AND ($4 = '' OR kpi_code = $4)
+ORDER BY month, kpi_code
+"""
+
 SQL_RIGHTS = "SELECT * FROM marts.rpt_rights_monthly ORDER BY month, right_category"
 
 SQL_MERCHANTS = """
@@ -214,6 +223,12 @@ def kpi_platform() -> pd.DataFrame:
 def kpi_rows(month_from: date, month_to: date, scope: str = "__platform__", kpi_code: str = "") -> pd.DataFrame:
     """KPI rows for months in range; scope is '__platform__', '__all__' (every merchant) or a merchant id."""
     return run(SQL_KPI_MONTH_SCOPE, [month_from, month_to, scope, kpi_code or ""])
+
+
+def kpi_breach_grid(month_from: date, month_to: date, scope: str = "__platform__",
+                    kpi_code: str = "") -> pd.DataFrame:
+    """Month × KPI cells (assessed, breached, state met/breached/monitor) for a scope as in ``kpi_rows``."""
+    return run(SQL_BREACH_GRID, [month_from, month_to, scope, kpi_code or ""])
 
 
 def rights_monthly() -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -88,12 +87,10 @@ if tabs["all_kpis"].open:
         with c3:
             lo, hi = month_range(months, "ov_range")
         rows = queries.kpi_rows(lo, hi, scope, kpi_filter)
-        if not rows.empty:
-            flags = rows.assign(b=rows["breached"].fillna(False).astype(bool), a=rows["breached"].notna())
-            grid = flags.groupby(["month", "kpi_code"], as_index=False).agg(breached=("b", "sum"), assessed=("a", "sum"))
-            grid["kpi"] = grid["kpi_code"].map(names).fillna(grid["kpi_code"])
-            grid["state"] = np.where(grid["assessed"] == 0, t("monitor"),
-                                     np.where(grid["breached"] > 0, t("breached"), t("met")))
+        grid = queries.kpi_breach_grid(lo, hi, scope, kpi_filter)  # aggregated once, in the published marts
+        if not grid.empty:
+            grid = grid.assign(kpi=grid["kpi_code"].map(names).fillna(grid["kpi_code"]),
+                               state=grid["state"].map({s: t(s) for s in ("met", "breached", "monitor")}))
             charts.show(charts.breach_grid(grid[["month", "kpi", "state", "breached"]], t("chart_breach_grid"),
                                            col("month"), col("kpi"), col("state"), (t("met"), t("breached"), t("monitor"))))
         codes_list = rows["kpi_code"].tolist()

@@ -74,6 +74,20 @@ def build(path: Path) -> Path:
                             [month, merchant, code, value * 100, 100, value, target, op, breached, 0, 0,
                              datetime(2026, 9, 30, 15, 59, 59)])
     _privacy_requests(con)
+    # The dashboards mart as dbt builds it from rpt_kpi_monthly (dbt/models/marts/dashboards/).
+    con.execute("""CREATE TABLE marts.rpt_dash_kpi_breach_grid AS
+        WITH scoped AS (
+            SELECT month, kpi_code, coalesce(merchant_id, '__platform__') AS scope, breached
+            FROM marts.rpt_kpi_monthly
+            UNION ALL
+            SELECT month, kpi_code, '__all__', breached FROM marts.rpt_kpi_monthly WHERE merchant_id IS NOT NULL
+        ), counted AS (
+            SELECT month, kpi_code, scope, count(breached)::BIGINT AS assessed,
+                   (count(*) FILTER (WHERE breached))::BIGINT AS breached
+            FROM scoped GROUP BY ALL
+        )
+        SELECT *, CASE WHEN assessed = 0 THEN 'monitor' WHEN breached > 0 THEN 'breached' ELSE 'met' END AS state
+        FROM counted""")
     con.execute("""CREATE TABLE marts.rpt_rights_monthly (month DATE, right_category VARCHAR, complaints BIGINT,
         substantiated_share DOUBLE, resolved_share DOUBLE, median_resolution_hours DOUBLE,
         complaints_mom_change DOUBLE)""")

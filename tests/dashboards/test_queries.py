@@ -107,3 +107,17 @@ def test_complaint_figures_and_pages_are_computed_in_sql_over_every_filtered_row
     assert (bins["bin_end"] > bins["bin_start"]).all() and len(bins) <= 40
     cap = responded.quantile(0.99) if len(responded) > 20 else responded.max()
     assert bins["bin_end"].max() == pytest.approx(cap if cap > 0 else 40)
+
+
+@pytest.mark.parametrize("scope", ["__platform__", "__all__", "M002"])
+def test_breach_grid_from_the_mart_agrees_with_the_kpi_rows(warehouse, scope):
+    """The overview's grid comes from rpt_dash_kpi_breach_grid; it must say what the KPI rows say."""
+    months = queries.kpi_months()
+    rows = queries.kpi_rows(months[0], months[-1], scope)
+    grid = queries.kpi_breach_grid(months[0], months[-1], scope).set_index(["month", "kpi_code"])
+    assert len(grid) == rows.groupby(["month", "kpi_code"]).ngroups > 0
+    for (month, code), cell in rows.groupby(["month", "kpi_code"]):
+        assessed, breached = int(cell["breached"].notna().sum()), int(cell["breached"].fillna(False).sum())
+        got = grid.loc[(month, code)]
+        assert (got["assessed"], got["breached"]) == (assessed, breached)
+        assert got["state"] == ("monitor" if assessed == 0 else "breached" if breached else "met")
