@@ -13,7 +13,7 @@ from dashboards import queries
 from dashboards.downloads import download_buttons
 from dashboards.i18n import col, fixed, fmt_datetime, fmt_month, fmt_number, relabel, t
 
-TABLE_PAGE_SIZE = 100  # rows of a SQL-paged table sent to the browser at a time
+TABLE_PAGE_SIZE = 50  # rows of a SQL-paged table sent to the browser at a time
 
 
 def require_warehouse() -> None:
