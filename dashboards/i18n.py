@@ -87,9 +87,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "region": ("地区", "Region"),
     "status": ("状态", "Status"),
     "complaints_count": ("投诉数", "Complaints"),
-    "within_24h": ("24 小时内首次响应", "First response within 24 h"),
+    "published_kpi": ("已发布指标值，{month}，{scope}", "Published KPI value, {month}, {scope}"),
     "median_first_response": ("首次响应中位时长", "Median first response"),
-    "chart_handling": ("首次响应时长分布（红线为 24 小时目标）", "First-response time distribution (red line = 24 h target)"),
+    "chart_handling": ("首次响应时长分布（红线为 {hours} 小时时限）", "First-response time distribution (red line = {hours} h limit)"),
     "hours_axis": ("小时", "Hours"),
     "count_axis": ("数量", "Count"),
     "complaint_table": ("投诉明细（消费者已假名化）", "Complaints (consumers pseudonymised)"),
@@ -99,9 +99,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "rows_shown": ("第 {first}–{last} 条，共 {total} 条（下载包含全部筛选结果）",
                    "Rows {first}–{last} of {total} (downloads hold every filtered row)"),
     # refunds
-    "refund_7d": ("7 日内退款率", "Refunds within 7 days"),
     "nrr_refusal": ("七天无理由退货拒绝率", "No-reason return refusal rate"),
-    "chart_refund_7d": ("7 日内退款合规率（按月）", "Refund within 7 days, by month"),
+    "chart_refund_7d": ("{days} 日内退款合规率（按月）", "Refund within {days} days, by month"),
     "nrr_refusals": ("七天无理由退货被拒记录", "Refused no-reason returns"),
     "slowest_refunds": ("退款最慢的记录", "Slowest refunds"),
     # price
@@ -299,13 +298,6 @@ def fmt_month(value: Any) -> str:
         return "—"
     d = pd.Timestamp(value)
     return f"{d.year}年{d.month}月" if lang() == "zh" else f"{MONTHS_EN[d.month - 1]} {d.year}"
-
-
-def fmt_date(value: Any) -> str:
-    if _missing(value):
-        return "—"
-    d = pd.Timestamp(value)
-    return f"{d.year}年{d.month}月{d.day}日" if lang() == "zh" else d.strftime("%d %b %Y")
 
 
 def fmt_datetime(value: datetime | float | None) -> str:

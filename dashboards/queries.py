@@ -5,8 +5,7 @@ Rules this module keeps (and tests check):
   ``read_only=True``. A new connection is opened per query, because the pipeline replaces the file
   with an atomic rename: a long-lived connection would keep reading the old, unlinked file.
 - Every value is a bound parameter (``?`` / ``$n``). No SQL is built from user input: the SQL texts
-  are constants in this module, and the generic ``select_rows`` takes table and column names only from
-  the allow-list ``TABLES``.
+  are constants in this module.
 - Results are cached once for all sessions (``st.cache_resource``, TTL ``CACHE_TTL_SECONDS``) keyed on
   the SQL, the parameters, the file path and its modification time (ns), so a newly published
   warehouse is read at once and the cache never serves figures from a replaced file. Callers get a
@@ -29,55 +28,10 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dagster_project.kpi_config import CONFIG_SQL, kpi_label, parse_config
 from dagster_project.settings import get_settings
 
 CACHE_TTL_SECONDS = 600
-
-# Tables (schema marts) and the columns a page may select or filter on. Identifiers come only from here.
-TABLES: dict[str, tuple[str, ...]] = {
-    "rpt_kpi_monthly": ("month", "merchant_id", "kpi_code", "numerator", "denominator", "value", "target",
-                        "target_operator", "breached", "pending_count", "unverifiable_count", "cutoff_at"),
-    "rpt_kpi_definitions": ("kpi_code", "name_zh", "name_en", "right_category", "start_event", "unit",
-                            "target", "target_operator", "legal_basis_zh", "legal_basis_en", "definition_en"),
-    "rpt_dash_kpi_breach_grid": ("month", "kpi_code", "scope", "assessed", "breached", "state"),
-    "rpt_rights_monthly": ("month", "right_category", "complaints", "substantiated_share", "resolved_share",
-                           "median_resolution_hours", "complaints_mom_change"),
-    "fct_complaints": ("complaint_id", "order_id", "merchant_id", "consumer_key", "channel", "right_category",
-                       "issue_code", "received_at", "first_response_at", "verified_at", "resolved_at",
-                       "status", "outcome", "substantiated", "compensation_amount", "advance_compensation",
-                       "escalated_at", "satisfaction", "description", "updated_at", "received_month",
-                       "first_response_hours", "resolution_hours", "dq_flags", "is_known_merchant",
-                       "is_known_order", "version_count"),
-    "fct_refunds": ("refund_id", "order_id", "line_no", "merchant_id", "reason", "requested_at", "decided_at",
-                    "decision", "return_received_at", "refunded_at", "amount", "updated_at",
-                    "requested_month", "refund_days", "dq_flags", "is_known_merchant", "is_known_order"),
-    "fct_order_lines": ("order_id", "line_no", "merchant_id", "consumer_key", "sku_id", "quantity",
-                        "unit_price", "list_price", "currency", "ordered_at", "paid_at", "promised_ship_by",
-                        "shipped_at", "delivered_at", "nrr_exempt", "order_status", "channel",
-                        "ship_to_region", "updated_at", "line_amount", "ordered_date_local", "order_month",
-                        "dq_flags", "is_known_merchant"),
-    "fct_price_checks": ("order_id", "line_no", "merchant_id", "sku_id", "ordered_date_local", "unit_price",
-                         "list_price", "reference_price", "reference_basis", "verdict"),
-    "fct_violation_evidence": ("evidence_id", "merchant_id", "evidence_date", "violation_type", "severity",
-                               "points", "complaint_id", "refund_id", "order_id", "line_no", "detail"),
-    "rpt_merchant_enforcement": ("as_of_date", "merchant_id", "merchant_name", "category", "region", "tier",
-                                 "tier_name_zh", "tier_name_en", "recommended_action_zh",
-                                 "recommended_action_en", "general_points", "serious_points",
-                                 "points_by_type", "top_reasons_zh", "top_reasons_en", "evidence_count",
-                                 "evidence_ids", "tier_first_reached_on", "previous_tier", "tier_change",
-                                 "rate_scored"),
-    "dim_merchants": ("merchant_id", "merchant_name", "category", "region", "status", "license_expires_on",
-                      "onboarded_at", "valid_from", "valid_to", "is_current"),
-    "dq_file_reconciliation": ("source", "delivery_date", "file_name", "file_sha256", "status", "rows_read",
-                               "rows_loaded", "rows_quarantined", "reconciled", "message", "loaded_at"),
-    "dq_quarantine": ("source", "delivery_date", "file_name", "file_sha256", "line", "rule", "column_name",
-                      "message", "raw_values", "quarantined_at", "run_id"),
-    "dq_gx_results": ("run_id", "source", "delivery_date", "suite", "expectation", "column_name", "severity",
-                      "success", "element_count", "unexpected_count", "details", "validated_at"),
-    "dq_row_flags": ("source", "delivery_date", "flag", "rows"),
-    "dq_pipeline_runs": ("run_id", "started_at", "finished_at", "status", "latest_delivery_date", "message"),
-}
-
 
 class WarehouseMissing(RuntimeError):
     """No published warehouse yet (run the pipeline first)."""
@@ -136,40 +90,13 @@ def published_at() -> float | None:
         return None
 
 
-def select_rows(table: str, columns: Sequence[str] | None = None, equals: dict[str, Any] | None = None,
-                order_by: Sequence[str] = (), limit: int = 10_000) -> pd.DataFrame:
-    """``SELECT cols FROM marts.table WHERE col = ? AND ... ORDER BY ... LIMIT ?``, identifiers allow-listed."""
-    if table not in TABLES:
-        raise ValueError(f"table {table!r} is not published to dashboards")
-    allowed = TABLES[table]
-    cols = list(columns or allowed)
-    names = list(cols) + list((equals or {}).keys()) + [c.removesuffix(" DESC") for c in order_by]
-    bad = [c for c in names if c not in allowed]
-    if bad:
-        raise ValueError(f"columns {bad} are not in the allow-list of {table}")
-    sql = f"SELECT {', '.join(cols)} FROM marts.{table}"
-    params: list[Any] = []
-    if equals:
-        clauses = []
-        for col, value in equals.items():
-            if value is None:
-                clauses.append(f"{col} IS NULL")
-            else:
-                clauses.append(f"{col} = ?")
-                params.append(value)
-        sql += " WHERE " + " AND ".join(clauses)
-    if order_by:
-        sql += " ORDER BY " + ", ".join(order_by)
-    sql += " LIMIT ?"
-    params.append(int(limit))
-    return run(sql, params)
-
-
 # --- overview ------------------------------------------------------------------------------------
 
 SQL_KPI_MONTHS = "SELECT DISTINCT month FROM marts.rpt_kpi_monthly ORDER BY month"
 
 SQL_KPI_DEFINITIONS = "SELECT * FROM marts.rpt_kpi_definitions ORDER BY kpi_code"
+
+SQL_KPI_CONFIG = CONFIG_SQL
 
 SQL_KPI_PLATFORM = """
 SELECT k.month, k.kpi_code, k.numerator, k.denominator, k.value, k.target, k.target_operator, k.breached,
@@ -212,8 +139,18 @@ def kpi_months() -> list[date]:
     return [pd.Timestamp(m).date() for m in run(SQL_KPI_MONTHS)["month"]]
 
 
+def kpi_config() -> dict[str, Any]:
+    """The settings the published build used (marts.rpt_kpi_config): the limits labels must name."""
+    return parse_config(run(SQL_KPI_CONFIG).itertuples(index=False, name=None))
+
+
 def kpi_definitions() -> pd.DataFrame:
-    return run(SQL_KPI_DEFINITIONS)
+    """The KPI dictionary, its names stating the limits in force (``kpi_config.kpi_label``)."""
+    defs, config = run(SQL_KPI_DEFINITIONS), kpi_config()
+    for column in ("name_zh", "name_en"):
+        defs[column] = [kpi_label(c, n, config) if isinstance(n, str) else n
+                        for c, n in zip(defs["kpi_code"].tolist(), defs[column].tolist(), strict=True)]
+    return defs
 
 
 def kpi_platform() -> pd.DataFrame:

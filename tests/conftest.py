@@ -56,11 +56,18 @@ def build_env(root: Path) -> dict[str, str]:
     return env
 
 
-def make_sample_build(root: Path, seed: int | None = None) -> SampleBuild:
+def make_sample_build(root: Path, seed: int | None = None, orders: int | None = None,
+                      config: str | None = None) -> SampleBuild:
+    """Generate and build a sample; ``config`` is the text of an RW_CONFIG file to build with."""
     env = build_env(root)
+    if config is not None:
+        (root / "rw_config.yml").write_text(config, encoding="utf-8")
+        env["RW_CONFIG"] = str(root / "rw_config.yml")
     args = ["generate", "--out", env["RW_LANDING"]]
     if seed is not None:
         args += ["--seed", str(seed)]
+    if orders is not None:
+        args += ["--orders", str(orders)]
     run_cli(*args, env=env)
     run = run_cli("run", env=env)
     warehouse = Path(env["RW_WAREHOUSE"])

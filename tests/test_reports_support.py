@@ -78,9 +78,9 @@ def make_marts(path: Path, *, pipeline_status: str = "success", failed_error_che
     for right, n in (("compensation", 120), ("returns", 80), ("privacy", 5)):
         con.execute("insert into marts.rpt_rights_monthly values (?,?,?,?,?,?,?)",
                     [date(2026, 1, 1), right, n, 0.5, 0.9, 30.0, 0.1])
-    con.execute("""create table marts.rpt_kpi_config (var_name varchar, value_json varchar)""")
-    con.execute("insert into marts.rpt_kpi_config values ('rw_reporting_tz', '\"Asia/Shanghai\"'), "
-                "('rw_first_response_target', '0.95'), ('rw_refund_days', '7')")
+    con.execute("""create table marts.rpt_kpi_config (var_name varchar, value varchar, applies_to varchar)""")
+    con.execute("insert into marts.rpt_kpi_config values ('rw_reporting_tz', 'Asia/Shanghai', 'all'), "
+                "('rw_first_response_target', '0.95', 'k'), ('rw_refund_days', '7', 'k')")
     con.execute("""create table marts.fct_price_checks (order_id varchar, line_no bigint, merchant_id varchar,
         sku_id varchar, ordered_date_local date, unit_price decimal(18,2), list_price decimal(18,2),
         reference_price decimal(18,2), reference_basis varchar, verdict varchar)""")

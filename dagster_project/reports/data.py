@@ -7,17 +7,16 @@ function of the marts, the period and the cut-off only (reproducibility, see ``b
 
 from __future__ import annotations
 
-import contextlib
-import json
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import duckdb
 
+from dagster_project.kpi_config import CONFIG_SQL, kpi_label, parse_config
 from dagster_project.reports.periods import Period
 from dagster_project.reports.text import clean_text, pick, right_name, yes_no
 
@@ -121,24 +120,7 @@ def read_config(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The configuration values in force, from marts.rpt_kpi_config (name → value)."""
     if "rpt_kpi_config" not in _tables(con):
         return {}
-    rows = _rows(con, "select * from marts.rpt_kpi_config")
-    if not rows:
-        return {}
-    cols = list(rows[0])
-    name_col = next((c for c in ("var_name", "name", "setting", "config_key", "key", "parameter") if c in cols), None)
-    value_col = next((c for c in ("value_json", "value", "config_value", "setting_value") if c in cols), None)
-    if name_col and value_col:
-        out: dict[str, Any] = {}
-        for r in sorted(rows, key=lambda r: str(r[name_col])):
-            value = r[value_col]
-            if isinstance(value, str) and value[:1] in '[{"0123456789-tfn':
-                with contextlib.suppress(ValueError):
-                    value = json.loads(value)
-            out[str(r[name_col])] = _jsonable(value)
-        return out
-    if len(rows) == 1:  # one wide row
-        return {k: _jsonable(v) for k, v in sorted(rows[0].items())}
-    return {"rows": [{k: _jsonable(v) for k, v in r.items()} for r in rows]}
+    return {k: _jsonable(v) for k, v in parse_config(con.execute(CONFIG_SQL).fetchall()).items()}
 
 
 def _jsonable(value: Any) -> Any:
@@ -212,7 +194,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         value, previous = _num(r["value"]), _num(r["previous_value"])
         kpi_rows.append({
             "kpi_code": r["kpi_code"],
-            "kpi_name": pick(lang, clean_text(r["name_zh"] or r["kpi_code"]), clean_text(r["name_en"] or r["kpi_code"])),
+            "kpi_name": kpi_label(r["kpi_code"], pick(lang, clean_text(r["name_zh"] or r["kpi_code"]),
+                                                      clean_text(r["name_en"] or r["kpi_code"])), config),
             "right": right_name(r["right_category"], lang),
             "unit": r["unit"],
             "value": value,
@@ -479,7 +462,3 @@ def format_value(value: Any, kind: str, lang: str, unit: str | None = None) -> s
             return f"{v * 100:.2f}%"
         return f"{v:,.0f}" if v == int(v) else f"{v:,.2f}"
     return clean_text(value)
-
-
-def local_end_of_day(day: date) -> datetime:
-    return datetime.combine(day + timedelta(days=1), datetime.min.time()) - timedelta(microseconds=1)

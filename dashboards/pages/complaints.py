@@ -1,4 +1,8 @@
-"""Complaints explorer (analyst, manager): filters, handling time against the 24 h target, the complaints.
+"""Complaints explorer (analyst, manager): filters, handling time against the configured limit, the complaints.
+
+The first-response rate shown is the published KPI (marts.rpt_kpi_monthly), never recomputed here:
+only the mart applies the pending and cut-off rules. Its label and the chart's rule state the limit
+the build used (marts.rpt_kpi_config), so a changed RW_CONFIG shows everywhere at once.
 
 The figures, the handling-time bins and the table pages are computed in SQL on the filtered rows, so
 the page costs the same at 500 or 500,000 complaints.
@@ -10,12 +14,13 @@ from functools import partial
 
 import streamlit as st
 
+from dagster_project.kpi_config import limit
 from dashboards import charts, queries, ui
 from dashboards.auth import page_setup
-from dashboards.i18n import col, fmt_number, fmt_pct, t
+from dashboards.i18n import col, fmt_kpi, fmt_month, fmt_number, kpi_name, t
 from dashboards.ui import TABLE_PAGE_SIZE, month_range, require_warehouse
 
-TARGET_HOURS = 24
+FIRST_RESPONSE_KPI = "complaint_first_response_24h_rate"  # the dictionary's code, whatever the limit
 
 page_setup("complaints")
 require_warehouse()
@@ -41,15 +46,22 @@ filters = {"from": lo, "to": hi, "right": rights, "issue": issues, "channel": ch
 where = queries.ComplaintFilter(lo, hi, tuple(rights), tuple(issues), tuple(channels), tuple(merchant_ids),
                                 tuple(regions), tuple(statuses))
 # Figures and chart bins come from SQL over every filtered row; the table below is one page of them.
-summary = queries.complaints_summary(where, TARGET_HOURS)
+limit_hours = float(limit(queries.kpi_config(), "rw_first_response_hours") or "nan")
+summary = queries.complaints_summary(where, limit_hours)
+scope = merchant_ids[0] if len(merchant_ids) == 1 else "__platform__"
+published = queries.kpi_rows(hi, hi, scope, FIRST_RESPONSE_KPI)
 m1, m2, m3 = st.columns(3)
 m1.metric(t("complaints_count"), fmt_number(summary["complaints"]))
-m2.metric(t("within_24h"), fmt_pct(summary["within_target_share"]))
+m2.metric(kpi_name(queries.kpi_definitions(), FIRST_RESPONSE_KPI),
+          fmt_kpi(published["value"].iloc[0] if len(published) else None, "rate"))
+m2.caption(t("published_kpi", month=fmt_month(hi),
+             scope=t("scope_platform") if scope == "__platform__" else f"{scope} {names.get(scope, '')}"))
 m3.metric(t("median_first_response"), f"{fmt_number(summary['median_first_response_hours'], 1)} {t('hours_axis')}")
 
-if summary["responded"]:
-    charts.show(charts.binned_histogram_with_rule(queries.complaints_histogram(where), TARGET_HOURS,
-                                                  t("chart_handling"), t("hours_axis"), t("count_axis")))
+if summary["responded"] and limit_hours == limit_hours:  # no rule without a recorded limit
+    charts.show(charts.binned_histogram_with_rule(queries.complaints_histogram(where), limit_hours,
+                                                  t("chart_handling", hours=f"{limit_hours:g}"), t("hours_axis"),
+                                                  t("count_axis")))
 
 st.subheader(t("complaint_table"))
 total = int(summary["complaints"])

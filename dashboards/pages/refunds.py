@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from dagster_project.kpi_config import limit
 from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import breach_state, col, fmt_kpi, fmt_target, kpi_name, t
@@ -33,7 +34,8 @@ for i, code in enumerate(["refund_within_7d_rate", "nrr_refusal_rate", "refund_o
 series = in_range[in_range["kpi_code"] == "refund_within_7d_rate"]
 if not series.empty:
     charts.show(charts.line_with_target(series[["month", "value", "target"]].reset_index(drop=True),
-                                        t("chart_refund_7d"), col("month"), t("refund_7d"), y_format="%"))
+                                        t("chart_refund_7d", days=limit(queries.kpi_config(), "rw_refund_days")),
+                                        col("month"), kpi_name(defs, "refund_within_7d_rate"), y_format="%"))
 
 st.subheader(t("nrr_refusals"))
 table(queries.nrr_refusals(lo, hi), "nrr_refusals", {"from": lo, "to": hi})

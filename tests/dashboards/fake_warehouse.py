@@ -54,6 +54,10 @@ def build(path: Path) -> Path:
     for code, zh, en, right, unit, target, op in KPIS:
         con.execute("INSERT INTO marts.rpt_kpi_definitions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
                     [code, zh, en, right, "received_at", unit, target, op, "法律依据", "legal basis", en])
+    con.execute("CREATE TABLE marts.rpt_kpi_config (var_name VARCHAR, value VARCHAR, applies_to VARCHAR)")
+    con.execute("INSERT INTO marts.rpt_kpi_config VALUES ('rw_reporting_tz', 'Asia/Shanghai', 'all KPIs'), "
+                "('rw_first_response_hours', '24', 'complaint_first_response_24h_rate'), "
+                "('rw_refund_days', '7', 'refund_within_7d_rate')")
     con.execute("""CREATE TABLE marts.rpt_kpi_monthly (month DATE, merchant_id VARCHAR, kpi_code VARCHAR,
         numerator DOUBLE, denominator DOUBLE, value DOUBLE, target DOUBLE, target_operator VARCHAR,
         breached BOOLEAN, pending_count BIGINT, unverifiable_count BIGINT, cutoff_at TIMESTAMP)""")

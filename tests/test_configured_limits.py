@@ -1,0 +1,132 @@
+"""A limit changed once in RW_CONFIG reaches every consumer: the complaints page and the regulator
+report state the first-response limit the build used (12 h here, not the dictionary's default 24 h)
+and show the published KPI value from marts.rpt_kpi_monthly, never a figure recomputed elsewhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+from pypdf import PdfReader
+
+from dagster_project.kpi_config import kpi_label, parse_config
+from dagster_project.reports.build import build_report
+from dagster_project.reports.data import format_value
+from dagster_project.reports.periods import month_period
+from dagster_project.users import add_user
+from tests.conftest import SampleBuild, build_env, make_sample_build
+
+pytestmark = pytest.mark.slow
+
+CODE = "complaint_first_response_24h_rate"
+
+
+@pytest.fixture(scope="module")
+def build_12h(tmp_path_factory) -> SampleBuild:
+    """A small sample built with the README's example override of the first-response limit.
+
+    ``RW_LIMIT12_BUILD=<root>`` reuses a root built by this fixture before (fast iteration)."""
+    reuse = os.environ.get("RW_LIMIT12_BUILD")
+    if reuse:
+        root = Path(reuse)
+        env = {**build_env(root), "RW_CONFIG": str(root / "rw_config.yml")}
+        warehouse = Path(env["RW_WAREHOUSE"])
+        return SampleBuild(root=root, landing=Path(env["RW_LANDING"]), warehouse=warehouse,
+                           work_db=warehouse.with_name(warehouse.stem + ".work.duckdb"), env=env, run_output="")
+    return make_sample_build(tmp_path_factory.mktemp("limit12"), orders=3000,
+                             config="rw_first_response_hours: 12\n")
+
+
+def _published(warehouse: Path, month: date) -> tuple[float, str]:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        value = con.execute("select value from marts.rpt_kpi_monthly where kpi_code = ? and merchant_id is null "
+                            "and month = ?", [CODE, month]).fetchone()[0]
+        recorded = con.execute("select value from marts.rpt_kpi_config "
+                               "where var_name = 'rw_first_response_hours'").fetchone()[0]
+    return value, recorded
+
+
+def _latest_month(warehouse: Path) -> date:
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        return con.execute("select max(month) from marts.rpt_kpi_monthly where kpi_code = ? and value is not null",
+                           [CODE]).fetchone()[0]
+
+
+def test_labels_fill_the_limit_in_force_and_keep_the_code():
+    config = parse_config([("rw_first_response_hours", "12"), ("rw_nrr_days", "7"), ("rw_refund_days", "10")])
+    assert kpi_label(CODE, "投诉24小时首次响应率", config) == "投诉12小时首次响应率"
+    assert kpi_label(CODE, "Complaint first response within 24 h rate", config) == \
+        "Complaint first response within 12 h rate"
+    assert kpi_label("refund_within_7d_rate", "Refund within 7 days of return receipt rate", config) == \
+        "Refund within 10 days of return receipt rate"
+    assert kpi_label("nrr_refusal_rate", "七日无理由退货拒绝率", config) == "七日无理由退货拒绝率"
+    assert kpi_label("complaint_resolved_rate", "投诉办结率", config) == "投诉办结率"
+    assert kpi_label(CODE, "投诉24小时首次响应率", {}) == "投诉24小时首次响应率"
+
+
+def test_report_states_12h_and_the_marts_value(build_12h, tmp_path, monkeypatch):
+    for name, value in build_12h.env.items():
+        if name.startswith("RW_"):
+            monkeypatch.setenv(name, value)
+    monkeypatch.delenv("RW_REPORT_SIGNING_KEY", raising=False)
+    monkeypatch.setenv("RW_REPORTS", str(tmp_path / "reports"))
+    month = _latest_month(build_12h.warehouse)
+    value, recorded = _published(build_12h.warehouse, month)
+    assert recorded == "12"
+    for lang, name in (("zh", "投诉12小时首次响应率"), ("en", "Complaint first response within 12 h rate")):
+        result = build_report(month_period(month.year, month.month), lang=lang, out_dir=tmp_path / lang)
+        stem = f"rightswatch_{result.period.key}"
+        pdf = "\n".join(page.extract_text() for page in PdfReader(str(result.report_dir / f"{stem}.pdf")).pages)
+        flat = pdf.replace("\n", "").replace(" ", "")
+        assert name.replace(" ", "") in flat
+        # the legal basis still quotes its own 24 h rule: only the KPI's name must change
+        assert "投诉24小时首次响应率" not in flat and "firstresponsewithin24h" not in flat
+        sheet = openpyxl.load_workbook(result.report_dir / f"{stem}.xlsx")
+        cells = [c for ws in sheet.worksheets for row in ws.iter_rows(values_only=True) for c in row]
+        assert name in cells
+        assert not any(isinstance(c, str) and ("投诉24小时首次" in c or "response within 24 h" in c) for c in cells)
+        rows = [row for ws in sheet.worksheets for row in ws.iter_rows(values_only=True) if name in row]
+        assert any(value in row for row in rows)  # the platform row carries the mart's value as is
+        assert format_value(value, "rate", lang, "rate") in pdf
+
+
+def test_complaints_page_states_12h_and_the_marts_value(build_12h, tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    warehouse = tmp_path / "warehouse" / "rightswatch.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy2(build_12h.warehouse, warehouse)
+    users = tmp_path / "users.json"
+    add_user(users, "analyst", "analyst", "analyst-Pa55word!")
+    for key in [k for k in os.environ if k.startswith("RW_")]:
+        monkeypatch.delenv(key)
+    monkeypatch.setenv("RW_WAREHOUSE", str(warehouse))
+    monkeypatch.setenv("RW_USERS_FILE", str(users))
+    app = Path(__file__).resolve().parents[1] / "dashboards" / "app.py"
+    for lang, name, hours in (("zh", "投诉12小时首次响应率", "12 小时"), ("en", "within 12 h", "12 h")):
+        at = AppTest.from_file(str(app), default_timeout=90)
+        at.session_state["lang"] = lang
+        at.run()
+        at.text_input(key="sign_in_name").input("analyst")
+        at.text_input(key="sign_in_password").input("analyst-Pa55word!")
+        at.button[0].click()
+        at.run()
+        at.switch_page("pages/complaints.py").run()
+        assert not at.exception, at.exception
+        # the range ends at the newest complaint month: make it the KPI's month
+        metric = next(m for m in at.metric if name in m.label)
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            hi = con.execute("select max(received_month) from marts.fct_complaints").fetchone()[0]
+            shown = con.execute("select value from marts.rpt_kpi_monthly where kpi_code = ? and merchant_id is null "
+                                "and month = ?", [CODE, hi]).fetchone()[0]
+        assert metric.value == f"{shown * 100:.1f}%"
+        charts = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("vega_lite_chart"))
+        texts = " ".join([m.label for m in at.metric] + [c.value for c in at.caption]) + charts
+        assert hours in charts  # the histogram names the limit its red rule marks
+        assert not any(f"24{gap}{unit}" in texts for gap in ("", " ") for unit in ("h", "小时"))
