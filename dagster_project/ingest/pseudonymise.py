@@ -92,10 +92,6 @@ class Pseudonymiser:
         return ERASED_MARKER if tag in self._erased else pseudonym
 
 
-def pseudonymise_array(values: pa.Array | pa.ChunkedArray, key: bytes) -> pa.Array:
-    return Pseudonymiser(key).array(values)
-
-
 def _decode_key(text: str) -> bytes:
     """A key given as hex (even number of hex digits) is used as bytes, anything else as UTF-8 text."""
     text = text.strip()
