@@ -4,6 +4,7 @@ import importlib
 
 import dagster as dg
 
+from dagster_project.assets.asof import asof_job, asof_warehouse
 from dagster_project.assets.dbt import rightswatch_dbt_models
 from dagster_project.assets.decisions import management_decisions
 from dagster_project.assets.ingestion import landing_ingestion
@@ -34,8 +35,9 @@ def _report_definitions() -> dict[str, list]:
 _reports = _report_definitions()
 
 defs = dg.Definitions(
-    assets=[landing_ingestion, management_decisions, rightswatch_dbt_models, published_warehouse, *_reports["assets"]],
-    jobs=[warehouse_job, privacy_retention_job, *_reports["jobs"]],
+    assets=[landing_ingestion, management_decisions, rightswatch_dbt_models, published_warehouse, asof_warehouse,
+            *_reports["assets"]],
+    jobs=[warehouse_job, asof_job, privacy_retention_job, *_reports["jobs"]],
     schedules=[warehouse_daily, privacy_retention_weekly, *_reports["schedules"]],
     sensors=[new_delivery_sensor, warehouse_failure_sensor, *_reports["sensors"]],
     resources=build_resources(),

@@ -86,3 +86,19 @@ def sample_build(tmp_path_factory) -> SampleBuild:
 def sample_build_seed2(tmp_path_factory) -> SampleBuild:
     """A second seed, for checks that must hold for any generated data."""
     return make_sample_build(tmp_path_factory.mktemp("sample_seed2"), seed=SECOND_SEED)
+
+
+@pytest.fixture(scope="session")
+def sample_build_12h(tmp_path_factory) -> SampleBuild:
+    """A small sample built with the README's example override of the first-response limit.
+
+    ``RW_LIMIT12_BUILD=<root>`` reuses a root built by this fixture before (fast iteration)."""
+    reuse = os.environ.get("RW_LIMIT12_BUILD")
+    if reuse:
+        root = Path(reuse)
+        env = {**build_env(root), "RW_CONFIG": str(root / "rw_config.yml")}
+        warehouse = Path(env["RW_WAREHOUSE"])
+        return SampleBuild(root=root, landing=Path(env["RW_LANDING"]), warehouse=warehouse,
+                           work_db=warehouse.with_name(warehouse.stem + ".work.duckdb"), env=env, run_output="")
+    return make_sample_build(tmp_path_factory.mktemp("limit12"), orders=3000,
+                             config="rw_first_response_hours: 12\n")

@@ -20,27 +20,10 @@ from dagster_project.reports.build import build_report
 from dagster_project.reports.data import format_value
 from dagster_project.reports.periods import month_period
 from dagster_project.users import add_user
-from tests.conftest import SampleBuild, build_env, make_sample_build
 
 pytestmark = pytest.mark.slow
 
 CODE = "complaint_first_response_24h_rate"
-
-
-@pytest.fixture(scope="module")
-def build_12h(tmp_path_factory) -> SampleBuild:
-    """A small sample built with the README's example override of the first-response limit.
-
-    ``RW_LIMIT12_BUILD=<root>`` reuses a root built by this fixture before (fast iteration)."""
-    reuse = os.environ.get("RW_LIMIT12_BUILD")
-    if reuse:
-        root = Path(reuse)
-        env = {**build_env(root), "RW_CONFIG": str(root / "rw_config.yml")}
-        warehouse = Path(env["RW_WAREHOUSE"])
-        return SampleBuild(root=root, landing=Path(env["RW_LANDING"]), warehouse=warehouse,
-                           work_db=warehouse.with_name(warehouse.stem + ".work.duckdb"), env=env, run_output="")
-    return make_sample_build(tmp_path_factory.mktemp("limit12"), orders=3000,
-                             config="rw_first_response_hours: 12\n")
 
 
 def _published(warehouse: Path, month: date) -> tuple[float, str]:
@@ -70,14 +53,14 @@ def test_labels_fill_the_limit_in_force_and_keep_the_code():
     assert kpi_label(CODE, "投诉24小时首次响应率", {}) == "投诉24小时首次响应率"
 
 
-def test_report_states_12h_and_the_marts_value(build_12h, tmp_path, monkeypatch):
-    for name, value in build_12h.env.items():
+def test_report_states_12h_and_the_marts_value(sample_build_12h, tmp_path, monkeypatch):
+    for name, value in sample_build_12h.env.items():
         if name.startswith("RW_"):
             monkeypatch.setenv(name, value)
     monkeypatch.delenv("RW_REPORT_SIGNING_KEY", raising=False)
     monkeypatch.setenv("RW_REPORTS", str(tmp_path / "reports"))
-    month = _latest_month(build_12h.warehouse)
-    value, recorded = _published(build_12h.warehouse, month)
+    month = _latest_month(sample_build_12h.warehouse)
+    value, recorded = _published(sample_build_12h.warehouse, month)
     assert recorded == "12"
     for lang, name in (("zh", "投诉12小时首次响应率"), ("en", "Complaint first response within 12 h rate")):
         result = build_report(month_period(month.year, month.month), lang=lang, out_dir=tmp_path / lang)
@@ -96,12 +79,12 @@ def test_report_states_12h_and_the_marts_value(build_12h, tmp_path, monkeypatch)
         assert format_value(value, "rate", lang, "rate") in pdf
 
 
-def test_complaints_page_states_12h_and_the_marts_value(build_12h, tmp_path, monkeypatch):
+def test_complaints_page_states_12h_and_the_marts_value(sample_build_12h, tmp_path, monkeypatch):
     from streamlit.testing.v1 import AppTest
 
     warehouse = tmp_path / "warehouse" / "rightswatch.duckdb"
     warehouse.parent.mkdir()
-    shutil.copy2(build_12h.warehouse, warehouse)
+    shutil.copy2(sample_build_12h.warehouse, warehouse)
     users = tmp_path / "users.json"
     add_user(users, "analyst", "analyst", "analyst-Pa55word!")
     for key in [k for k in os.environ if k.startswith("RW_")]:

@@ -6,8 +6,10 @@ cut-off of a period's *first* build is recorded in the manifest and in the state
 (``report_approvals.cutoff_at``). Every later build of that period uses that same cut-off (unless
 that build was blocked by incomplete data or rejected by the reviewer) unless a new one is named (``--cutoff``; ``--cutoff latest`` takes the published one): when the published
 marts carry the same cut-off they are read directly; when later deliveries have moved the published
-cut-off on, the marts are rebuilt as of the recorded cut-off in a private copy (``asof``). Same
-cut-off, same data: same CSV bytes.
+cut-off on, the pipeline's as-of rebuild (``dagster_project.assets.asof``, the same job as
+``rightswatch run --cutoff``) publishes the marts as of the recorded cut-off into a scratch folder, and
+the report reads that published file. Report code never runs dbt itself. Same cut-off, same data:
+same CSV bytes.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from dagster_project.assets.asof import rebuild_as_of
 from dagster_project.reports import manifest as mf
-from dagster_project.reports.asof import rebuild_as_of
 from dagster_project.reports.data import (
     ReportContent,
     latest_pipeline_run,
