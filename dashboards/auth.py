@@ -25,7 +25,7 @@ import streamlit as st
 
 from dagster_project import users as accounts
 from dagster_project.settings import get_settings
-from dagster_project.state import connect_state, record_audit
+from dagster_project.state import open_state, record_audit
 from dashboards.i18n import LANGS, role_label, t
 
 SESSION_KEY = "rw_user"
@@ -67,17 +67,13 @@ class SessionUser:
 
 # --- state database helpers ---------------------------------------------------------------------
 
-def _state():
-    return connect_state(get_settings().state_db)
-
-
 def audit(action: str, target: str | None = None, detail: dict[str, Any] | None = None,
           actor: str | None = None) -> None:
     """Write one audit entry as the signed-in user (or ``actor``)."""
     if actor is None:  # only then: a download's worker thread has no session state to read
         user = current_user()
         actor = user.name if user else "anonymous"
-    con = _state()
+    con = open_state()
     try:
         record_audit(con, actor, action, target, detail)
     finally:
@@ -182,7 +178,7 @@ def _local_sign_in_form() -> None:
         submitted = st.form_submit_button(t("sign_in"), type="primary")
     if not submitted:
         return
-    con = _state()
+    con = open_state()
     try:
         result = accounts.authenticate(users_file, con, name, password, client=client_address())
     finally:

@@ -152,7 +152,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "approve": ("批准", "Approve"),
     "reject": ("驳回", "Reject"),
     "report_month": ("报告月份", "Report month"),
-    "approvals_unavailable": ("审批接口尚不可用。", "The approvals API is not available yet."),
     "approved": ("已批准。", "Approved."),
     "blocked": ("该报告基于不完整的运行生成，不能批准或发送：", "Built from an incomplete run; it cannot be approved or sent:"),
     "action_refused": ("操作被拒绝：", "Refused:"),

@@ -1,9 +1,10 @@
 """The dashboards' only way into the warehouse: read-only, bound parameters, cached per published file.
 
 Rules this module keeps (and tests check):
-- It reads only schema ``marts`` of the published DuckDB named by ``RW_WAREHOUSE``, opened with
-  ``read_only=True``. A new connection is opened per query, because the pipeline replaces the file
-  with an atomic rename: a long-lived connection would keep reading the old, unlinked file.
+- It reads only schema ``marts`` of the published DuckDB named by ``RW_WAREHOUSE``, opened read-only
+  by the project's one reader (``publish.open_published``). A new connection is opened per query,
+  because the pipeline replaces the file with an atomic rename: a long-lived connection would keep
+  reading the old, unlinked file.
 - Every value is a bound parameter (``?`` / ``$n``). No SQL is built from user input: the SQL texts
   are constants in this module.
 - Results are cached once for all sessions (``st.cache_resource``, TTL ``CACHE_TTL_SECONDS``) keyed on
@@ -24,11 +25,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 import streamlit as st
 
 from dagster_project.kpi_config import CONFIG_SQL, kpi_label, parse_config
+from dagster_project.publish import open_published
 from dagster_project.settings import get_settings
 
 CACHE_TTL_SECONDS = 600
@@ -65,7 +66,7 @@ def _cached(sql: str, params: tuple[Any, ...], path: str, mtime_ns: int) -> pd.D
 
 
 def _execute(sql: str, params: Sequence[Any], path: str) -> pd.DataFrame:
-    con = duckdb.connect(path, read_only=True)
+    con = open_published(Path(path))
     try:
         return con.execute(sql, list(params)).df()
     finally:

@@ -24,12 +24,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dagster_project.assets.asof import rebuild_as_of
+from dagster_project.publish import open_published
 from dagster_project.reports import manifest as mf
 from dagster_project.reports.data import (
     ReportContent,
     latest_pipeline_run,
     load_report,
-    open_marts,
     published_cutoff,
     read_config,
 )
@@ -95,7 +95,7 @@ def build_report(period: Period, *, out_dir: Path | None = None, lang: str = "bo
     run_id = run_id or f"manual-{uuid.uuid4().hex[:12]}"
     generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
-    with open_marts(settings.warehouse) as con:
+    with open_published(settings.warehouse) as con:
         tz = str(read_config(con).get("rw_reporting_tz") or "Asia/Shanghai")
         current = published_cutoff(con)
         run = latest_pipeline_run(con)  # the run behind the published warehouse decides deliverability
@@ -114,7 +114,7 @@ def build_report(period: Period, *, out_dir: Path | None = None, lang: str = "bo
             scratch = Path(tempfile.mkdtemp(prefix=f"rw-report-{period.key}-"))
             marts_path = rebuild_as_of(settings, _local_str(wanted, tz), scratch)
             source = "as_of_rebuild"
-        with open_marts(marts_path) as con:
+        with open_published(marts_path) as con:
             content = load_report(con, period, lang, pipeline_run=run)
         if wanted is not None and content.cutoff_at != wanted:
             raise RuntimeError(f"the marts were built as of {content.cutoff_at}, not the requested cut-off {wanted}")

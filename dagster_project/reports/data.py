@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -86,13 +85,6 @@ class ReportContent:
 
     def section(self, code: str) -> Section:
         return next(s for s in self.sections if s.code == code)
-
-
-def open_marts(path: Path) -> duckdb.DuckDBPyConnection:
-    """The published warehouse, read-only (docs/architecture.md): a reader never blocks a run."""
-    if not Path(path).exists():
-        raise FileNotFoundError(f"warehouse {path} does not exist: run the pipeline first (rightswatch run)")
-    return duckdb.connect(str(path), read_only=True)
 
 
 def _tables(con: duckdb.DuckDBPyConnection) -> set[str]:

@@ -5,6 +5,6 @@ rebuildable marts. SQLite because many dashboard sessions and CLI commands write
 """
 
 from dagster_project.state.audit import read_audit_log, record_audit
-from dagster_project.state.db import connect_state
+from dagster_project.state.db import connect_state, open_state
 
-__all__ = ["connect_state", "read_audit_log", "record_audit"]
+__all__ = ["connect_state", "open_state", "read_audit_log", "record_audit"]

@@ -30,6 +30,17 @@ def register_schema(*statements: str) -> None:
             SCHEMA.append(statement)
 
 
+def open_state() -> sqlite3.Connection:
+    """The configured state store (``Settings.state_db``): the one way pages and commands open it.
+
+    Close it when done. Never blocking a reader: WAL lets readers run beside a writer, and the busy
+    timeout of ``connect_state`` waits out another writer instead of failing.
+    """
+    from dagster_project.settings import get_settings
+
+    return connect_state(get_settings().state_db)
+
+
 def connect_state(path: Path) -> sqlite3.Connection:
     """Open the state database, creating it and every registered table when missing.
 

@@ -1,4 +1,9 @@
-"""Report approvals (manager, admin): built regulator reports with their figures and files; approve or reject.
+"""Report approvals (manager, admin): built regulator reports with their figures and files; approve or
+reject; record the regulator's acknowledgement of a sent report.
+
+A report's files are offered only after its manifest verified (every file's hash and the signature,
+the same check as ``rightswatch report verify``): a folder changed after the build shows what is
+wrong instead of its files, and can be rejected but not approved.
 
 Uses the approvals API (``dagster_project.state.approvals``): four eyes — the API refuses an approval by
 the person who built the report, and of a report built from an incomplete run. The API writes the audit
@@ -14,8 +19,8 @@ import pandas as pd
 import streamlit as st
 
 from dagster_project.reports import manifest as mf
-from dagster_project.settings import get_settings
-from dagster_project.state import connect_state
+from dagster_project.reports.cli import report_problems
+from dagster_project.state import approvals, open_state
 from dashboards.auth import page_setup
 from dashboards.downloads import granted_file
 from dashboards.i18n import t
@@ -24,21 +29,8 @@ from dashboards.ui import flash, show_flash, table
 user = page_setup("approvals")
 show_flash()
 
-try:
-    from dagster_project.state import approvals
-except ModuleNotFoundError:
-    approvals = None
-
-if approvals is None:
-    st.info(t("approvals_unavailable"))
-    st.stop()
-
 SHOWN = ("period", "kind", "status", "cutoff_at", "built_by", "built_at", "approved_by", "approved_at",
          "rejected_by", "rejected_reason", "sent_at", "acknowledged_by", "blocked_reason", "manifest_sha256")
-
-
-def _state():
-    return connect_state(get_settings().state_db)
 
 
 def _inside(base: Path, relative: str) -> Path | None:
@@ -47,7 +39,7 @@ def _inside(base: Path, relative: str) -> Path | None:
     return path if path.is_file() and base.resolve() in path.parents else None
 
 
-con = _state()
+con = open_state()
 try:
     reports = approvals.list_reports(con)
 finally:
@@ -70,6 +62,14 @@ except mf.ManifestError as exc:
 if report.get("blocked_reason"):
     st.warning(t("blocked"))
     st.text(str(report["blocked_reason"]))
+
+problems = report_problems(report_dir)
+if problems:
+    st.error(t("manifest_invalid"))
+    st.text("\n".join(problems))
+    manifest = {}
+else:
+    st.success(t("manifest_verified"))
 
 files = manifest.get("files", [])
 if files:
@@ -95,14 +95,15 @@ if manifest.get("data_quality"):
 with st.form("approval", clear_on_submit=True):
     reason = st.text_area(t("reason"), key="ap_reason", max_chars=2000)
     c1, c2 = st.columns(2)
-    do_approve = c1.form_submit_button(t("approve"), type="primary")
+    # a folder that does not verify can be rejected, never approved
+    do_approve = c1.form_submit_button(t("approve"), type="primary", disabled=bool(problems))
     do_reject = c2.form_submit_button(t("reject"))
 if do_approve or do_reject:
     reason = (reason or "").strip()
     if do_reject and not reason:
         st.error(t("reason_required"))
     else:
-        con = _state()
+        con = open_state()
         try:
             if do_approve:
                 approvals.approve(con, period, user.name)
@@ -113,5 +114,21 @@ if do_approve or do_reject:
             st.text(str(exc))
         else:
             flash(t("approved") if do_approve else t("rejected"))
+        finally:
+            con.close()
+
+if report["status"] == "sent":
+    with st.form("acknowledge", clear_on_submit=True):
+        note = st.text_input(t("ack_note"), key="ap_ack_note", max_chars=500)
+        do_ack = st.form_submit_button(t("acknowledge"))
+    if do_ack:
+        con = open_state()
+        try:
+            approvals.acknowledge(con, period, user.name, (note or "").strip() or None)
+        except approvals.ApprovalError as exc:
+            st.error(t("action_refused"))
+            st.text(str(exc))
+        else:
+            flash(t("acknowledged"))
         finally:
             con.close()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dagster_project.settings import get_settings
-from dagster_project.state import connect_state, read_audit_log
+from dagster_project.state import open_state, read_audit_log
 from dashboards.auth import page_setup
 from dashboards.i18n import fixed, t
 from dashboards.ui import table
@@ -16,7 +15,7 @@ ACTIONS = ("", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "downl
 
 page_setup("audit")
 action = st.selectbox(t("audit_filter"), ACTIONS, format_func=fixed(lambda a: a or t("all")), key="au_action")
-con = connect_state(get_settings().state_db)
+con = open_state()
 try:
     rows = read_audit_log(con, limit=2000, action=action or None)
 finally:

@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from dagster_project.state import decisions, open_state
 from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, kpi_names, localized, t
@@ -23,21 +24,6 @@ if not is_manager:
     st.info(t("regulator_note"))
 
 
-def _decisions_api():
-    try:
-        from dagster_project.state import decisions
-    except ModuleNotFoundError:
-        return None
-    return decisions
-
-
-def _state():
-    from dagster_project.settings import get_settings
-    from dagster_project.state import connect_state
-
-    return connect_state(get_settings().state_db)
-
-
 # --- the list ------------------------------------------------------------------------------------
 facets = queries.enforcement_facets()
 c1, c2, c3 = st.columns(3)
@@ -47,9 +33,9 @@ regions = c3.multiselect(t("region"), facets.get("region", []), key="mx_region",
 df = queries.enforcement(min_tier, tiers, categories, regions)
 
 decided: dict[str, dict] = {}
-api = _decisions_api() if is_manager else None
+api = decisions if is_manager else None
 if api is not None:
-    con = _state()
+    con = open_state()
     try:
         decided = {str(d["merchant_id"]): dict(d) for d in api.current_decisions(con)}
     finally:
@@ -144,7 +130,7 @@ if submitted:
         st.error(t("downgrade_lower"))
     else:
         final_tier = {"confirm": computed, "downgrade": int(decided_tier), "dismiss": 0}[decision]
-        con = _state()
+        con = open_state()
         try:
             # The decisions API validates again and writes the audit entry in the same transaction.
             api.record_decision(con, merchant_id, as_of, computed, decision, final_tier, reason or None, user.name)
@@ -155,7 +141,7 @@ if submitted:
             flash(t("decision_saved"))
         finally:
             con.close()
-con = _state()
+con = open_state()
 try:
     history = pd.DataFrame([dict(h) for h in api.decision_history(con, merchant_id)])
 finally:

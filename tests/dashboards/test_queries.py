@@ -28,17 +28,23 @@ def test_no_sql_is_formatted_from_values():
 
 
 def test_connection_is_read_only(warehouse, monkeypatch):
-    seen = {}
-    real = duckdb.connect
+    """Queries go through the one published-file reader, and what it opens refuses every write."""
+    opened = []
+    real = queries.open_published
 
-    def spy(path, read_only=False, **kw):
-        seen["read_only"] = read_only
-        return real(path, read_only=read_only, **kw)
+    def spy(path):
+        con = real(path)
+        opened.append(con)
+        return con
 
-    monkeypatch.setattr(queries.duckdb, "connect", spy)
+    monkeypatch.setattr(queries, "open_published", spy)
     queries.clear_cache()
     queries.kpi_months()
-    assert seen == {"read_only": True}
+    assert len(opened) == 1
+    con = real(warehouse)
+    with pytest.raises(duckdb.Error, match="read-only|read only"):
+        con.execute("create table marts.x (a int)")
+    con.close()
 
 
 def test_values_are_bound_not_interpreted(warehouse):
