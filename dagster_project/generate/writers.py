@@ -27,18 +27,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-import yaml
+
+from dagster_project.contract import load_contract
 
 from .calendar import UTC_OFFSET, fmt_local, fmt_offset, fmt_utc
 
-CONTRACT_PATH = Path(__file__).resolve().parent.parent / "contract" / "landing_contract.yml"
-
 
 def load_columns() -> dict[str, list[tuple[str, str]]]:
-    """(name, type) of each source's columns, in contract order, from the project's own contract copy."""
-    with CONTRACT_PATH.open(encoding="utf-8") as fh:
-        contract = yaml.safe_load(fh)
-    return {src: [(c["name"], c["type"]) for c in spec["columns"]] for src, spec in contract["sources"].items()}
+    """(name, type) of each source's columns, in contract order: the one contract ingestion reads too."""
+    return {name: [(c.name, c.type) for c in spec.columns] for name, spec in load_contract().sources.items()}
 
 
 def money(cents: int) -> str:

@@ -27,6 +27,7 @@ from dagster_project.assets.asof import rebuild_as_of
 from dagster_project.publish import open_published
 from dagster_project.reports import manifest as mf
 from dagster_project.reports.data import (
+    DEFAULT_TZ,
     ReportContent,
     latest_pipeline_run,
     load_report,
@@ -96,7 +97,7 @@ def build_report(period: Period, *, out_dir: Path | None = None, lang: str = "bo
     generated_at = (generated_at or datetime.now(UTC)).astimezone(UTC).replace(tzinfo=None, microsecond=0)
 
     with open_published(settings.warehouse) as con:
-        tz = str(read_config(con).get("rw_reporting_tz") or "Asia/Shanghai")
+        tz = str(read_config(con).get("rw_reporting_tz") or DEFAULT_TZ)
         current = published_cutoff(con)
         run = latest_pipeline_run(con)  # the run behind the published warehouse decides deliverability
     if cutoff and cutoff.strip().lower() == "latest":

@@ -15,11 +15,12 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
+from dagster_project.config import default_vars
 from dagster_project.kpi_config import CONFIG_SQL, kpi_label, parse_config
 from dagster_project.reports.periods import Period
 from dagster_project.reports.text import clean_text, pick, right_name, yes_no
 
-DEFAULT_TZ = "Asia/Shanghai"
+DEFAULT_TZ = str(default_vars()["rw_reporting_tz"])  # when a warehouse predates rpt_kpi_config
 PERCENT_UNITS = ("rate", "share", "fraction", "ratio_0_1")  # KPI units shown as a percentage
 
 KPI_ORDER = [

@@ -15,11 +15,10 @@ import duckdb
 
 from dagster_project.contract import load_contract
 from dagster_project.validation.outcome import SuiteOutcome
+from dagster_project.warehouse import META_TABLES
 
-_COLUMNS = (
-    "run_id, source, delivery_date, suite, expectation, column_name, severity, success, "
-    "element_count, unexpected_count, details, validated_at"
-)
+# The columns of meta.gx_results, in table order, as the warehouse DDL declares them.
+_COLUMNS = ", ".join(name for name, _type in META_TABLES["gx_results"])
 
 
 def utc_now() -> dt.datetime:
@@ -54,7 +53,7 @@ def write_results(con: duckdb.DuckDBPyConnection, run_id: str, outcome: SuiteOut
             [run_id, outcome.source, outcome.delivery_date, outcome.suite],
         )
         if rows:
-            placeholders = ", ".join(["?"] * 12)
+            placeholders = ", ".join(["?"] * len(META_TABLES["gx_results"]))
             con.executemany(f"INSERT INTO meta.gx_results ({_COLUMNS}) VALUES ({placeholders})", rows)
         if own_transaction:
             con.execute("COMMIT")
