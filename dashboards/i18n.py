@@ -150,6 +150,11 @@ LABELS: dict[str, tuple[str, str]] = {
     # approvals and audit
     "reports": ("已生成的报告", "Built reports"),
     "approve": ("批准", "Approve"),
+    "manifest_verified": ("清单校验通过：文件完整，签名有效。", "Manifest verified: every file intact, signature valid."),
+    "manifest_invalid": ("清单校验未通过，不提供该报告的文件：", "The manifest did not verify; the report's files are not offered:"),
+    "acknowledge": ("记录监管机构已确认收到", "Record the regulator's acknowledgement"),
+    "ack_note": ("备注（可选）", "Note (optional)"),
+    "acknowledged": ("已记录确认收到。", "Acknowledgement recorded."),
     "reject": ("驳回", "Reject"),
     "report_month": ("报告月份", "Report month"),
     "approved": ("已批准。", "Approved."),

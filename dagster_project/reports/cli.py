@@ -60,6 +60,18 @@ def _build(args: argparse.Namespace) -> int:
     return 0
 
 
+def report_problems(report_dir: Path) -> list[str]:
+    """Everything wrong with a report folder (files vs manifest, Ed25519 signature with this
+    installation's key); empty = intact. The approvals page's check, the same as ``report verify``."""
+    from dagster_project.reports.manifest import ManifestError, signing_key, verify
+
+    try:
+        public_key = signing_key(get_settings().warehouse, create=False).public_key()
+    except ManifestError as exc:
+        return [str(exc)]
+    return verify(Path(report_dir), public_key)
+
+
 def _verify(args: argparse.Namespace) -> int:
     """Check a report folder. With ``--public-key`` it needs nothing but the folder and that file (a
     regulator's machine: no warehouse, no settings, nothing written); without it, the platform's own key."""

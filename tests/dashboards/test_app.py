@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -378,21 +379,24 @@ def test_months_are_real_dates(dash_env):
     assert months and all(isinstance(m, date) for m in months)
 
 
-def _built_report(dash_env, period: str, built_by: str = "system") -> None:
+def _built_report(dash_env, period: str, built_by: str = "system") -> Path:
+    """A report folder with a genuinely signed manifest (the installation's key), recorded as built."""
+    from dagster_project.reports import manifest as mf
     from dagster_project.state import approvals, connect_state
 
     report_dir = dash_env.root / "reports" / period
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "kpis.csv").write_text("kpi_code,value\ncomplaint_resolved_rate,0.93\n", encoding="utf-8-sig")
-    (report_dir / "manifest.json").write_text(json.dumps(
-        {"period": period, "files": [{"path": "kpis.csv", "sha256": "0" * 64, "bytes": 40}],
-         "data_quality": {"deliverable": True}}), encoding="utf-8")
+    (report_dir / "rightswatch.pdf").write_bytes(b"%PDF-1.4 stand-in")
+    mf.write_manifest(report_dir, {"period": period, "data_quality": {"deliverable": True}},
+                      mf.signing_key(dash_env.warehouse))
     con = connect_state(dash_env.state_db)
     try:
         approvals.record_built(con, period, kind="month", report_dir=str(report_dir), built_by=built_by,
                                cutoff_at="2026-10-31T15:59:59", manifest_sha256="0" * 64, run_id="r1")
     finally:
         con.close()
+    return report_dir
 
 
 def _report_status(dash_env, period: str) -> dict:
@@ -437,6 +441,43 @@ def test_four_eyes_error_is_shown_not_raised(dash_env):
     assert any("Refused" in e.value for e in at.error)
     assert any("four eyes" in x.value for x in at.text)
     assert _report_status(dash_env, "2026-07")["status"] == "built"
+
+
+def test_report_files_are_offered_only_after_the_manifest_verifies(dash_env):
+    report_dir = _built_report(dash_env, "2026-06")
+    at = signed_in("manager", lang="en")
+    at.switch_page("pages/approvals.py").run()
+    at.selectbox(key="ap_period").set_value("2026-06").run()
+    assert any("Manifest verified" in s.value for s in at.success)
+    assert [b.label for b in at.get("download_button")].count("rightswatch.pdf") == 1
+    (report_dir / "kpis.csv").write_text("kpi_code,value\ncomplaint_resolved_rate,0.99\n", encoding="utf-8-sig")
+    at.run()
+    assert any("did not verify" in e.value for e in at.error)
+    assert any("kpis.csv" in x.value and "SHA-256" in x.value for x in at.text)
+    assert "rightswatch.pdf" not in [b.label for b in at.get("download_button")]
+    assert "complaint_resolved_rate" not in " ".join(str(d.value) for d in at.dataframe)
+
+
+def test_sent_report_acknowledged_from_the_page(dash_env):
+    from dagster_project.state import approvals, connect_state
+
+    _built_report(dash_env, "2026-05")
+    con = connect_state(dash_env.state_db)
+    try:
+        approvals.approve(con, "2026-05", "manager")
+        approvals.mark_sent(con, "2026-05")
+    finally:
+        con.close()
+    at = signed_in("admin", lang="zh")
+    at.switch_page("pages/approvals.py").run()
+    at.selectbox(key="ap_period").set_value("2026-05").run()
+    at.text_input(key="ap_ack_note").input("监管回执编号 42")
+    next(b for b in at.button if b.label == "记录监管机构已确认收到").click().run()
+    assert not at.exception
+    report = _report_status(dash_env, "2026-05")
+    assert (report["status"], report["acknowledged_by"]) == ("acknowledged", "admin")
+    assert any(e["action"] == "report_acknowledged" and "42" in (e["detail"] or "")
+               for e in _audit(dash_env, "report_acknowledged"))
 
 
 @pytest.mark.parametrize("role", ["manager", "admin", "regulator"])
