@@ -105,7 +105,8 @@ def _run(args: argparse.Namespace) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            # errors only: warnings are told in plain words by the summary below
+            run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
     elapsed = time.monotonic() - started
     from dagster_project.run_summary import print_summary

@@ -1,8 +1,19 @@
-"""The closing summary of a pipeline run: what was read, loaded, quarantined, checked and published."""
+"""The closing summary of a pipeline run: what was read, loaded, quarantined, checked and published.
+
+A failed or warning check is told in plain words (which table and column, how many rows, what rule)
+from the dbt test's own metadata, instead of dbt's log lines or a generated test name; the command
+diverts dbt's own output to dbt's log file (assets/dbt.py). Colour only when stdout is a terminal
+(and NO_COLOR is unset), so a log file or a CI transcript stays plain text.
+"""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from contextlib import closing
+from functools import cache
+from typing import Any, TextIO
 
 import duckdb
 
@@ -41,27 +52,86 @@ def published_tables(settings: Settings) -> dict[str, int]:
         return {n: con.execute(f'select count(*) from marts."{n}"').fetchone()[0] for n in names}
 
 
-def print_summary(result, settings: Settings, elapsed_seconds: float) -> None:
-    print("\nSummary")
-    print(f"  {'source':<11}{'files':>6}{'rejected':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}")
+_COLOURS = {"FAILED": "\033[31m", "warning": "\033[33m"}
+_RESET = "\033[0m"
+
+
+def use_colour(stream: TextIO) -> bool:
+    return stream.isatty() and not os.environ.get("NO_COLOR")
+
+
+@cache
+def _dbt_tests() -> dict[str, dict[str, Any]]:
+    """dbt test name -> its node in the manifest (test_metadata, description, attached model)."""
+    from dagster_project.dbt_project import rightswatch_dbt
+
+    manifest = json.loads(rightswatch_dbt().manifest_path.read_text(encoding="utf-8"))
+    return {n["name"]: n for n in manifest["nodes"].values() if n.get("resource_type") == "test"}
+
+
+def _ref_name(value: Any) -> str:
+    """``ref('dim_merchants')`` -> ``dim_merchants``."""
+    text = str(value or "")
+    return text.split("'")[1] if text.count("'") >= 2 else text
+
+
+def describe_check(check_name: str, table: str, failed_rows: int | None,
+                   tests: dict[str, dict[str, Any]] | None = None) -> str:
+    """One check result in plain words: which table/column, how many rows, what rule."""
+    node = (tests if tests is not None else _dbt_tests()).get(check_name) or {}
+    meta = node.get("test_metadata") or {}
+    kwargs = meta.get("kwargs") or {}
+    column = kwargs.get("column_name") or node.get("column_name")
+    where = f"{table}.{column}" if column else table
+    rows = "some rows" if failed_rows is None else f"{failed_rows:,} row{'s' if failed_rows != 1 else ''}"
+    kind = meta.get("name")
+    if kind == "relationships":
+        text = f"{rows} name a {kwargs.get('field', column)} not found in {_ref_name(kwargs.get('to'))}"
+    elif kind == "not_null":
+        text = f"{rows} have no value where one is required"
+    elif kind == "unique":
+        text = f"{rows} repeat a value that must be unique"
+    elif kind == "accepted_values":
+        allowed = ", ".join(str(v) for v in kwargs.get("values") or [])
+        text = f"{rows} hold a value outside the allowed ones ({allowed})"
+    else:
+        rule = (node.get("description") or "").strip().splitlines()
+        text = f"{rows} break the rule {kind or check_name}" + (f": {rule[0]}" if rule else "")
+    return f"{where}: {text}"
+
+
+def print_summary(result, settings: Settings, elapsed_seconds: float, stream: TextIO | None = None) -> None:
+    out = stream or sys.stdout
+    colour = use_colour(out)
+
+    def say(line: str = "") -> None:
+        print(line, file=out)
+
+    say("\nSummary")
+    say(f"  {'source':<11}{'files':>6}{'rejected':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}")
     for source, c in source_counts(settings.work_db, result.run_id).items():
-        print(f"  {source:<11}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
+        say(f"  {source:<11}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
     evaluations = result.get_asset_check_evaluations()
     passed = [e for e in evaluations if e.passed]
     failed = [e for e in evaluations if not e.passed and e.severity.value == "ERROR"]
     warned = [e for e in evaluations if not e.passed and e.severity.value != "ERROR"]
-    print(f"  checks: {len(passed)} passed, {len(failed)} failed, {len(warned)} warnings")
+    say(f"  checks: {len(passed)} passed, {len(failed)} failed, {len(warned)} warnings")
     for label, group in (("FAILED", failed), ("warning", warned)):
         for e in group:
-            print(f"    {label}: {e.asset_key.to_user_string()} {e.check_name}")
+            rows = e.metadata.get("dagster_dbt/failed_row_count")
+            words = describe_check(e.check_name, e.asset_key.path[-1], getattr(rows, "value", rows))
+            tag = f"{_COLOURS[label]}{label}{_RESET}" if colour else label
+            say(f"    {tag}: {words}")
+    if warned:
+        say("    (warnings load the rows and flag them; the data-quality page lists each one)")
     published = [
         m for m in result.get_asset_materialization_events()
         if m.asset_key is not None and m.asset_key.path == ["published", "warehouse"]
     ]
     if published:
         tables = published_tables(settings)
-        print(f"  published: {len(tables)} tables in {settings.warehouse} (schema marts)")
-        print("    " + ", ".join(f"{name} {rows:,}" for name, rows in tables.items()))
+        say(f"  published: {len(tables)} tables in {settings.warehouse} (schema marts)")
+        say("    " + ", ".join(f"{name} {rows:,}" for name, rows in tables.items()))
     else:
-        print(f"  published: nothing (the last good warehouse {settings.warehouse} is unchanged)")
-    print(f"  run id {result.run_id}, {elapsed_seconds:.1f}s")
+        say(f"  published: nothing (the last good warehouse {settings.warehouse} is unchanged)")
+    say(f"  run id {result.run_id}, {elapsed_seconds:.1f}s")

@@ -1,7 +1,9 @@
 """dbt models as Dagster assets (dbt tests become asset checks), with a thin translator."""
 
 
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, redirect_stdout
 from typing import Any
 
 import dagster as dg
@@ -39,11 +41,28 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     overrides = load_overrides(warehouse.settings().config_file)
     args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
     progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
-    invocation = dbt.cli(args, context=context)
-    for event in invocation.stream():
+    events = iter(dbt.cli(args, context=context).stream())
+    while True:
+        with _dbt_console_quiet():  # around dagster-dbt's work only, never across a yield
+            event = next(events, None)
+        if event is None:
+            return
         if isinstance(event, dg.Output):
             progress(context, f"dbt: built {event.output_name}")
         yield event
+
+
+@contextmanager
+def _dbt_console_quiet() -> Iterator[None]:
+    """Under ``rightswatch run`` (RW_PROGRESS=1) dagster-dbt's echo of every dbt log line is dropped:
+    the command prints its own progress and a plain-words summary (run_summary), and dbt keeps its
+    full log in its log file (dbt.log under the invocation's target path). Elsewhere (``dagster dev``)
+    the lines stay in the step's captured output."""
+    if os.environ.get("RW_PROGRESS") != "1":
+        yield
+        return
+    with open(os.devnull, "w", encoding="utf-8") as sink, redirect_stdout(sink):
+        yield
 
 
 def marts_keys() -> list[dg.AssetKey]:
