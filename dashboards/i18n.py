@@ -304,11 +304,51 @@ def fmt_month(value: Any) -> str:
     return f"{d.year}年{d.month}月" if lang() == "zh" else f"{MONTHS_EN[d.month - 1]} {d.year}"
 
 
-def fmt_datetime(value: datetime | float | None) -> str:
+def fmt_datetime(value: datetime | float | None, tz: str = "UTC") -> str:
+    """An instant (epoch seconds, or a naive UTC timestamp as the warehouse stores them) shown in ``tz``
+    (the reporting time zone on the pages), the zone named after it."""
     if _missing(value):
         return "—"
     d = pd.Timestamp(value, unit="s") if isinstance(value, int | float) else pd.Timestamp(value)
-    return d.strftime("%Y年%m月%d日 %H:%M UTC") if lang() == "zh" else d.strftime("%d %b %Y %H:%M UTC")
+    d = (d.tz_localize("UTC") if d.tzinfo is None else d).tz_convert(tz)
+    return d.strftime(f"%Y年%m月%d日 %H:%M {tz}") if lang() == "zh" else d.strftime(f"%d %b %Y %H:%M {tz}")
+
+
+# Code values the warehouse and the state store hold (run, file and report statuses, check severities,
+# audit actions): shown in the session's language; a code not listed here is shown as it is.
+CODES: dict[str, tuple[str, str]] = {
+    "success": ("成功", "success"), "failed": ("失败", "failed"), "running": ("运行中", "running"),
+    "loaded": ("已加载", "loaded"), "rejected": ("已拒绝", "rejected"), "unchanged": ("未变化", "unchanged"),
+    "superseded": ("已被替换", "superseded"), "quarantined": ("已隔离", "quarantined"),
+    "open": ("待处理", "open"), "resolved": ("已解决", "resolved"), "escalated": ("已升级", "escalated"),
+    "active": ("正常经营", "active"), "warned": ("已警告", "warned"), "restricted": ("已限制", "restricted"),
+    "suspended": ("已暂停", "suspended"), "expelled": ("已清退", "expelled"),
+    "built": ("已生成", "built"), "approved": ("已批准", "approved"), "sent": ("已发送", "sent"),
+    "acknowledged": ("已确认收到", "acknowledged"), "error": ("错误", "error"), "warn": ("警告", "warning"),
+    "warning": ("警告", "warning"), "month": ("月报", "monthly"), "week": ("周报", "weekly"),
+    "sign_in": ("登录", "sign-in"), "sign_in_failed": ("登录失败", "failed sign-in"),
+    "sign_in_locked": ("账户锁定", "account locked"), "sign_out": ("退出", "sign-out"),
+    "download": ("下载", "download"), "decision": ("管理决定", "decision"),
+    "report_approved": ("报告批准", "report approved"), "report_rejected": ("报告驳回", "report rejected"),
+    "report_acknowledged": ("报告确认收到", "report acknowledged"), "page_denied": ("页面拒绝访问", "page denied"),
+}
+CODE_COLUMNS = ("status", "severity", "action", "kind")
+
+
+def code(value: Any) -> str:
+    """A code value in the session's language (blank when missing)."""
+    if _missing(value):
+        return ""
+    pair = CODES.get(str(value))
+    return str(value) if pair is None else (pair[0] if lang() == "zh" else pair[1])
+
+
+def fmt_pp(diff: Any) -> str:
+    """A change of a rate (fractions 0-1) in percentage points, signed: +1.2 个百分点 / +1.2 pp."""
+    if _missing(diff):
+        return "—"
+    points = float(diff) * 100
+    return f"{'+' if points >= 0 else '-'}{abs(points):.1f} {'个百分点' if lang() == 'zh' else 'pp'}"
 
 
 _UNIT_SUFFIX = {"hours": ("小时", "h"), "days": ("天", "days"), "cny": ("元", "CNY")}
@@ -360,3 +400,12 @@ def kpi_name(defs: pd.DataFrame, code: str) -> str:
 def localized(df: pd.DataFrame, base: str) -> pd.Series:
     """Pick ``<base>_zh`` or ``<base>_en`` of a frame by language."""
     return df[f"{base}_{'zh' if lang() == 'zh' else 'en'}"]
+
+
+def fmt_change(diff: Any, unit: str | None) -> str:
+    """A KPI's change from the previous month: a rate's in percentage points (as the PDF), others signed."""
+    if _missing(diff):
+        return "—"
+    if _is_rate(unit):
+        return fmt_pp(diff)
+    return ("+" if float(diff) >= 0 else "-") + fmt_kpi(abs(float(diff)), unit)

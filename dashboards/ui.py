@@ -9,9 +9,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dagster_project.reports.data import DEFAULT_TZ
 from dashboards import queries
 from dashboards.downloads import download_buttons
-from dashboards.i18n import col, fixed, fmt_datetime, fmt_month, fmt_number, relabel, t
+from dashboards.i18n import CODE_COLUMNS, code, col, fixed, fmt_datetime, fmt_month, fmt_number, relabel, t
 
 TABLE_PAGE_SIZE = 50  # rows of a SQL-paged table sent to the browser at a time
 
@@ -22,7 +23,12 @@ def require_warehouse() -> None:
     if when is None:
         st.warning(t("no_warehouse"))
         st.stop()
-    st.caption(t("published", when=fmt_datetime(when)))
+    st.caption(t("published", when=fmt_datetime(when, reporting_tz())))
+
+
+def reporting_tz() -> str:
+    """The reporting time zone the published build used (rpt_kpi_config), for every time shown."""
+    return str(queries.kpi_config().get("rw_reporting_tz") or DEFAULT_TZ)
 
 
 def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None, *, gb18030: bool = False,
@@ -40,7 +46,7 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
     if height and len(df) > 10:
         kwargs["height"] = height
     kwargs["column_config"] = _number_formats(df)
-    st.dataframe(relabel(_dates_as_dates(df)), **kwargs)
+    st.dataframe(relabel(_as_shown(_dates_as_dates(df))), **kwargs)
     download_buttons(df, name, filters, gb18030=gb18030, everything=everything, rows=rows)
 
 
@@ -75,6 +81,18 @@ def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
         elif name.endswith(("_hours", "_days")):
             config[col(name)] = st.column_config.NumberColumn(format="%.1f")
     return config
+
+
+def _as_shown(df: pd.DataFrame) -> pd.DataFrame:
+    """Codes in the session's language and missing text as a blank cell, not "None" (display only;
+    downloads keep the stored values)."""
+    out = df.copy()
+    for name in out.columns:
+        if name in CODE_COLUMNS and not pd.api.types.is_numeric_dtype(out[name]):
+            out[name] = [code(v) for v in out[name].tolist()]
+        elif out[name].dtype == object:
+            out[name] = out[name].where(out[name].notna(), "")
+    return out
 
 
 def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:

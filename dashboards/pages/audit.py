@@ -7,14 +7,14 @@ import streamlit as st
 
 from dagster_project.state import open_state, read_audit_log
 from dashboards.auth import page_setup
-from dashboards.i18n import fixed, t
+from dashboards.i18n import code, fixed, t
 from dashboards.ui import table
 
 ACTIONS = ("", "sign_in", "sign_in_failed", "sign_in_locked", "sign_out", "download", "decision",
            "report_approved", "report_rejected", "page_denied")
 
 page_setup("audit")
-action = st.selectbox(t("audit_filter"), ACTIONS, format_func=fixed(lambda a: a or t("all")), key="au_action")
+action = st.selectbox(t("audit_filter"), ACTIONS, format_func=fixed(lambda a: code(a) or t("all")), key="au_action")
 con = open_state()
 try:
     rows = read_audit_log(con, limit=2000, action=action or None)

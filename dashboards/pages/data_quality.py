@@ -6,12 +6,13 @@ one table to the browser instead of six and a chart.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, privacy_queries, queries
 from dashboards.auth import page_setup
-from dashboards.i18n import col, fmt_number, t
-from dashboards.ui import require_warehouse, table
+from dashboards.i18n import code, col, fmt_datetime, fmt_number, t
+from dashboards.ui import reporting_tz, require_warehouse, table
 
 page_setup("data_quality")
 require_warehouse()
@@ -23,9 +24,10 @@ st.subheader(t("last_run"))
 c1, c2, c3, c4 = st.columns(4)
 if not runs.empty:
     last = runs.iloc[0]
-    c1.metric(col("status"), str(last["status"]))
-    c2.metric(col("finished_at"), str(last["finished_at"])[:19])
-    c3.metric(col("latest_delivery_date"), str(last["latest_delivery_date"])[:10])
+    c1.metric(col("status"), code(last["status"]))
+    c2.metric(col("finished_at"), fmt_datetime(last["finished_at"], reporting_tz()))
+    c3.metric(col("latest_delivery_date"),
+              str(last["latest_delivery_date"])[:10] if pd.notna(last["latest_delivery_date"]) else "—")
 c4.metric(t("unreconciled"), fmt_number(int((~recon["reconciled"].fillna(False).astype(bool)).sum())
                                         if not recon.empty else 0))
 

@@ -7,7 +7,7 @@ import streamlit as st
 
 from dashboards import charts, queries
 from dashboards.auth import page_setup
-from dashboards.i18n import breach_state, col, fixed, fmt_kpi, fmt_month, fmt_target, kpi_names, t
+from dashboards.i18n import breach_state, col, fixed, fmt_change, fmt_kpi, fmt_month, fmt_target, kpi_names, t
 from dashboards.ui import month_picker, month_range, previous, require_warehouse, table
 
 HEADLINE = (
@@ -39,7 +39,7 @@ for i, code in enumerate(codes):
     delta = None
     if prev is not None and code in before.index and pd.notna(row["value"]) and pd.notna(before.loc[code, "value"]):
         diff = float(row["value"]) - float(before.loc[code, "value"])
-        delta = ("+" if diff >= 0 else "-") + fmt_kpi(abs(diff), unit)
+        delta = fmt_change(diff, unit)
     good_up = row["target_operator"] == ">="
     target = fmt_target(row["target"], row["target_operator"], unit)
     with cells[i % 4]:

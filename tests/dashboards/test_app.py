@@ -337,7 +337,7 @@ def test_audit_page_lists_sign_ins(dash_env):
     at = signed_in("admin", lang="en")
     at.switch_page("pages/audit.py").run()
     log = at.dataframe[0].value
-    assert "sign_in" in set(log["Action"])
+    assert "sign-in" in set(log["Action"])  # the code sign_in, in words
     assert "admin" in set(log["Who"])
 
 
