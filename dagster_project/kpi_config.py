@@ -8,7 +8,7 @@ names a limit is rendered here, from the recorded value, for the dashboards and 
 
 The dictionary's own name is the template: the number written before the limit's unit word is
 the placeholder. KPI codes never change (they are the dictionary's keys, e.g.
-``complaint_first_response_24h_rate`` stays so whatever the limit). See docs/kpi-dictionary.md.
+``complaint_first_response_24h_rate`` stays so whatever the limit). See docs/kpis.md.
 """
 
 from __future__ import annotations

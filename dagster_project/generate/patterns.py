@@ -6,7 +6,7 @@ so the expected tier is the same for every seed and every size >= the default. R
 defect rate, late shipment rate) are planted as a share of the merchant's own orders instead, so they
 hold at any volume.
 
-Expected tiers follow violation-scoring.md as of 2026-10-31 (points over the rolling 365 days, rate
+Expected tiers follow docs/violation-scoring.md as of 2026-10-31 (points over the rolling 365 days, rate
 breaches over the 90 days 2026-08-03 … 2026-10-31, counted once for that window; ladders: general
 <12 → 0, ≥12 → 1, ≥24 → 2, ≥36 → 3; serious >0 → 1, ≥12 → 2, ≥24 → 3, ≥48 → 4; tier = the higher).
 Where an interpretation is open the counts are chosen so the plausible readings give the same tier:
