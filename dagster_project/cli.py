@@ -12,8 +12,7 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-# Modules exposing ``register_cli(subparsers)``. Missing optional modules are skipped so a partial
-# checkout still runs the commands it has.
+# Modules exposing ``register_cli(subparsers)``, imported when the parser is built.
 _REGISTRARS: tuple[str, ...] = (
     "dagster_project.commands",        # generate, run, serve
     "dagster_project.users",           # users add / remove / list
@@ -29,13 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module_name in _REGISTRARS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name == module_name:
-                continue
-            raise
-        module.register_cli(subparsers)
+        importlib.import_module(module_name).register_cli(subparsers)
     return parser
 
 
