@@ -52,3 +52,14 @@ def test_report_partitions_use_the_reporting_time_zone_in_force(tmp_path, monkey
         monkeypatch.delenv("RW_CONFIG")
         importlib.reload(partitions)
     assert partitions.REPORTING_TIMEZONE == "Asia/Shanghai"
+
+
+def test_generator_local_time_is_the_contracts_zone():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from dagster_project.generate import calendar
+
+    zone = ZoneInfo(load_contract().default_timezone)
+    assert zone.utcoffset(datetime(2026, 4, 1)) == calendar.UTC_OFFSET
+    assert "timedelta(hours=8)" not in inspect.getsource(calendar)

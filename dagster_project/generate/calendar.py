@@ -14,6 +14,9 @@ saving), which is what a timestamp without an offset means in the landing contra
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from dagster_project.contract import load_contract
 
 HISTORY_START = date(2026, 4, 1)
 HISTORY_END = date(2026, 10, 31)
@@ -24,7 +27,9 @@ DELIVERY_DATES = (BACKFILL_DATE, *DAILY_DATES)
 LAST_DELIVERY = DAILY_DATES[-1]
 #: End of the last delivery day: the default KPI cut-off, and the "as of" of the truth files.
 CUTOFF = datetime.combine(LAST_DELIVERY, time(23, 59, 59))
-UTC_OFFSET = timedelta(hours=8)
+#: The offset of the contract's default time zone (the generator writes local times in it and
+#: assumes, as for Asia/Shanghai, an offset without daylight saving over the history).
+UTC_OFFSET = ZoneInfo(load_contract().default_timezone).utcoffset(datetime.combine(HISTORY_START, time(0)))
 
 #: First instant after the backfill's coverage.
 BACKFILL_END = datetime.combine(BACKFILL_COVERS_TO + timedelta(days=1), time(0, 0))
