@@ -456,6 +456,7 @@ def test_report_files_are_offered_only_after_the_manifest_verifies(dash_env):
     assert any("kpis.csv" in x.value and "SHA-256" in x.value for x in at.text)
     assert "rightswatch.pdf" not in [b.label for b in at.get("download_button")]
     assert "complaint_resolved_rate" not in " ".join(str(d.value) for d in at.dataframe)
+    assert next(b for b in at.button if b.label == "Approve").disabled
 
 
 def test_sent_report_acknowledged_from_the_page(dash_env):
