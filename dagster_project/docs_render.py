@@ -46,7 +46,8 @@ def _jinja_module(path: Path) -> Any:
     defaults = default_vars()
     env = jinja2.Environment(undefined=jinja2.ChainableUndefined)
     env.globals.update(var=lambda name, default=None: defaults.get(name, default),
-                       ref=lambda name: name, source=lambda *a: ".".join(a), tojson=json.dumps)
+                       ref=lambda name: name, source=lambda *a: ".".join(a), tojson=json.dumps,
+                       rw_landing_tz=lambda: load_contract().default_timezone)  # the dbt macro's answer
     return env.from_string(path.read_text(encoding="utf-8")).make_module()
 
 
@@ -127,8 +128,8 @@ def render_kpis() -> str:
               "Override any of these in the YAML file named by `RW_CONFIG` (unknown names are refused). "
               "Every build records the values it used in `marts.rpt_kpi_config`.\n",
               "| setting | default | applies to |", "|---|---|---|"]
-    for name, _value_in_force, applies in settings:
-        lines.append(f"| `{name}` | {_cell(_value(defaults.get(name)))} | {_cell(applies)} |")
+    for name, default, applies in settings:
+        lines.append(f"| `{name}` | {_cell(_value(default))} | {_cell(applies)} |")
     return "\n".join(lines).rstrip("\n") + "\n"
 
 
