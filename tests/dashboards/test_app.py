@@ -388,8 +388,12 @@ def _built_report(dash_env, period: str, built_by: str = "system") -> Path:
     report_dir.mkdir(parents=True, exist_ok=True)
     (report_dir / "kpis.csv").write_text("kpi_code,value\ncomplaint_resolved_rate,0.93\n", encoding="utf-8-sig")
     (report_dir / "rightswatch.pdf").write_bytes(b"%PDF-1.4 stand-in")
-    mf.write_manifest(report_dir, {"period": period, "data_quality": {"deliverable": True}},
-                      mf.signing_key(dash_env.warehouse))
+    mf.write_manifest(report_dir, {
+        "period": period, "period_kind": "month", "period_start": f"{period}-01", "period_end": f"{period}-28",
+        "kpi_month": f"{period}-01", "language": "en", "cutoff_at_utc": "2026-10-31T15:59:59",
+        "cutoff_local": "2026-10-31T23:59:59", "reporting_tz": "Asia/Shanghai",
+        "generated_at_utc": "2026-11-01T00:00:00Z", "run_id": "r1", "source": "published", "configuration": {},
+        "data_quality": {"deliverable": True}}, mf.signing_key(dash_env.warehouse))
     con = connect_state(dash_env.state_db)
     try:
         approvals.record_built(con, period, kind="month", report_dir=str(report_dir), built_by=built_by,
