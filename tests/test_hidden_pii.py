@@ -63,7 +63,12 @@ def test_bank_cards_need_the_luhn_check_and_16_to_19_digits():
     assert luhn_ok(CARD) and luhn_ok(CARD_SPACED.replace(" ", "")) and not luhn_ok(NOT_A_CARD)
     assert redact_text(f"卡号{CARD}", _hasher) == f"卡号{_token('card', CARD)}"
     assert redact_text(f"card {CARD_SPACED}.", _hasher) == f"card {_token('card', CARD_SPACED.replace(' ', ''))}."
-    for kept in (f"卡号{NOT_A_CARD}", "SKU 4111111111111111111111", "金额 1234.56 元"):
+    legacy = "9558801234567890122"[:-1]
+    legacy += next(d for d in "0123456789" if luhn_ok(legacy + d))
+    assert redact_text(f"工行卡 {legacy}", _hasher) == f"工行卡 {_token('card', legacy)}"
+    date_like = "2026102500000123"[:-1]
+    date_like += next(d for d in "0123456789" if luhn_ok(date_like + d))  # passes Luhn, but an id
+    for kept in (f"卡号{NOT_A_CARD}", "SKU 4111111111111111111111", "金额 1234.56 元", f"订单 {date_like}"):
         assert redact_text(kept, _hasher) == kept
 
 

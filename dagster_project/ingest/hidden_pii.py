@@ -28,7 +28,9 @@ _PREFILTER = r"@|[0-9](?:[ -]?[0-9]){10}"
 
 _MOBILE = re.compile(r"(?<![0-9+])(?:(?:\+|00)86[ -]?)?1[3-9][0-9](?:[ -]?[0-9]){8}(?![0-9])")
 _IDENTITY = re.compile(r"(?<![0-9])[1-9][0-9]{16}[0-9Xx](?![0-9Xx])")
-_CARD = re.compile(r"(?<![0-9])[3-6][0-9]{3}(?:[ -]?[0-9]){12,15}(?![0-9])")
+# Card numbers start with 3-6 (Amex/JCB, Visa, Mastercard, UnionPay 62) or 9 (older domestic debit cards,
+# e.g. 9558); date-like ids starting with 1 or 2 are never taken for cards, whatever their Luhn digit.
+_CARD = re.compile(r"(?<![0-9])[3-69][0-9]{3}(?:[ -]?[0-9]){12,15}(?![0-9])")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)

@@ -19,9 +19,6 @@ pseudonyms as (
     union all
     select 'dim_merchants.contact_phone_key', contact_phone_key
     from {{ ref('dim_merchants') }}
-    union all
-    select 'fct_privacy_requests.consumer_key', consumer_key
-    from {{ ref('fct_privacy_requests') }}
 
 )
 
