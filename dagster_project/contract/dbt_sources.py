@@ -50,7 +50,7 @@ METADATA_DESCRIPTIONS = {
 }
 
 META_DESCRIPTIONS = {
-    "file_registry": "One row per delivered file and outcome (loaded, rejected, superseded) with row counts.",
+    "file_registry": "One row per delivered file and outcome (loaded, rejected, repeat, superseded) with row counts.",
     "quarantine": "Rows and files that broke a hard rule, with the rule and the (pseudonymised) raw values.",
     "landing_issues": "Unknown folders and file types found under the landing root.",
     "gx_results": "Great Expectations results per run, source, delivery and expectation.",
@@ -69,7 +69,7 @@ META_COLUMN_DESCRIPTIONS = {
     "file_bytes": "File size in bytes.",
     "file_format": "csv, jsonl or parquet (optionally gzip-compressed).",
     "encoding": "Text encoding detected or declared (CSV/JSONL).",
-    "status": "File: loaded, rejected or superseded. Run: the run's outcome.",
+    "status": "File: loaded, rejected, repeat or superseded. Run: the run's outcome.",
     "rows_read": "Records read from the file.",
     "rows_loaded": "Records loaded into raw.<source>.",
     "rows_quarantined": "Records quarantined (rows_read = rows_loaded + rows_quarantined).",
@@ -108,7 +108,7 @@ META_COLUMN_DESCRIPTIONS = {
 }
 
 META_ACCEPTED_VALUES = {
-    ("file_registry", "status"): ["loaded", "rejected", "superseded"],
+    ("file_registry", "status"): ["loaded", "rejected", "repeat", "superseded"],
     ("gx_results", "severity"): ["error", "warn"],
 }
 META_NOT_NULL = {

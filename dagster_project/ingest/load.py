@@ -105,6 +105,11 @@ def ingest_file(
     loaded_at = _utcnow()
     entry = dict(source=spec.name, delivery_date=delivery.delivery_date, file_name=name, file_sha256=sha,
                  file_bytes=size, loaded_at=loaded_at, run_id=run_id)
+    first = registry.first_delivery_of(con, spec.name, sha, delivery.delivery_date, name)
+    if first is not None:
+        message = f"{name}: repeat of {spec.name}/{first[0].isoformat()}/{first[1]} (same bytes); nothing read"
+        _write_registry_only(con, spec, entry, "repeat", message, current is not None)
+        return FileResult(**base, status="repeat", message=message)
     reader: Reader | None = None
     try:
         reader = open_reader(path, redact=hasher)
@@ -255,14 +260,21 @@ def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser,
 
 
 def _write_rejection(con, spec: SourceContract, entry: dict, reader: Reader | None, message: str, had_previous: bool) -> None:
+    _write_registry_only(con, spec, entry, "rejected", message, had_previous, reader.encoding if reader else None)
+
+
+def _write_registry_only(con, spec: SourceContract, entry: dict, status: str, message: str, had_previous: bool,
+                         encoding: str | None = None) -> None:
+    """Register a file that loads no row (rejected, or a repeat of bytes already delivered), retiring
+    the rows of its previous version in the same transaction."""
     _drop_temp(con)
     con.execute("BEGIN TRANSACTION")
     try:
         if had_previous:
             registry.retire_previous(con, spec.raw_table, spec.name, entry["delivery_date"], entry["file_name"])
         registry.insert_entry(
-            con, **entry, file_format=(file_kind(entry["file_name"]) or (None,))[0], encoding=reader.encoding if reader else None,
-            status="rejected", rows_read=0, rows_loaded=0, rows_quarantined=0, extra_columns=None, message=message,
+            con, **entry, file_format=(file_kind(entry["file_name"]) or (None,))[0], encoding=encoding,
+            status=status, rows_read=0, rows_loaded=0, rows_quarantined=0, extra_columns=None, message=message,
         )
         con.execute("COMMIT")
     except BaseException:

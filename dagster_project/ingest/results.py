@@ -12,7 +12,7 @@ class FileResult:
     delivery_date: dt.date
     file_name: str
     file_sha256: str
-    status: str  # 'loaded' | 'rejected' | 'unchanged'
+    status: str  # 'loaded' | 'rejected' | 'repeat' | 'unchanged'
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -24,6 +24,8 @@ class FileResult:
             return f"{head}: unchanged (same bytes already processed), skipped"
         if self.status == "rejected":
             return f"{head}: REJECTED — {self.message}"
+        if self.status == "repeat":
+            return f"{head}: {self.message}, skipped"
         return (
             f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, "
             f"{self.rows_quarantined:,} quarantined"
@@ -51,6 +53,10 @@ class SourceResult:
     @property
     def files_rejected(self) -> int:
         return sum(1 for f in self.files if f.status == "rejected")
+
+    @property
+    def files_repeated(self) -> int:
+        return sum(1 for f in self.files if f.status == "repeat")
 
     @property
     def files_loaded(self) -> int:
