@@ -58,3 +58,55 @@ def test_old_bytes_sent_back_under_their_own_name_are_a_correction_not_a_repeat(
     (fr,) = land.ingest("orders").files
     assert fr.status == "loaded"
     assert land.rows("SELECT order_id FROM raw.orders") == [("O-1",)]
+
+
+def _assert_files_reconcile(land):
+    for name, day, read, loaded, quarantined in land.rows(
+        "SELECT file_name, delivery_date, rows_read, rows_loaded, rows_quarantined FROM meta.file_registry "
+        "WHERE source = 'orders' AND status = 'loaded'"
+    ):
+        assert read == loaded + quarantined, name
+        in_raw = land.rows("SELECT count(*) FROM raw.orders WHERE _file_name = ? AND _delivery_date = ?", [name, day])[0][0]
+        in_q = land.rows("SELECT count(*) FROM meta.quarantine WHERE file_name = ? AND delivery_date = ?", [name, day])[0][0]
+        assert (in_raw, in_q) == (loaded, quarantined), name
+
+
+def test_identical_rows_across_files_of_a_delivery_load_once_and_extras_are_duplicates(land):
+    same = valid_order(order_id="O-1")
+    land.write_csv("orders", "a.csv", [same, valid_order(order_id="O-2")])
+    land.write_csv("orders", "b.csv", [valid_order(order_id="O-3"), same])  # different bytes, one shared row
+    result = land.ingest("orders")
+    assert (result.rows_read, result.rows_loaded, result.rows_quarantined) == (4, 4, 0)  # per file
+    assert result.rows_quarantined_across_files == 1
+    assert land.rows("SELECT order_id, _file_name FROM raw.orders ORDER BY 1") == [
+        ("O-1", "a.csv"), ("O-2", "a.csv"), ("O-3", "b.csv")]
+    (q,) = land.quarantine()
+    assert (q["file_name"], q["line"], q["rule"], q["column_name"]) == ("b.csv", 3, "duplicate_key", "order_id,line_no")
+    assert q["message"].startswith("b.csv line 3: duplicate_key: identical copy of a.csv line 2 in this delivery (order_id=O-1")
+    assert '"order_id":"O-1"' in q["raw_values"].replace(" ", "")
+    _assert_files_reconcile(land)
+
+
+def test_differing_rows_across_files_are_all_conflicts_also_from_a_file_loaded_by_an_earlier_run(land):
+    land.write_csv("orders", "a.csv", [valid_order(order_id="O-1"), valid_order(order_id="O-2")])
+    land.ingest("orders")
+    land.write_csv("orders", "b.csv", [valid_order(order_id="O-1", quantity="7")])  # same key and version, differs
+    result = land.ingest("orders")
+    assert result.rows_quarantined_across_files == 2  # b's row and a's row loaded by the earlier run
+    assert land.rows("SELECT order_id FROM raw.orders") == [("O-2",)]
+    rows = {(q["file_name"], q["line"]): q for q in land.quarantine()}
+    assert set(rows) == {("a.csv", 2), ("b.csv", 2)}
+    assert {q["rule"] for q in rows.values()} == {"conflicting_key"}
+    assert "a.csv line 2, b.csv line 2" in rows[("a.csv", 2)]["message"]
+    _assert_files_reconcile(land)
+    # nothing new: nothing judged or moved again
+    assert land.ingest("orders").rows_quarantined_across_files == 0
+    assert len(land.quarantine()) == 2
+
+
+def test_a_different_version_across_files_is_not_a_duplicate(land):
+    land.write_csv("orders", "a.csv", [valid_order(order_id="O-1")])
+    land.write_csv("orders", "b.csv", [valid_order(order_id="O-1", updated_at="2026-10-25T09:00:00+08:00")])
+    land.ingest("orders")
+    assert land.rows("SELECT count(*) FROM raw.orders") == [(2,)]
+    assert land.quarantine() == []

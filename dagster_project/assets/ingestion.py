@@ -91,13 +91,17 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                                    run_id=run_id, progress=lambda m: progress(context, m))
             progress(context, f"{source}: {len(result.files)} new file(s), {result.skipped_unchanged} unchanged; "
                               f"{result.rows_read:,} read, {result.rows_loaded:,} loaded, "
-                              f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected")
+                              f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected, "
+                              f"{result.files_repeated} repeat(s) of earlier files, "
+                              f"{result.rows_quarantined_across_files:,} row(s) quarantined across the files of a delivery")
             yield dg.MaterializeResult(
                 asset_key=raw_key(source),
                 metadata={
                     "files_new": len(result.files),
                     "files_unchanged": result.skipped_unchanged,
                     "files_rejected": result.files_rejected,
+                    "files_repeated": result.files_repeated,
+                    "rows_quarantined_across_files": result.rows_quarantined_across_files,
                     "rows_read": result.rows_read,
                     "rows_loaded": result.rows_loaded,
                     "rows_quarantined": result.rows_quarantined,

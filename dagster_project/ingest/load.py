@@ -28,6 +28,7 @@ import pyarrow.compute as pc
 from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
+from dagster_project.ingest.delivery_keys import judge_delivery_keys
 from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source
 from dagster_project.ingest.erasure_list import erased_tags
 from dagster_project.ingest.hidden_pii import redact_columns
@@ -75,14 +76,22 @@ def ingest_source(
     result = SourceResult(source=source)
     hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
+        loaded_any = False
         for path in delivery.files:
             file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
             if file_result.status == "unchanged":
                 result.skipped_unchanged += 1
             else:
                 result.files.append(file_result)
+                loaded_any = loaded_any or file_result.status == "loaded"
             if progress is not None:
                 progress(file_result.progress_line())
+        if loaded_any:
+            moved = judge_delivery_keys(con, spec, delivery.delivery_date, run_id)
+            result.rows_quarantined_across_files += moved
+            if moved and progress is not None:
+                progress(f"{source} {delivery.delivery_date.isoformat()}: {moved:,} row(s) quarantined by the "
+                         "duplicate/conflict key rule across the files of the delivery")
     return result
 
 

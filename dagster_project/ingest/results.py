@@ -37,6 +37,9 @@ class SourceResult:
     source: str
     files: list[FileResult] = field(default_factory=list)  # new or changed files processed by this call
     skipped_unchanged: int = 0
+    # rows then moved from raw to quarantine by the key rule across a delivery's files
+    # (delivery_keys.py), possibly from a file loaded by an earlier run; not in the per-file counts above
+    rows_quarantined_across_files: int = 0
 
     @property
     def rows_read(self) -> int:
