@@ -76,6 +76,28 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("decided_by", "VARCHAR"),
         ("decided_at", "TIMESTAMP"),
     ],
+    # Copied from the state store at the start of every run (state.overrides.export_overrides): who
+    # released a blocked delivery, and why. The state store stays the durable original.
+    "delivery_overrides": [
+        ("override_id", "BIGINT"),
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("overridden_by", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("overridden_at", "TIMESTAMP"),
+    ],
+    # Written by every run: per source and delivery whose latest blocking check failed, whether it
+    # still blocks publication or was released by an override (validation.blocking).
+    "delivery_blocks": [
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("check_name", "VARCHAR"),
+        ("failed_at", "TIMESTAMP"),
+        ("failures", "VARCHAR"),
+        ("blocked", "BOOLEAN"),
+        ("override_id", "BIGINT"),
+        ("run_id", "VARCHAR"),
+    ],
     "pipeline_runs": [
         ("run_id", "VARCHAR"),
         ("started_at", "TIMESTAMP"),

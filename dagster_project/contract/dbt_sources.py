@@ -59,6 +59,11 @@ META_DESCRIPTIONS = {
         "Management decisions on the enforcement list, copied from the state store before every dbt build "
         "(the state store stays the durable original)."
     ),
+    "delivery_overrides": (
+        "Overrides of blocked deliveries (who released one, and why), copied from the state store at the start "
+        "of every run (the state store stays the durable original)."
+    ),
+    "delivery_blocks": "Per source and delivery whose latest blocking check failed: still blocked, or released by an override.",
 }
 
 META_COLUMN_DESCRIPTIONS = {
@@ -105,6 +110,13 @@ META_COLUMN_DESCRIPTIONS = {
     "reason": "Reason given.",
     "decided_by": "Who decided.",
     "decided_at": "UTC time of the decision.",
+    "override_id": "Override id (state store).",
+    "overridden_by": "The named person who recorded the override.",
+    "overridden_at": "UTC time the override was recorded.",
+    "check_name": "Blocking check that failed (gx_contract_suite or rows_reconciled).",
+    "failed_at": "UTC time of the failed check result the block is based on.",
+    "failures": "What failed (expectations and unexpected counts, or files that do not reconcile).",
+    "blocked": "True while the delivery blocks publication; false once an override released it.",
 }
 
 META_ACCEPTED_VALUES = {
@@ -118,6 +130,8 @@ META_NOT_NULL = {
     "gx_results": ["run_id", "source", "suite", "expectation"],
     "pipeline_runs": ["run_id", "started_at", "status"],
     "management_decisions": ["decision_id", "merchant_id", "decided_at"],
+    "delivery_overrides": ["override_id", "source", "delivery_date", "overridden_by", "reason", "overridden_at"],
+    "delivery_blocks": ["source", "delivery_date", "check_name", "blocked"],
 }
 
 
