@@ -47,6 +47,8 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("path", "VARCHAR"),
         ("issue", "VARCHAR"),
         ("detected_at", "TIMESTAMP"),
+        ("last_seen_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
     ],
     "gx_results": [
         ("run_id", "VARCHAR"),
@@ -123,6 +125,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         _create_table(con, source.raw_table, source.raw_columns())
     for name, columns in META_TABLES.items():
         _create_table(con, f"meta.{name}", columns)
+        _add_missing_columns(con, f"meta.{name}", columns)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
+    """Columns added to META_TABLES since a work file was created (NULL in its existing rows)."""
+    schema, name = table.split(".")
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchall()}
+    for column, sql_type in columns:
+        if column not in present:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {sql_type}')
 
 
 def connect_work_db(path: Path) -> duckdb.DuckDBPyConnection:

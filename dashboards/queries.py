@@ -76,6 +76,10 @@ TABLES: dict[str, tuple[str, ...]] = {
                       "success", "element_count", "unexpected_count", "details", "validated_at"),
     "dq_row_flags": ("source", "delivery_date", "flag", "rows"),
     "dq_pipeline_runs": ("run_id", "started_at", "finished_at", "status", "latest_delivery_date", "message"),
+    "dq_landing_issues": ("path", "issue", "detected_at", "last_seen_at", "still_present"),
+    "dq_delivery_blocks": ("source", "delivery_date", "check_name", "failed_at", "failures", "blocked",
+                           "override_id", "overridden_by", "override_reason", "overridden_at", "run_id"),
+    "dq_delivery_overrides": ("override_id", "source", "delivery_date", "overridden_by", "reason", "overridden_at"),
 }
 
 
@@ -549,6 +553,34 @@ GROUP BY source ORDER BY source
 """
 
 SQL_ROW_FLAGS = "SELECT source, flag, sum(rows) AS rows FROM marts.dq_row_flags GROUP BY ALL ORDER BY rows DESC"
+
+
+SQL_LANDING_ISSUES = """
+SELECT path, issue, still_present, detected_at, last_seen_at
+FROM marts.dq_landing_issues ORDER BY still_present DESC, last_seen_at DESC, path
+"""
+
+SQL_DELIVERY_BLOCKS = """
+SELECT source, delivery_date, check_name, blocked, failures, overridden_by, override_reason, overridden_at
+FROM marts.dq_delivery_blocks ORDER BY blocked DESC, delivery_date DESC, source
+"""
+
+SQL_DELIVERY_OVERRIDES = """
+SELECT source, delivery_date, overridden_by, reason, overridden_at
+FROM marts.dq_delivery_overrides ORDER BY overridden_at DESC
+"""
+
+
+def landing_issues() -> pd.DataFrame:
+    return run(SQL_LANDING_ISSUES)
+
+
+def delivery_blocks() -> pd.DataFrame:
+    return run(SQL_DELIVERY_BLOCKS)
+
+
+def delivery_overrides() -> pd.DataFrame:
+    return run(SQL_DELIVERY_OVERRIDES)
 
 
 def pipeline_runs() -> pd.DataFrame:

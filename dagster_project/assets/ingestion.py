@@ -96,8 +96,8 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         )
         with closing(connect_state(settings.state_db)) as state:
             copy_overrides(con, export_overrides(state))
-        for path, issue in scan_landing(con, settings.landing):
-            context.log.warning(f"landing: {path}: {issue}")
+        for path, issue in scan_landing(con, settings.landing, run_id):
+            progress(context, f"landing issue, not loaded: {path}: {issue}")
         sync_work_list(con, settings.state_db)  # erased persons stay erased, even in a rebuilt work file
         for source in SOURCES:
             result = ingest_source(con, source=source, landing_root=settings.landing, key=key,

@@ -52,7 +52,10 @@ METADATA_DESCRIPTIONS = {
 META_DESCRIPTIONS = {
     "file_registry": "One row per delivered file and outcome (loaded, rejected, repeat, superseded) with row counts.",
     "quarantine": "Rows and files that broke a hard rule, with the rule and the (pseudonymised) raw values.",
-    "landing_issues": "Unknown folders and file types found under the landing root.",
+    "landing_issues": (
+        "Entries under the landing root that were not read: unknown folders and file types, names that are not "
+        "UTF-8, dangling links, FIFOs and other special files, files the pipeline may not read."
+    ),
     "gx_results": "Great Expectations results per run, source, delivery and expectation.",
     "pipeline_runs": "One row per pipeline run with its status and the latest delivery date loaded.",
     "management_decisions": (
@@ -89,7 +92,8 @@ META_COLUMN_DESCRIPTIONS = {
     "quarantined_at": "UTC time the record was quarantined.",
     "path": "Path under the landing root.",
     "issue": "What is wrong (unknown folder, unknown file type, ...).",
-    "detected_at": "UTC time the issue was detected.",
+    "detected_at": "UTC time the issue was first detected.",
+    "last_seen_at": "UTC time a run last saw the issue.",
     "suite": "Great Expectations suite name.",
     "expectation": "Expectation type.",
     "severity": "error or warn.",

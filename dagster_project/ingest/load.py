@@ -29,7 +29,7 @@ from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
 from dagster_project.ingest.delivery_keys import judge_delivery_keys
-from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source
+from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source, shown_path
 from dagster_project.ingest.erasure_list import erased_tags
 from dagster_project.ingest.hidden_pii import redact_columns
 from dagster_project.ingest.pseudonymise import Pseudonymiser
@@ -47,6 +47,11 @@ from dagster_project.ingest.results import FileResult, SourceResult
 Progress = Callable[[str], None] | None
 _VIEW = "_rw_batch"
 STAGE_ROWS = 250_000
+
+
+class LandingEntryUnreadable(RuntimeError):
+    """A delivery file that could not be read at all (e.g. permission denied): reported as a landing
+    issue, the rest of the delivery still loads."""
 
 
 class ReconciliationError(RuntimeError):
@@ -72,13 +77,19 @@ def ingest_source(
     contract = load_contract()
     spec = contract[source]
     deliveries, issues = scan_source(Path(landing_root), source)
-    record_issues(con, issues)
+    record_issues(con, issues, run_id)
     result = SourceResult(source=source)
     hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
         loaded_any = False
         for path in delivery.files:
-            file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
+            try:
+                file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
+            except LandingEntryUnreadable as exc:  # became unreadable since the scan: reported, not fatal
+                record_issues(con, [(shown_path(path), str(exc))], run_id)
+                if progress is not None:
+                    progress(f"{shown_path(path)}: {exc}")
+                continue
             if file_result.status == "unchanged":
                 result.skipped_unchanged += 1
             else:
@@ -105,7 +116,10 @@ def ingest_file(
     run_id: str,
 ) -> FileResult:
     name = path.name
-    sha, size = file_sha256(path)
+    try:
+        sha, size = file_sha256(path)
+    except OSError as exc:
+        raise LandingEntryUnreadable(f"cannot be read ({exc.strerror or exc}); not read") from exc
     base = dict(source=spec.name, delivery_date=delivery.delivery_date, file_name=name, file_sha256=sha)
     current = registry.current_entry(con, spec.name, delivery.delivery_date, name)
     if current is not None and current.file_sha256 == sha:
