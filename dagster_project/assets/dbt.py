@@ -7,10 +7,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from dagster_project import dbt_targets
 from dagster_project.config import load_overrides
 from dagster_project.dbt_args import build_dbt_args
 from dagster_project.dbt_project import rightswatch_dbt
-from dagster_project.resources import WarehouseResource, progress
+from dagster_project.resources import WarehouseResource, dbt_child_environment, progress
 
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
 # assets that write them (landing_ingestion writes raw/<source> and meta/<table>).
@@ -36,10 +37,12 @@ class RightsWatchTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=rightswatch_dbt().manifest_path, project=rightswatch_dbt(),
             dagster_dbt_translator=RightsWatchTranslator(), name="rightswatch_dbt")
 def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    overrides = load_overrides(warehouse.settings().config_file)
+    settings = warehouse.settings()
+    overrides = load_overrides(settings.config_file)
     args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
     progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
-    invocation = dbt.cli(args, context=context)
+    dbt_child_environment()  # dbt dies with this process (kill -9 included)
+    invocation = dbt.cli(args, context=context, target_path=dbt_targets.new_target(settings, context.run_id))
     for event in invocation.stream():
         if isinstance(event, dg.Output):
             progress(context, f"dbt: built {event.output_name}")
