@@ -168,21 +168,42 @@ def _run_locked(settings) -> int:
     from dagster_project.run_summary import print_summary
 
     failure = None if result.success else _first_failure(result)
+    places = _written_places(settings)
     try:
         print_summary(result, settings, elapsed)
         if failure is not None:
             mark_run_failed(result.run_id, failure)
     except Exception as exc:  # a full disk can break the summary too: the cause must still come last
-        if failure is None or disk_full_line(failure + str(exc), settings.warehouse.parent) is None:
+        if failure is None or disk_full_line(f"{failure}\n{exc}", places) is None:
             raise
     if failure is not None:
         print(f"\nerror: the run failed: {failure}\nThe last good warehouse ({settings.warehouse}) is unchanged. "
               f"Open `make dagster` to see run {result.run_id} step by step.", file=sys.stderr)
-        cause = disk_full_line(failure, settings.warehouse.parent)
+        cause = disk_full_line(_failure_chain(result), places)
         if cause:
             print(cause, file=sys.stderr)
         return 1
     return 0
+
+
+def _written_places(settings) -> list:
+    import tempfile
+
+    from dagster_project import dbt_targets
+
+    return [settings.warehouse.parent, settings.work_db.parent, dbt_targets.targets_root(settings),
+            Path(os.environ["DAGSTER_HOME"]), Path(tempfile.gettempdir())]
+
+
+def _failure_chain(result) -> str:
+    """Every message of every failed step, causes included (the step's own message only wraps them)."""
+    texts = []
+    for event in result.all_events:
+        error = event.step_failure_data.error if event.is_step_failure and event.step_failure_data else None
+        while error is not None:
+            texts.append(error.message)
+            error = error.cause or error.context
+    return "\n".join(texts)
 
 
 def _first_failure(result) -> str:

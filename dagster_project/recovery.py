@@ -67,6 +67,9 @@ def remove_temp_files(published: Path) -> list[Path]:
 
 
 _QUOTED_PATH = re.compile(r"""["'](/[^"']+)["']""")
+# Below this a file system counts as full: SQLite reports a failed write as "disk I/O error" and
+# DuckDB as a short write, so the message alone does not always say it.
+NEARLY_FULL_BYTES = 32 * 2**20
 
 
 def _mount_point(path: Path) -> Path:
@@ -76,14 +79,25 @@ def _mount_point(path: Path) -> Path:
     return path
 
 
-def disk_full_line(failure: str, fallback: Path) -> str | None:
-    """One line naming a disk-full cause and where, or None when ``failure`` is not one."""
-    if NO_SPACE.lower() not in failure.lower() and "ENOSPC" not in failure:
-        return None
-    match = _QUOTED_PATH.search(failure)
-    where = Path(match.group(1)) if match else fallback
-    existing = where if where.exists() else next((p for p in where.parents if p.exists()), Path("/"))
-    mount = _mount_point(existing)
-    free = shutil.disk_usage(mount).free
-    return (f"error: {NO_SPACE} while writing {where} (file system {mount}: {free / 2**20:.1f} MiB free). "
-            "Free space there and run again.")
+def _existing(path: Path) -> Path:
+    return path if path.exists() else next((p for p in path.parents if p.exists()), Path("/"))
+
+
+def disk_full_line(failure: str, places: list[Path]) -> str | None:
+    """One line naming a disk-full cause and where, or None when nothing points to a full disk.
+
+    ``places`` are the folders the run writes (warehouse, work file, Dagster home, dbt artifacts).
+    A failure that says ENOSPC names the path in the message when it has one; otherwise the first
+    place whose file system is (nearly) full is named.
+    """
+    said = NO_SPACE.lower() in failure.lower() or "ENOSPC" in failure
+    match = _QUOTED_PATH.search(failure) if said else None
+    candidates = ([Path(match.group(1))] if match else []) + list(places)
+    for where in candidates:
+        mount = _mount_point(_existing(where))
+        usage = shutil.disk_usage(mount)
+        if said or usage.free < min(NEARLY_FULL_BYTES, usage.total // 20):
+            return (f"error: {NO_SPACE} while writing {where} (file system {mount}: "
+                    f"{usage.free / 2**20:.1f} MiB free of {usage.total / 2**20:.1f} MiB). "
+                    "Free space there and run again.")
+    return None
