@@ -82,7 +82,7 @@ def test_identical_rows_across_files_of_a_delivery_load_once_and_extras_are_dupl
         ("O-1", "a.csv"), ("O-2", "a.csv"), ("O-3", "b.csv")]
     (q,) = land.quarantine()
     assert (q["file_name"], q["line"], q["rule"], q["column_name"]) == ("b.csv", 3, "duplicate_key", "order_id,line_no")
-    assert q["message"].startswith("b.csv line 3: duplicate_key: identical copy of a.csv line 2 in this delivery (order_id=O-1")
+    assert q["message"].startswith("b.csv line 3: duplicate_key: identical copy of a.csv line 2 of this delivery (order_id=O-1")
     assert '"order_id":"O-1"' in q["raw_values"].replace(" ", "")
     _assert_files_reconcile(land)
 
@@ -110,3 +110,16 @@ def test_a_different_version_across_files_is_not_a_duplicate(land):
     land.ingest("orders")
     assert land.rows("SELECT count(*) FROM raw.orders") == [(2,)]
     assert land.quarantine() == []
+
+
+def test_correcting_one_file_rejudges_the_rows_it_conflicted_with(land):
+    land.write_csv("orders", "a.csv", [valid_order(order_id="O-1"), valid_order(order_id="O-2")])
+    land.write_csv("orders", "b.csv", [valid_order(order_id="O-1", quantity="7")])
+    land.ingest("orders")
+    assert land.rows("SELECT order_id FROM raw.orders") == [("O-2",)]  # O-1 conflicts: both copies out
+    land.write_csv("orders", "b.csv", [valid_order(order_id="O-3")])  # corrected: no longer carries O-1
+    land.ingest("orders")
+    assert land.rows("SELECT order_id, _file_name FROM raw.orders ORDER BY 1") == [
+        ("O-1", "a.csv"), ("O-2", "a.csv"), ("O-3", "b.csv")]
+    assert land.quarantine() == []
+    _assert_files_reconcile(land)

@@ -6,7 +6,9 @@ judged again by (key, updated_at): where the copies are identical in every colum
 first file (by name, then line) stays and each other copy moves to quarantine as ``duplicate_key``;
 where they differ, every copy moves as ``conflicting_key``, also from a file loaded by an earlier
 run. The file registry's counts of each file concerned move with its rows, in the same transaction,
-so rows read = rows loaded + rows quarantined still holds per file.
+so rows read = rows loaded + rows quarantined still holds per file. When a file of the delivery is
+corrected, the other files whose rows were judged across files are read again (a verdict against the
+old version may no longer hold), and the rule is applied to the delivery as it now is.
 
 Without this a delivery carrying one key twice failed the Great Expectations uniqueness suite as a
 whole, instead of quarantining the few rows concerned and loading the rest.
@@ -22,6 +24,9 @@ from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest.rules import lit, q
 
 _VERDICTS = "_rw_delivery_key_verdicts"
+# Both messages of this rule say so; a file's rows judged against another file are found by it when
+# that other file is corrected (``files_judged_with_others``).
+ACROSS_FILES = "of this delivery"
 
 
 def _verdicts_sql(spec: SourceContract) -> str:
@@ -61,7 +66,7 @@ SELECT _file_name, _file_sha256, _line, raw_values,
        CASE WHEN versions > 1
             THEN 'conflicting_key: ' || copies::VARCHAR || ' records of this delivery with the same key and version ('
                  || shown || ') differ (' || array_to_string(all_copies, ', ') || '); all quarantined'
-            ELSE 'duplicate_key: identical copy of ' || first_copy || ' in this delivery (' || shown || ')' END AS message
+            ELSE 'duplicate_key: identical copy of ' || first_copy || ' {ACROSS_FILES} (' || shown || ')' END AS message
 FROM judged WHERE versions > 1 OR rn > 1
 """
 
@@ -110,3 +115,16 @@ def judge_delivery_keys(con: duckdb.DuckDBPyConnection, spec: SourceContract, de
         return count
     finally:
         con.execute(f"DROP TABLE IF EXISTS {_VERDICTS}")
+
+
+def files_judged_with_others(con: duckdb.DuckDBPyConnection, spec: SourceContract, delivery_date: dt.date,
+                             except_files: set[str]) -> list[str]:
+    """Files of the delivery (other than ``except_files``) with rows quarantined by this rule. When
+    another file of the delivery is corrected, their verdicts may no longer hold: the caller reads
+    them again so the rule is applied to the delivery as it now is."""
+    rows = con.execute(
+        "SELECT DISTINCT file_name FROM meta.quarantine WHERE source = ? AND delivery_date = ? "
+        "AND rule IN ('duplicate_key', 'conflicting_key') AND message LIKE ? ORDER BY 1",
+        [spec.name, delivery_date, f"%{ACROSS_FILES}%"],
+    ).fetchall()
+    return [r[0] for r in rows if r[0] not in except_files]

@@ -28,7 +28,7 @@ import pyarrow.compute as pc
 from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
-from dagster_project.ingest.delivery_keys import judge_delivery_keys
+from dagster_project.ingest.delivery_keys import files_judged_with_others, judge_delivery_keys
 from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source, shown_path
 from dagster_project.ingest.erasure_list import erased_tags
 from dagster_project.ingest.hidden_pii import redact_columns
@@ -81,29 +81,47 @@ def ingest_source(
     result = SourceResult(source=source)
     hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
-        loaded_any = False
-        for path in delivery.files:
-            try:
-                file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
-            except LandingEntryUnreadable as exc:  # became unreadable since the scan: reported, not fatal
-                record_issues(con, [(shown_path(path), str(exc))], run_id)
-                if progress is not None:
-                    progress(f"{shown_path(path)}: {exc}")
-                continue
-            if file_result.status == "unchanged":
-                result.skipped_unchanged += 1
-            else:
-                result.files.append(file_result)
-                loaded_any = loaded_any or file_result.status == "loaded"
-            if progress is not None:
-                progress(file_result.progress_line())
-        if loaded_any:
-            moved = judge_delivery_keys(con, spec, delivery.delivery_date, run_id)
-            result.rows_quarantined_across_files += moved
-            if moved and progress is not None:
-                progress(f"{source} {delivery.delivery_date.isoformat()}: {moved:,} row(s) quarantined by the "
-                         "duplicate/conflict key rule across the files of the delivery")
+        _ingest_delivery(con, spec, contract.default_timezone, delivery, hasher, run_id, result, progress)
     return result
+
+
+def _ingest_delivery(con, spec: SourceContract, timezone: str, delivery: Delivery, hasher: Pseudonymiser,
+                     run_id: str, result: SourceResult, progress: Progress) -> None:
+    """Every new or changed file of one delivery, then the key rule across its files."""
+    registered = registry.current_file_names(con, spec.name, delivery.delivery_date)
+    processed: set[str] = set()
+
+    def load(path: Path) -> None:
+        try:
+            file_result = ingest_file(con, spec, timezone, delivery, path, hasher, run_id)
+        except LandingEntryUnreadable as exc:  # became unreadable since the scan: reported, not fatal
+            record_issues(con, [(shown_path(path), str(exc))], run_id)
+            if progress is not None:
+                progress(f"{shown_path(path)}: {exc}")
+            return
+        if file_result.status == "unchanged":
+            result.skipped_unchanged += 1
+        else:
+            processed.add(path.name)
+            result.files.append(file_result)
+        if progress is not None:
+            progress(file_result.progress_line())
+
+    for path in delivery.files:
+        load(path)
+    if processed & registered:  # a correction: verdicts judged against its old version are void
+        by_name = {p.name: p for p in delivery.files}
+        for name in files_judged_with_others(con, spec, delivery.delivery_date, processed):
+            if name in by_name:
+                registry.retire_for_rereading(con, spec.raw_table, spec.name, delivery.delivery_date, name)
+                load(by_name[name])
+    if any(f.status == "loaded" and f.delivery_date == delivery.delivery_date and f.file_name in processed
+           for f in result.files):
+        moved = judge_delivery_keys(con, spec, delivery.delivery_date, run_id)
+        result.rows_quarantined_across_files += moved
+        if moved and progress is not None:
+            progress(f"{spec.name} {delivery.delivery_date.isoformat()}: {moved:,} row(s) quarantined by the "
+                     "duplicate/conflict key rule across the files of the delivery")
 
 
 def ingest_file(

@@ -56,6 +56,26 @@ def first_delivery_of(con: duckdb.DuckDBPyConnection, source: str, file_sha256: 
     return (row[0], row[1]) if row else None
 
 
+def current_file_names(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date) -> set[str]:
+    """Names of the delivery's files with a current (not superseded) registry entry."""
+    return {r[0] for r in con.execute(
+        "SELECT file_name FROM meta.file_registry WHERE source = ? AND delivery_date = ? AND status <> 'superseded'",
+        [source, delivery_date]).fetchall()}
+
+
+def retire_for_rereading(con: duckdb.DuckDBPyConnection, raw_table: str, source: str, delivery_date: dt.date,
+                         file_name: str) -> None:
+    """Retire a file's current entry and rows so that it is read again as it is now (one transaction;
+    if the process stops before the re-read, the next run reads it, as for any new file)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        retire_previous(con, raw_table, source, delivery_date, file_name)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
 def retire_previous(con: duckdb.DuckDBPyConnection, raw_table: str, source: str, delivery_date: dt.date, file_name: str) -> None:
     """Mark the current entry superseded and delete the rows its file produced (inside the caller's
     transaction, so the old rows disappear exactly when the new ones appear)."""
