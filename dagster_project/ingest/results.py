@@ -25,7 +25,7 @@ class FileResult:
         if self.status == "rejected":
             return f"{head}: REJECTED — {self.message}"
         if self.status == "repeat":
-            return f"{head}: {self.message}, skipped"
+            return f"{head}: {(self.message or '').removeprefix(self.file_name + ': ')}, skipped"
         return (
             f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, "
             f"{self.rows_quarantined:,} quarantined"
