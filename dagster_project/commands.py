@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
+from contextlib import closing
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_project.settings import DEFAULT_DATA_DIR, get_settings
@@ -84,24 +87,84 @@ def _run(args: argparse.Namespace) -> int:
               f"`rightswatch generate --out {settings.landing}` or pass --landing.", file=sys.stderr)
         return 2
 
-    from dagster import DagsterInstance
-
     from dagster_project.config import ConfigError, load_overrides
-    from dagster_project.definitions import defs
-    from dagster_project.jobs import WAREHOUSE_JOB_NAME
-    from dagster_project.sensors import mark_run_failed
+    from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
 
     try:
         load_overrides(settings.config_file)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.cutoff or args.into:
-        return _run_as_of(args, settings)
+    try:
+        with warehouse_lock(settings.work_db):  # before DuckDB is opened; raises only on entry
+            if args.cutoff or args.into:  # the as-of rebuild reads the work file: same lock
+                return _run_as_of(args, settings)
+            return _run_locked(settings)
+    except WarehouseBusy as busy:
+        _record_refused_run(settings, busy)
+        print(f"error: {busy}", file=sys.stderr)
+        return EXIT_BUSY
+
+
+def _record_refused_run(settings, busy) -> None:
+    """A run refused because another holds the warehouse is recorded in the audit log (the state store
+    takes concurrent writers; the work database is the holder's); the next run copies it into
+    meta.pipeline_runs, so dq_pipeline_runs shows it too."""
+    from dagster_project.state import connect_state, record_audit
+
+    with closing(connect_state(settings.state_db)) as state:
+        record_audit(state, "system", "run_refused", str(settings.warehouse), {
+            "pid": os.getpid(), "holder_pid": busy.holder.pid, "holder_started_at": busy.holder.started_at})
+
+
+def _recover(settings, instance, job_name: str) -> None:
+    """Clear what killed or crashed runs left (dagster_project.recovery); we hold the run lock."""
+    from dagster_project import recovery
+    from dagster_project.warehouse import connect_work_db
+
+    for path in recovery.remove_temp_files(settings.warehouse):
+        print(f"  removed a publish temp file left by an earlier run: {path}", flush=True)
+    note = f"at the start of a run at {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC"
+    dagster_runs = recovery.fail_stale_dagster_runs(
+        instance, job_name, f"abandoned: the run's process ended without finishing; found {note}")
+    if settings.work_db.exists():
+        with closing(connect_work_db(settings.work_db)) as con:
+            stale = recovery.abandon_stale_runs(con, note)
+            _import_refused_runs(con, settings)
+    else:
+        stale = []
+    for run_id in sorted(set(stale) | set(dagster_runs)):
+        print(f"  run {run_id} was killed or crashed: marked abandoned", flush=True)
+
+
+def _import_refused_runs(con, settings) -> None:
+    from dagster_project.state import connect_state, read_audit_log
+
+    with closing(connect_state(settings.state_db)) as state:
+        refused = read_audit_log(state, limit=1000, action="run_refused")
+    for entry in refused:
+        detail = json.loads(entry["detail"] or "{}")
+        at = datetime.fromisoformat(entry["at_utc"]).astimezone(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO meta.pipeline_runs SELECT ?, ?, ?, 'refused', NULL, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM meta.pipeline_runs WHERE run_id = ?)",
+            [f"refused-{entry['id']}", at, at,
+             f"refused: another run (pid {detail.get('holder_pid')}, started at {detail.get('holder_started_at')} UTC) "
+             f"held the warehouse", f"refused-{entry['id']}"])
+
+
+def _run_locked(settings) -> int:
+    from dagster import DagsterInstance
+
+    from dagster_project.definitions import defs
+    from dagster_project.jobs import WAREHOUSE_JOB_NAME
+    from dagster_project.recovery import disk_full_line
+    from dagster_project.sensors import mark_run_failed
 
     job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
     started = time.monotonic()
     with DagsterInstance.get() as instance:
+        _recover(settings, instance, WAREHOUSE_JOB_NAME)
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
@@ -111,12 +174,21 @@ def _run(args: argparse.Namespace) -> int:
     elapsed = time.monotonic() - started
     from dagster_project.run_summary import print_summary
 
-    print_summary(result, settings, elapsed)
-    if not result.success:
-        failure = _first_failure(result)
-        mark_run_failed(result.run_id, failure)
+    failure = None if result.success else _first_failure(result)
+    places = _written_places(settings)
+    try:
+        print_summary(result, settings, elapsed)
+        if failure is not None:
+            mark_run_failed(result.run_id, failure)
+    except Exception as exc:  # a full disk can break the summary too: the cause must still come last
+        if failure is None or disk_full_line(f"{failure}\n{exc}", places) is None:
+            raise
+    if failure is not None:
         print(f"\nerror: the run failed: {failure}\nThe last good warehouse ({settings.warehouse}) is unchanged. "
               f"Open `make dagster` to see run {result.run_id} step by step.", file=sys.stderr)
+        cause = disk_full_line(_failure_chain(result), places)
+        if cause:
+            print(cause, file=sys.stderr)
         return 1
     return 0
 
@@ -138,6 +210,26 @@ def _run_as_of(args: argparse.Namespace, settings) -> int:
         return 1
     print(f"published as of {cutoff_local(args.cutoff)}: {published} ({time.monotonic() - started:.1f}s)")
     return 0
+
+
+def _written_places(settings) -> list:
+    import tempfile
+
+    from dagster_project import dbt_targets
+
+    return [settings.warehouse.parent, settings.work_db.parent, dbt_targets.targets_root(settings),
+            Path(os.environ["DAGSTER_HOME"]), Path(tempfile.gettempdir())]
+
+
+def _failure_chain(result) -> str:
+    """Every message of every failed step, causes included (the step's own message only wraps them)."""
+    texts = []
+    for event in result.all_events:
+        error = event.step_failure_data.error if event.is_step_failure and event.step_failure_data else None
+        while error is not None:
+            texts.append(error.message)
+            error = error.cause or error.context
+    return "\n".join(texts)
 
 
 def _first_failure(result) -> str:

@@ -69,6 +69,7 @@ def publish(work_db: Path, published: Path, run_id: str | None = None) -> Publis
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)
+        tmp.with_name(tmp.name + ".wal").unlink(missing_ok=True)  # left by DuckDB when a write failed
         raise
     con.close()
     os.replace(tmp, published)

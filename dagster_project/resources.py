@@ -4,6 +4,8 @@ the CLI and the dashboards always agree on one warehouse."""
 from __future__ import annotations
 
 import os
+import sys
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -26,8 +28,21 @@ def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message:
         print(f"  {message}", flush=True)
 
 
+# dbt is started through a wrapper that makes it die with the process that started it (kill -9 of
+# `rightswatch run` included): see dagster_project/bin/dbt_child.py.
+DBT_WRAPPER = Path(__file__).resolve().parent / "bin" / "rw-dbt"
+
+
+def dbt_child_environment() -> None:
+    """What the wrapper needs: this interpreter (dbt lives beside it) and this process's pid (the parent
+    dbt must die with). Set in the process that starts dbt."""
+    os.environ["RW_PYTHON"] = sys.executable
+    os.environ["RW_DBT_PARENT_PID"] = str(os.getpid())
+
+
 def build_resources() -> dict[str, object]:
+    dbt_child_environment()
     return {
         "warehouse": WarehouseResource(),
-        "dbt": DbtCliResource(project_dir=rightswatch_dbt()),
+        "dbt": DbtCliResource(project_dir=rightswatch_dbt(), dbt_executable=str(DBT_WRAPPER)),
     }

@@ -41,6 +41,25 @@ def source_counts(work_db, run_id: str) -> dict[str, dict[str, int]]:
     return counts
 
 
+def run_landing_issues(work_db, run_id: str) -> list[tuple[str, str]]:
+    """(path, issue) of every landing entry this run saw and did not read."""
+    if not work_db.exists():
+        return []
+    with closing(duckdb.connect(str(work_db), read_only=True)) as con:
+        return con.execute(
+            "select path, issue from meta.landing_issues where run_id = ? order by path", [run_id]).fetchall()
+
+
+def run_delivery_blocks(work_db, run_id: str) -> list[tuple]:
+    """(source, delivery_date, check_name, blocked, failures) of every failed blocking check this run saw."""
+    if not work_db.exists():
+        return []
+    with closing(duckdb.connect(str(work_db), read_only=True)) as con:
+        return con.execute(
+            "select source, delivery_date, check_name, blocked, failures, override_id from meta.delivery_blocks "
+            "where run_id = ? order by source, delivery_date, check_name", [run_id]).fetchall()
+
+
 def published_tables(settings: Settings) -> dict[str, int]:
     """Row count of every published table."""
     from dagster_project.publish import open_published
@@ -111,6 +130,14 @@ def print_summary(result, settings: Settings, elapsed_seconds: float, stream: Te
     say(f"  {'source':<11}{'files':>6}{'rejected':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}")
     for source, c in source_counts(settings.work_db, result.run_id).items():
         say(f"  {source:<11}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
+    issues = run_landing_issues(settings.work_db, result.run_id)
+    if issues:
+        say(f"  landing entries not read: {len(issues)} (each alone; see dq_landing_issues)")
+        for path, issue in issues:
+            say(f"    {path}: {issue}")
+    for source, day, check, blocked, failures, override_id in run_delivery_blocks(settings.work_db, result.run_id):
+        state = "BLOCKED (release: rightswatch override)" if blocked else f"released by override {override_id}"
+        say(f"  delivery {source} {day} {check}: {state}: {failures}")
     evaluations = result.get_asset_check_evaluations()
     passed = [e for e in evaluations if e.passed]
     failed = [e for e in evaluations if not e.passed and e.severity.value == "ERROR"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from contextlib import closing
 from datetime import UTC, datetime
 
@@ -22,9 +23,13 @@ def landing_fingerprint() -> str:
         root = landing / source
         if not root.is_dir():
             continue
-        for path in sorted(p for p in root.rglob("*") if p.is_file()):
-            stat = path.stat()
-            digest.update(f"{path.relative_to(landing)}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+        for path in sorted(root.rglob("*")):
+            try:  # lstat: never follows a link or opens anything (a FIFO would block the sensor)
+                stat = path.lstat()
+            except OSError:
+                continue
+            # a name that is not UTF-8 hashes as its bytes instead of failing the sensor
+            digest.update(os.fsencode(path.relative_to(landing)) + f"|{stat.st_mode}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
     return digest.hexdigest()
 
 

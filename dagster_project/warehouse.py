@@ -47,6 +47,8 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("path", "VARCHAR"),
         ("issue", "VARCHAR"),
         ("detected_at", "TIMESTAMP"),
+        ("last_seen_at", "TIMESTAMP"),
+        ("run_id", "VARCHAR"),
     ],
     "gx_results": [
         ("run_id", "VARCHAR"),
@@ -76,6 +78,28 @@ META_TABLES: dict[str, list[tuple[str, str]]] = {
         ("decided_by", "VARCHAR"),
         ("decided_at", "TIMESTAMP"),
     ],
+    # Copied from the state store at the start of every run (state.overrides.export_overrides): who
+    # released a blocked delivery, and why. The state store stays the durable original.
+    "delivery_overrides": [
+        ("override_id", "BIGINT"),
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("overridden_by", "VARCHAR"),
+        ("reason", "VARCHAR"),
+        ("overridden_at", "TIMESTAMP"),
+    ],
+    # Written by every run: per source and delivery whose latest blocking check failed, whether it
+    # still blocks publication or was released by an override (validation.blocking).
+    "delivery_blocks": [
+        ("source", "VARCHAR"),
+        ("delivery_date", "DATE"),
+        ("check_name", "VARCHAR"),
+        ("failed_at", "TIMESTAMP"),
+        ("failures", "VARCHAR"),
+        ("blocked", "BOOLEAN"),
+        ("override_id", "BIGINT"),
+        ("run_id", "VARCHAR"),
+    ],
     "pipeline_runs": [
         ("run_id", "VARCHAR"),
         ("started_at", "TIMESTAMP"),
@@ -101,6 +125,18 @@ def ensure_schema(con: duckdb.DuckDBPyConnection) -> None:
         _create_table(con, source.raw_table, source.raw_columns())
     for name, columns in META_TABLES.items():
         _create_table(con, f"meta.{name}", columns)
+        _add_missing_columns(con, f"meta.{name}", columns)
+
+
+def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: list[tuple[str, str]]) -> None:
+    """Columns added to META_TABLES since a work file was created (NULL in its existing rows)."""
+    schema, name = table.split(".")
+    present = {r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = ? AND table_name = ?",
+        [schema, name]).fetchall()}
+    for column, sql_type in columns:
+        if column not in present:
+            con.execute(f'ALTER TABLE {table} ADD COLUMN "{column}" {sql_type}')
 
 
 def connect_work_db(path: Path) -> duckdb.DuckDBPyConnection:

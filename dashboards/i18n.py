@@ -147,6 +147,17 @@ LABELS: dict[str, tuple[str, str]] = {
     "row_flags": ("软规则标记", "Soft-rule flags"),
     "chart_quarantine": ("隔离行数（按原因）", "Quarantined rows by rule"),
     "unreconciled": ("未对平的文件", "Files not reconciled"),
+    "landing_issues": ("未读取的落地条目", "Landing entries not read"),
+    "landing_issues_note": ("每项单独拒绝（文件名非 UTF-8、失效链接、管道文件、无读取权限、未知类型或文件夹），同一交付的其余文件照常入库。",
+                            "Each is rejected alone (a name that is not UTF-8, a dangling link, a FIFO, no read "
+                            "permission, an unknown type or folder); the rest of its delivery loads."),
+    "landing_not_read": ("未读取的落地条目（当前）", "Landing entries not read (now)"),
+    "delivery_blocks": ("阻断的交付与放行", "Blocked deliveries and overrides"),
+    "delivery_blocks_note": ("阻断检查失败的交付在之后每次运行中仍保持阻断，直到文件变更或有署名人员记录放行及理由。",
+                             "A delivery that failed a blocking check stays blocked on every later run until its "
+                             "files change or a named person records an override with a reason."),
+    "delivery_overrides": ("人工放行记录", "Overrides of blocked deliveries"),
+    "still_blocked": ("仍被阻断的交付", "Deliveries still blocked"),
     # approvals and audit
     "reports": ("已生成的报告", "Built reports"),
     "approve": ("批准", "Approve"),
@@ -226,6 +237,12 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "actor": ("操作人", "Who"), "action": ("操作", "Action"), "target_object": ("对象", "Target"),
     "lines": ("行数", "Lines"), "verdict": ("结论", "Verdict"), "id": ("编号", "Id"),
     "decided_tier": ("决定等级", "Decided tier"), "computed_tier": ("计算等级", "Computed tier"),
+    "path": ("路径", "Path"), "issue": ("问题", "Issue"), "still_present": ("仍存在", "Still present"),
+    "detected_at": ("首次发现", "First seen"), "last_seen_at": ("最近发现", "Last seen"),
+    "check_name": ("检查", "Check"), "blocked": ("仍阻断", "Blocked"), "failures": ("失败内容", "Failures"),
+    "overridden_by": ("放行人", "Released by"), "override_reason": ("放行理由", "Release reason"),
+    "overridden_at": ("放行时间", "Released at"), "failed_at": ("失败时间", "Failed at"),
+    "override_id": ("放行编号", "Override id"),
 }
 
 MONTHS_EN = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]

@@ -489,6 +489,34 @@ GROUP BY source ORDER BY source
 SQL_ROW_FLAGS = "SELECT source, flag, sum(rows) AS rows FROM marts.dq_row_flags GROUP BY ALL ORDER BY rows DESC"
 
 
+SQL_LANDING_ISSUES = """
+SELECT path, issue, still_present, detected_at, last_seen_at
+FROM marts.dq_landing_issues ORDER BY still_present DESC, last_seen_at DESC, path
+"""
+
+SQL_DELIVERY_BLOCKS = """
+SELECT source, delivery_date, check_name, blocked, failures, overridden_by, override_reason, overridden_at
+FROM marts.dq_delivery_blocks ORDER BY blocked DESC, delivery_date DESC, source
+"""
+
+SQL_DELIVERY_OVERRIDES = """
+SELECT source, delivery_date, overridden_by, reason, overridden_at
+FROM marts.dq_delivery_overrides ORDER BY overridden_at DESC
+"""
+
+
+def landing_issues() -> pd.DataFrame:
+    return run(SQL_LANDING_ISSUES)
+
+
+def delivery_blocks() -> pd.DataFrame:
+    return run(SQL_DELIVERY_BLOCKS)
+
+
+def delivery_overrides() -> pd.DataFrame:
+    return run(SQL_DELIVERY_OVERRIDES)
+
+
 def pipeline_runs() -> pd.DataFrame:
     return run(SQL_RUNS)
 

@@ -256,7 +256,11 @@ def test_reconciliation_holds_for_every_file(land):
     land.ingest("orders")
     land.ingest("merchants")
     assert land.rows("SELECT count(*) FROM meta.file_registry WHERE status = 'loaded'") == [(3,)]
-    assert land.rows("SELECT sum(rows_quarantined) FROM meta.file_registry") == [(10 + 2 + 1,)]  # quantity 0; malformed + duplicate; licence
+    # quantity 0; malformed + duplicate; licence; and (contract 1.1, key rule across the delivery's files)
+    # a.csv's O-1 (quantity 1) conflicts with b.jsonl's O-1 (quantity 2): both copies quarantined
+    assert land.rows("SELECT sum(rows_quarantined) FROM meta.file_registry") == [(10 + 2 + 1 + 2,)]
+    assert land.rows("SELECT file_name, line FROM meta.quarantine WHERE rule = 'conflicting_key' ORDER BY 1") == [
+        ("a.csv", 3), ("b.jsonl", 1)]
     assert_reconciled(land)
 
 

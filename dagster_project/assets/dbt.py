@@ -9,10 +9,11 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
+from dagster_project import dbt_targets
 from dagster_project.config import load_overrides
 from dagster_project.dbt_args import build_dbt_args
 from dagster_project.dbt_project import rightswatch_dbt
-from dagster_project.resources import WarehouseResource, progress
+from dagster_project.resources import WarehouseResource, dbt_child_environment, progress
 
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
 # assets that write them (landing_ingestion writes raw/<source> and meta/<table>).
@@ -38,10 +39,13 @@ class RightsWatchTranslator(DagsterDbtTranslator):
 @dbt_assets(manifest=rightswatch_dbt().manifest_path, project=rightswatch_dbt(),
             dagster_dbt_translator=RightsWatchTranslator(), name="rightswatch_dbt")
 def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    overrides = load_overrides(warehouse.settings().config_file)
+    settings = warehouse.settings()
+    overrides = load_overrides(settings.config_file)
     args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
     progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
-    events = iter(dbt.cli(args, context=context).stream())
+    dbt_child_environment()  # dbt dies with this process (kill -9 included)
+    invocation = dbt.cli(args, context=context, target_path=dbt_targets.new_target(settings, context.run_id))
+    events = iter(invocation.stream())
     while True:
         with _dbt_console_quiet():  # around dagster-dbt's work only, never across a yield
             event = next(events, None)

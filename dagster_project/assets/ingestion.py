@@ -14,14 +14,23 @@ from dagster_project.contract import SOURCES
 from dagster_project.ingest import ingest_source, load_or_create_key, scan_landing
 from dagster_project.privacy.erasure import compact_duckdb_file, erase_completed_deletions, sync_work_list
 from dagster_project.resources import WarehouseResource, progress
+from dagster_project.state import connect_state
+from dagster_project.state.overrides import export_overrides
 from dagster_project.validation import validate_source
+from dagster_project.validation.blocking import (
+    GX_CONTRACT_CHECK,
+    RECONCILED_CHECK,
+    copy_overrides,
+    delivery_blocks,
+    record_blocks,
+)
+from dagster_project.validation.suites import load_suite
 from dagster_project.warehouse import connect_work_db
 
-META_ASSETS = ("file_registry", "quarantine", "landing_issues", "gx_results", "pipeline_runs")  # written here
+META_ASSETS = ("file_registry", "quarantine", "landing_issues", "gx_results", "pipeline_runs",
+               "delivery_overrides", "delivery_blocks")  # written here
 
-GX_CONTRACT_CHECK = "gx_contract_suite"
 GX_DISTRIBUTION_CHECK = "gx_distribution_checks"
-RECONCILED_CHECK = "rows_reconciled"
 
 
 def raw_key(source: str) -> dg.AssetKey:
@@ -52,11 +61,13 @@ def _check_specs() -> list[dg.AssetCheckSpec]:
         checks += [
             dg.AssetCheckSpec(GX_CONTRACT_CHECK, asset=raw_key(source), blocking=True,
                               description="Great Expectations suite derived from the landing contract "
-                                          "(error severity: a failure blocks publication)."),
+                                          "(error severity: a failure blocks publication on this and every "
+                                          "later run until the files change or an override is recorded)."),
             dg.AssetCheckSpec(GX_DISTRIBUTION_CHECK, asset=raw_key(source),
                               description="Great Expectations distribution checks (warnings)."),
             dg.AssetCheckSpec(RECONCILED_CHECK, asset=raw_key(source), blocking=True,
-                              description="Every file: rows read = rows loaded + rows quarantined."),
+                              description="Every file: rows read = rows loaded + rows quarantined (a failed delivery "
+                                          "stays blocked until its files change or an override is recorded)."),
         ]
     return checks
 
@@ -83,28 +94,35 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             "insert into meta.pipeline_runs values (?, ?, null, 'running', null, null)",
             [run_id, datetime.now(UTC).replace(tzinfo=None)],
         )
-        for path, issue in scan_landing(con, settings.landing):
-            context.log.warning(f"landing: {path}: {issue}")
+        with closing(connect_state(settings.state_db)) as state:
+            copy_overrides(con, export_overrides(state))
+        for path, issue in scan_landing(con, settings.landing, run_id):
+            progress(context, f"landing issue, not loaded: {path}: {issue}")
         sync_work_list(con, settings.state_db)  # erased persons stay erased, even in a rebuilt work file
         for source in SOURCES:
             result = ingest_source(con, source=source, landing_root=settings.landing, key=key,
                                    run_id=run_id, progress=lambda m: progress(context, m))
             progress(context, f"{source}: {len(result.files)} new file(s), {result.skipped_unchanged} unchanged; "
                               f"{result.rows_read:,} read, {result.rows_loaded:,} loaded, "
-                              f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected")
+                              f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected, "
+                              f"{result.files_repeated} repeat(s) of earlier files, "
+                              f"{result.rows_quarantined_across_files:,} row(s) quarantined across the files of a delivery")
             yield dg.MaterializeResult(
                 asset_key=raw_key(source),
                 metadata={
                     "files_new": len(result.files),
                     "files_unchanged": result.skipped_unchanged,
                     "files_rejected": result.files_rejected,
+                    "files_repeated": result.files_repeated,
+                    "rows_quarantined_across_files": result.rows_quarantined_across_files,
                     "rows_read": result.rows_read,
                     "rows_loaded": result.rows_loaded,
                     "rows_quarantined": result.rows_quarantined,
                 },
             )
-            yield from _gx_checks(context, con, source, run_id)
-            yield _reconciliation_check(con, source)
+            checked = _blocks(context, con, source, run_id, validate_source(con, source, run_id))
+            yield from _gx_checks(context, source, checked)
+            yield _reconciliation_check(con, source, checked)
         latest = _latest_delivery(con)
         con.execute("update meta.pipeline_runs set latest_delivery_date = ? where run_id = ?", [latest, run_id])
         erased = erase_completed_deletions(con, key, settings.state_db)
@@ -116,33 +134,43 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         yield dg.MaterializeResult(asset_key=["meta", name])
 
 
-def _gx_checks(context, con, source: str, run_id: str):
-    outcomes = validate_source(con, source, run_id)
+def _blocks(context, con, source: str, run_id: str, outcomes) -> dict:
+    """This run's validation figures plus every delivery still blocking (validation.blocking)."""
     evaluated = sum(o.evaluated for o in outcomes)
     failed_errors = sum(o.failed_errors for o in outcomes)
     failed_warnings = sum(o.failed_warnings for o in outcomes)
+    progress(context, f"{source}: Great Expectations on {len(outcomes)} delivery(ies): {evaluated} expectations, "
+                      f"{failed_errors} failed (error), {failed_warnings} failed (warning)")
+    blocks = delivery_blocks(con, source, load_suite(source)["name"])
+    record_blocks(con, source, blocks, run_id)
+    for block in blocks:
+        progress(context, f"delivery {block.describe()}")
+    return {"outcomes": outcomes, "blocks": blocks, "evaluated": evaluated, "failed_warnings": failed_warnings}
+
+
+def _gx_checks(context, source: str, checked: dict):
+    outcomes = checked["outcomes"]
+    blocking = [b for b in checked["blocks"] if b.blocked and b.check_name == GX_CONTRACT_CHECK]
     failures = [
         f"{o.delivery_date} {r.expectation}({r.column or ''}): {r.unexpected_count} unexpected"
         for o in outcomes for r in o.results if not r.success
     ]
     deliveries = ", ".join(str(o.delivery_date) for o in outcomes) or "no new deliveries"
-    progress(context, f"{source}: Great Expectations on {len(outcomes)} delivery(ies): {evaluated} expectations, "
-                      f"{failed_errors} failed (error), {failed_warnings} failed (warning)")
     yield dg.AssetCheckResult(
-        asset_key=raw_key(source), check_name=GX_CONTRACT_CHECK, passed=failed_errors == 0,
+        asset_key=raw_key(source), check_name=GX_CONTRACT_CHECK, passed=not blocking,
         severity=dg.AssetCheckSeverity.ERROR,
-        metadata={"deliveries": deliveries, "expectations_evaluated": evaluated,
-                  "failed_error_expectations": failed_errors,
+        metadata={"deliveries": deliveries, "expectations_evaluated": checked["evaluated"],
+                  "blocked_deliveries": "\n".join(b.describe() for b in blocking) or "none",
                   "failures": "\n".join(failures[:50]) or "none"},
     )
     yield dg.AssetCheckResult(
-        asset_key=raw_key(source), check_name=GX_DISTRIBUTION_CHECK, passed=failed_warnings == 0,
+        asset_key=raw_key(source), check_name=GX_DISTRIBUTION_CHECK, passed=checked["failed_warnings"] == 0,
         severity=dg.AssetCheckSeverity.WARN,
-        metadata={"deliveries": deliveries, "failed_warning_expectations": failed_warnings},
+        metadata={"deliveries": deliveries, "failed_warning_expectations": checked["failed_warnings"]},
     )
 
 
-def _reconciliation_check(con, source: str) -> dg.AssetCheckResult:
+def _reconciliation_check(con, source: str, checked: dict) -> dg.AssetCheckResult:
     files, read, loaded, quarantined, unreconciled = con.execute(
         """
         select count(*), coalesce(sum(rows_read), 0), coalesce(sum(rows_loaded), 0),
@@ -153,7 +181,8 @@ def _reconciliation_check(con, source: str) -> dg.AssetCheckResult:
         [source],
     ).fetchone()
     return dg.AssetCheckResult(
-        asset_key=raw_key(source), check_name=RECONCILED_CHECK, passed=unreconciled == 0,
+        asset_key=raw_key(source), check_name=RECONCILED_CHECK,
+        passed=not any(b.blocked and b.check_name == RECONCILED_CHECK for b in checked["blocks"]),
         metadata={"files": files, "rows_read": read, "rows_loaded": loaded,
                   "rows_quarantined": quarantined, "files_not_reconciled": unreconciled},
     )

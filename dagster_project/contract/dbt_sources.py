@@ -50,15 +50,23 @@ METADATA_DESCRIPTIONS = {
 }
 
 META_DESCRIPTIONS = {
-    "file_registry": "One row per delivered file and outcome (loaded, rejected, superseded) with row counts.",
+    "file_registry": "One row per delivered file and outcome (loaded, rejected, repeat, superseded) with row counts.",
     "quarantine": "Rows and files that broke a hard rule, with the rule and the (pseudonymised) raw values.",
-    "landing_issues": "Unknown folders and file types found under the landing root.",
+    "landing_issues": (
+        "Entries under the landing root that were not read: unknown folders and file types, names that are not "
+        "UTF-8, dangling links, FIFOs and other special files, files the pipeline may not read."
+    ),
     "gx_results": "Great Expectations results per run, source, delivery and expectation.",
     "pipeline_runs": "One row per pipeline run with its status and the latest delivery date loaded.",
     "management_decisions": (
         "Management decisions on the enforcement list, copied from the state store before every dbt build "
         "(the state store stays the durable original)."
     ),
+    "delivery_overrides": (
+        "Overrides of blocked deliveries (who released one, and why), copied from the state store at the start "
+        "of every run (the state store stays the durable original)."
+    ),
+    "delivery_blocks": "Per source and delivery whose latest blocking check failed: still blocked, or released by an override.",
 }
 
 META_COLUMN_DESCRIPTIONS = {
@@ -69,7 +77,7 @@ META_COLUMN_DESCRIPTIONS = {
     "file_bytes": "File size in bytes.",
     "file_format": "csv, jsonl or parquet (optionally gzip-compressed).",
     "encoding": "Text encoding detected or declared (CSV/JSONL).",
-    "status": "File: loaded, rejected or superseded. Run: the run's outcome.",
+    "status": "File: loaded, rejected, repeat or superseded. Run: the run's outcome.",
     "rows_read": "Records read from the file.",
     "rows_loaded": "Records loaded into raw.<source>.",
     "rows_quarantined": "Records quarantined (rows_read = rows_loaded + rows_quarantined).",
@@ -84,7 +92,8 @@ META_COLUMN_DESCRIPTIONS = {
     "quarantined_at": "UTC time the record was quarantined.",
     "path": "Path under the landing root.",
     "issue": "What is wrong (unknown folder, unknown file type, ...).",
-    "detected_at": "UTC time the issue was detected.",
+    "detected_at": "UTC time the issue was first detected.",
+    "last_seen_at": "UTC time a run last saw the issue.",
     "suite": "Great Expectations suite name.",
     "expectation": "Expectation type.",
     "severity": "error or warn.",
@@ -105,10 +114,17 @@ META_COLUMN_DESCRIPTIONS = {
     "reason": "Reason given.",
     "decided_by": "Who decided.",
     "decided_at": "UTC time of the decision.",
+    "override_id": "Override id (state store).",
+    "overridden_by": "The named person who recorded the override.",
+    "overridden_at": "UTC time the override was recorded.",
+    "check_name": "Blocking check that failed (gx_contract_suite or rows_reconciled).",
+    "failed_at": "UTC time of the failed check result the block is based on.",
+    "failures": "What failed (expectations and unexpected counts, or files that do not reconcile).",
+    "blocked": "True while the delivery blocks publication; false once an override released it.",
 }
 
 META_ACCEPTED_VALUES = {
-    ("file_registry", "status"): ["loaded", "rejected", "superseded"],
+    ("file_registry", "status"): ["loaded", "rejected", "repeat", "superseded"],
     ("gx_results", "severity"): ["error", "warn"],
 }
 META_NOT_NULL = {
@@ -118,6 +134,8 @@ META_NOT_NULL = {
     "gx_results": ["run_id", "source", "suite", "expectation"],
     "pipeline_runs": ["run_id", "started_at", "status"],
     "management_decisions": ["decision_id", "merchant_id", "decided_at"],
+    "delivery_overrides": ["override_id", "source", "delivery_date", "overridden_by", "reason", "overridden_at"],
+    "delivery_blocks": ["source", "delivery_date", "check_name", "blocked"],
 }
 
 

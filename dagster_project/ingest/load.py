@@ -28,7 +28,8 @@ import pyarrow.compute as pc
 from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
-from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source
+from dagster_project.ingest.delivery_keys import files_judged_with_others, judge_delivery_keys
+from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source, shown_path
 from dagster_project.ingest.erasure_list import erased_tags
 from dagster_project.ingest.hidden_pii import redact_columns
 from dagster_project.ingest.pseudonymise import Pseudonymiser
@@ -46,6 +47,11 @@ from dagster_project.ingest.results import FileResult, SourceResult
 Progress = Callable[[str], None] | None
 _VIEW = "_rw_batch"
 STAGE_ROWS = 250_000
+
+
+class LandingEntryUnreadable(RuntimeError):
+    """A delivery file that could not be read at all (e.g. permission denied): reported as a landing
+    issue, the rest of the delivery still loads."""
 
 
 class ReconciliationError(RuntimeError):
@@ -71,19 +77,51 @@ def ingest_source(
     contract = load_contract()
     spec = contract[source]
     deliveries, issues = scan_source(Path(landing_root), source)
-    record_issues(con, issues)
+    record_issues(con, issues, run_id)
     result = SourceResult(source=source)
     hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
-        for path in delivery.files:
-            file_result = ingest_file(con, spec, contract.default_timezone, delivery, path, hasher, run_id)
-            if file_result.status == "unchanged":
-                result.skipped_unchanged += 1
-            else:
-                result.files.append(file_result)
-            if progress is not None:
-                progress(file_result.progress_line())
+        _ingest_delivery(con, spec, contract.default_timezone, delivery, hasher, run_id, result, progress)
     return result
+
+
+def _ingest_delivery(con, spec: SourceContract, timezone: str, delivery: Delivery, hasher: Pseudonymiser,
+                     run_id: str, result: SourceResult, progress: Progress) -> None:
+    """Every new or changed file of one delivery, then the key rule across its files."""
+    registered = registry.current_file_names(con, spec.name, delivery.delivery_date)
+    processed: set[str] = set()
+
+    def load(path: Path) -> None:
+        try:
+            file_result = ingest_file(con, spec, timezone, delivery, path, hasher, run_id)
+        except LandingEntryUnreadable as exc:  # became unreadable since the scan: reported, not fatal
+            record_issues(con, [(shown_path(path), str(exc))], run_id)
+            if progress is not None:
+                progress(f"{shown_path(path)}: {exc}")
+            return
+        if file_result.status == "unchanged":
+            result.skipped_unchanged += 1
+        else:
+            processed.add(path.name)
+            result.files.append(file_result)
+        if progress is not None:
+            progress(file_result.progress_line())
+
+    for path in delivery.files:
+        load(path)
+    if processed & registered:  # a correction: verdicts judged against its old version are void
+        by_name = {p.name: p for p in delivery.files}
+        for name in files_judged_with_others(con, spec, delivery.delivery_date, processed):
+            if name in by_name:
+                registry.retire_for_rereading(con, spec.raw_table, spec.name, delivery.delivery_date, name)
+                load(by_name[name])
+    if any(f.status == "loaded" and f.delivery_date == delivery.delivery_date and f.file_name in processed
+           for f in result.files):
+        moved = judge_delivery_keys(con, spec, delivery.delivery_date, run_id)
+        result.rows_quarantined_across_files += moved
+        if moved and progress is not None:
+            progress(f"{spec.name} {delivery.delivery_date.isoformat()}: {moved:,} row(s) quarantined by the "
+                     "duplicate/conflict key rule across the files of the delivery")
 
 
 def ingest_file(
@@ -96,7 +134,10 @@ def ingest_file(
     run_id: str,
 ) -> FileResult:
     name = path.name
-    sha, size = file_sha256(path)
+    try:
+        sha, size = file_sha256(path)
+    except OSError as exc:
+        raise LandingEntryUnreadable(f"cannot be read ({exc.strerror or exc}); not read") from exc
     base = dict(source=spec.name, delivery_date=delivery.delivery_date, file_name=name, file_sha256=sha)
     current = registry.current_entry(con, spec.name, delivery.delivery_date, name)
     if current is not None and current.file_sha256 == sha:
@@ -105,6 +146,11 @@ def ingest_file(
     loaded_at = _utcnow()
     entry = dict(source=spec.name, delivery_date=delivery.delivery_date, file_name=name, file_sha256=sha,
                  file_bytes=size, loaded_at=loaded_at, run_id=run_id)
+    first = registry.first_delivery_of(con, spec.name, sha, delivery.delivery_date, name)
+    if first is not None:
+        message = f"{name}: repeat of {spec.name}/{first[0].isoformat()}/{first[1]} (same bytes); nothing read"
+        _write_registry_only(con, spec, entry, "repeat", message, current is not None)
+        return FileResult(**base, status="repeat", message=message)
     reader: Reader | None = None
     try:
         reader = open_reader(path, redact=hasher)
@@ -255,14 +301,21 @@ def _pseudonymised(table: pa.Table, pii: set[str], hasher: Pseudonymiser,
 
 
 def _write_rejection(con, spec: SourceContract, entry: dict, reader: Reader | None, message: str, had_previous: bool) -> None:
+    _write_registry_only(con, spec, entry, "rejected", message, had_previous, reader.encoding if reader else None)
+
+
+def _write_registry_only(con, spec: SourceContract, entry: dict, status: str, message: str, had_previous: bool,
+                         encoding: str | None = None) -> None:
+    """Register a file that loads no row (rejected, or a repeat of bytes already delivered), retiring
+    the rows of its previous version in the same transaction."""
     _drop_temp(con)
     con.execute("BEGIN TRANSACTION")
     try:
         if had_previous:
             registry.retire_previous(con, spec.raw_table, spec.name, entry["delivery_date"], entry["file_name"])
         registry.insert_entry(
-            con, **entry, file_format=(file_kind(entry["file_name"]) or (None,))[0], encoding=reader.encoding if reader else None,
-            status="rejected", rows_read=0, rows_loaded=0, rows_quarantined=0, extra_columns=None, message=message,
+            con, **entry, file_format=(file_kind(entry["file_name"]) or (None,))[0], encoding=encoding,
+            status=status, rows_read=0, rows_loaded=0, rows_quarantined=0, extra_columns=None, message=message,
         )
         con.execute("COMMIT")
     except BaseException:

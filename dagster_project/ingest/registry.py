@@ -1,9 +1,11 @@
 """meta.file_registry: which file bytes were loaded, rejected or replaced.
 
 The registry is what makes re-delivery safe: the same bytes under the same name are a no-op,
-different bytes are a correction that replaces the earlier version's rows. At most one row per
-(source, delivery_date, file_name) is not 'superseded'; superseded rows stay as the audit trail of
-what was delivered and when.
+different bytes are a correction that replaces the earlier version's rows. Bytes already loaded
+or rejected under another name or on another day are a 'repeat' (landing contract 1.1): nothing is
+read, loaded or quarantined again, and the entry names the first delivery of those bytes. At most
+one row per (source, delivery_date, file_name) is not 'superseded'; superseded rows stay as the
+audit trail of what was delivered and when.
 """
 
 from __future__ import annotations
@@ -35,6 +37,43 @@ def current_entry(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt
         [source, delivery_date, file_name],
     ).fetchone()
     return RegistryEntry(*row) if row else None
+
+
+def first_delivery_of(con: duckdb.DuckDBPyConnection, source: str, file_sha256: str,
+                      delivery_date: dt.date, file_name: str) -> tuple[dt.date, str] | None:
+    """(delivery_date, file_name) where these bytes were first loaded or rejected as another file,
+    or None when they are new. Superseded bytes do not count: sending an old version back under
+    its own name is a correction like any other."""
+    row = con.execute(
+        """
+        SELECT delivery_date, file_name FROM meta.file_registry
+        WHERE source = ? AND file_sha256 = ? AND status IN ('loaded', 'rejected')
+          AND NOT (delivery_date = ? AND file_name = ?)
+        ORDER BY delivery_date, loaded_at, file_name LIMIT 1
+        """,
+        [source, file_sha256, delivery_date, file_name],
+    ).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def current_file_names(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date) -> set[str]:
+    """Names of the delivery's files with a current (not superseded) registry entry."""
+    return {r[0] for r in con.execute(
+        "SELECT file_name FROM meta.file_registry WHERE source = ? AND delivery_date = ? AND status <> 'superseded'",
+        [source, delivery_date]).fetchall()}
+
+
+def retire_for_rereading(con: duckdb.DuckDBPyConnection, raw_table: str, source: str, delivery_date: dt.date,
+                         file_name: str) -> None:
+    """Retire a file's current entry and rows so that it is read again as it is now (one transaction;
+    if the process stops before the re-read, the next run reads it, as for any new file)."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        retire_previous(con, raw_table, source, delivery_date, file_name)
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
 
 
 def retire_previous(con: duckdb.DuckDBPyConnection, raw_table: str, source: str, delivery_date: dt.date, file_name: str) -> None:

@@ -12,7 +12,7 @@ class FileResult:
     delivery_date: dt.date
     file_name: str
     file_sha256: str
-    status: str  # 'loaded' | 'rejected' | 'unchanged'
+    status: str  # 'loaded' | 'rejected' | 'repeat' | 'unchanged'
     rows_read: int = 0
     rows_loaded: int = 0
     rows_quarantined: int = 0
@@ -24,6 +24,8 @@ class FileResult:
             return f"{head}: unchanged (same bytes already processed), skipped"
         if self.status == "rejected":
             return f"{head}: REJECTED — {self.message}"
+        if self.status == "repeat":
+            return f"{head}: {(self.message or '').removeprefix(self.file_name + ': ')}, skipped"
         return (
             f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, "
             f"{self.rows_quarantined:,} quarantined"
@@ -35,6 +37,9 @@ class SourceResult:
     source: str
     files: list[FileResult] = field(default_factory=list)  # new or changed files processed by this call
     skipped_unchanged: int = 0
+    # rows then moved from raw to quarantine by the key rule across a delivery's files
+    # (delivery_keys.py), possibly from a file loaded by an earlier run; not in the per-file counts above
+    rows_quarantined_across_files: int = 0
 
     @property
     def rows_read(self) -> int:
@@ -51,6 +56,10 @@ class SourceResult:
     @property
     def files_rejected(self) -> int:
         return sum(1 for f in self.files if f.status == "rejected")
+
+    @property
+    def files_repeated(self) -> int:
+        return sum(1 for f in self.files if f.status == "repeat")
 
     @property
     def files_loaded(self) -> int:

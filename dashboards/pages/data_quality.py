@@ -1,4 +1,5 @@
-"""Data quality (all roles): last run, reconciliation, quarantine reasons, GX results, freshness, erasures.
+"""Data quality (all roles): last run, reconciliation, quarantine reasons, GX results, freshness, blocked
+deliveries and their overrides, landing entries not read, erasures.
 
 The headline figures are always shown; each detail table sits in a lazy tab, so opening the page sends
 one table to the browser instead of six and a chart.
@@ -30,8 +31,14 @@ if not runs.empty:
               str(last["latest_delivery_date"])[:10] if pd.notna(last["latest_delivery_date"]) else "—")
 c4.metric(t("unreconciled"), fmt_number(int((~recon["reconciled"].fillna(False).astype(bool)).sum())
                                         if not recon.empty else 0))
+blocks = queries.delivery_blocks()
+landing = queries.landing_issues()
+c5, c6 = st.columns(2)
+c5.metric(t("still_blocked"), fmt_number(int(blocks["blocked"].astype(bool).sum()) if not blocks.empty else 0))
+c6.metric(t("landing_not_read"), fmt_number(int(landing["still_present"].astype(bool).sum()) if not landing.empty else 0))
 
-sections = ["last_run", "freshness", "reconciliation", "quarantine", "row_flags", "gx", "erasures"]
+sections = ["last_run", "freshness", "reconciliation", "quarantine", "row_flags", "gx", "delivery_blocks",
+            "landing_issues", "erasures"]
 tabs = dict(zip(sections, st.tabs([t(s) for s in sections], key="dq_tab", on_change="rerun"), strict=True))
 if tabs["last_run"].open:
     with tabs["last_run"]:
@@ -55,6 +62,18 @@ if tabs["row_flags"].open:
 if tabs["gx"].open:
     with tabs["gx"]:
         table(queries.gx_results(), "gx_results", height=300)
+if tabs["delivery_blocks"].open:
+    with tabs["delivery_blocks"]:
+        st.subheader(t("delivery_blocks"))
+        st.caption(t("delivery_blocks_note"))
+        table(blocks, "delivery_blocks")
+        st.subheader(t("delivery_overrides"))
+        table(queries.delivery_overrides(), "delivery_overrides")
+if tabs["landing_issues"].open:
+    with tabs["landing_issues"]:
+        st.subheader(t("landing_issues"))
+        st.caption(t("landing_issues_note"))
+        table(landing, "landing_issues", height=300)
 if tabs["erasures"].open:
     with tabs["erasures"]:
         st.subheader(t("erasures"))

@@ -42,6 +42,11 @@ def _value(rng: random.Random, unit: str, month_index: int) -> float:
     return round(0.80 + 0.05 * month_index + rng.random() * 0.01, 4)
 
 
+LANDING_ISSUE_PATH = "/landing/orders/2026-09-30/\\xb6\\xa9\\xb5\\xa5.csv"
+OVERRIDE_BY = "王芳"
+OVERRIDE_REASON = "已与平台核实数量"
+
+
 def build(path: Path) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -211,6 +216,13 @@ def build(path: Path) -> Path:
         finished_at TIMESTAMP, status VARCHAR, latest_delivery_date DATE, message VARCHAR)""")
     con.execute("INSERT INTO marts.dq_pipeline_runs VALUES ('run1', TIMESTAMP '2026-10-01 00:00:00', "
                 "TIMESTAMP '2026-10-01 00:05:00', 'success', DATE '2026-09-30', NULL)")
+    con.execute("""CREATE TABLE marts.dq_landing_issues (path VARCHAR, issue VARCHAR, detected_at TIMESTAMP,
+        last_seen_at TIMESTAMP, still_present BOOLEAN)""")
+    con.execute("""CREATE TABLE marts.dq_delivery_blocks (source VARCHAR, delivery_date DATE, check_name VARCHAR,
+        failed_at TIMESTAMP, failures VARCHAR, blocked BOOLEAN, override_id BIGINT, overridden_by VARCHAR,
+        override_reason VARCHAR, overridden_at TIMESTAMP, run_id VARCHAR)""")
+    con.execute("""CREATE TABLE marts.dq_delivery_overrides (override_id BIGINT, source VARCHAR, delivery_date DATE,
+        overridden_by VARCHAR, reason VARCHAR, overridden_at TIMESTAMP)""")
     con.close()
     return path
 
@@ -247,6 +259,21 @@ def _privacy_requests(con: duckdb.DuckDBPyConnection) -> None:
                 "TIMESTAMP '2026-09-02', DATE '2026-09-01', NULL, NULL, 1), "
                 "('PR-ONTIME-1', 'ERASED', 'deletion', 'in_app', TIMESTAMP '2026-09-03', TIMESTAMP '2026-09-05', "
                 "'completed', NULL, TIMESTAMP '2026-09-05', DATE '2026-09-01', 2.0, NULL, 1)", [PRIVACY_OVERDUE_ID])
+
+
+def plant_integrity_rows(path: Path) -> None:
+    """A landing entry with a GBK name that was not read, and a delivery released by an override."""
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("INSERT INTO marts.dq_landing_issues VALUES (?, ?, TIMESTAMP '2026-10-01', "
+                    "TIMESTAMP '2026-10-01', true)", [LANDING_ISSUE_PATH, "file name is not valid UTF-8; not read"])
+        con.execute("INSERT INTO marts.dq_delivery_blocks VALUES ('orders', DATE '2026-09-29', 'gx_contract_suite', "
+                    "TIMESTAMP '2026-09-30', 'quantity: 1 unexpected', false, 1, ?, ?, TIMESTAMP '2026-09-30 02:00', "
+                    "'run1')", [OVERRIDE_BY, OVERRIDE_REASON])
+        con.execute("INSERT INTO marts.dq_delivery_overrides VALUES (1, 'orders', DATE '2026-09-29', ?, ?, "
+                    "TIMESTAMP '2026-09-30 02:00')", [OVERRIDE_BY, OVERRIDE_REASON])
+    finally:
+        con.close()
 
 
 def plant_hostile_complaint(path: Path) -> None:

@@ -11,7 +11,14 @@ import duckdb
 import pandas as pd
 import pytest
 from conftest import APP, ROLES, new_app, password_of, sign_in, signed_in
-from fake_warehouse import HOSTILE_DESCRIPTION, HOSTILE_ID
+from fake_warehouse import (
+    HOSTILE_DESCRIPTION,
+    HOSTILE_ID,
+    LANDING_ISSUE_PATH,
+    OVERRIDE_BY,
+    OVERRIDE_REASON,
+    plant_integrity_rows,
+)
 
 from dashboards.auth import PAGES, pages_for
 
@@ -503,3 +510,31 @@ def test_warm_pages_run_in_under_a_second(dash_env, role):
             times.append(time.perf_counter() - start)
         assert not at.exception
         assert statistics.median(times) < 1.0, (spec.page_id, times)
+
+
+@pytest.fixture(scope="module")
+def integrity_rows(dash_data):
+    """The sample has no unreadable entry or override: plant one of each in the published copy (the
+    marts' columns are the published contract, so a row fits only if the tables are as built)."""
+    plant_integrity_rows(dash_data.warehouse)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_data_quality_page_shows_landing_issues_blocks_and_overrides(dash_env, integrity_rows, lang):
+    at = signed_in("regulator", lang=lang)
+    at.switch_page("pages/data_quality.py").run()
+    assert not at.exception
+    labels = {"zh": ("阻断的交付与放行", "未读取的落地条目", "未读取的落地条目（当前）", "人工放行记录"),
+              "en": ("Blocked deliveries and overrides", "Landing entries not read", "Landing entries not read (now)",
+                     "Overrides of blocked deliveries")}[lang]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics[labels[2]] == "1"  # headline: the planted GBK-named entry is still present
+    at.session_state["dq_tab"] = labels[0]
+    at.run()
+    assert not at.exception and labels[3] in [s.value for s in at.subheader]
+    cells = {str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()}
+    assert OVERRIDE_BY in cells and OVERRIDE_REASON in cells
+    at.session_state["dq_tab"] = labels[1]
+    at.run()
+    cells = {str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()}
+    assert LANDING_ISSUE_PATH in cells

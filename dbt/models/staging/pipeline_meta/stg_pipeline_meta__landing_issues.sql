@@ -12,7 +12,9 @@ renamed as (
     select
         path,
         issue,
-        detected_at
+        detected_at,
+        last_seen_at,
+        run_id
 
     from source
 

@@ -1,0 +1,207 @@
+"""Crashes, kills and a second run at once: one run holds the warehouse, dbt dies with its run, what a
+killed run left is found and cleared at the next start, and a full disk is named as the cause."""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import closing
+from pathlib import Path
+
+import dagster as dg
+import pytest
+from conftest import PROJECT_ROOT, RIGHTSWATCH, build_env, run_cli
+
+from dagster_project import dbt_targets, recovery
+from dagster_project.commands import _import_refused_runs
+from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
+from dagster_project.settings import get_settings
+from dagster_project.state import connect_state, read_audit_log
+from dagster_project.warehouse import connect_work_db
+
+
+def _env(tmp_path: Path, orders: int | None = None) -> dict[str, str]:
+    env = build_env(tmp_path)
+    env["RW_PSEUDONYM_KEY"] = "k" * 64
+    Path(env["RW_LANDING"]).mkdir(parents=True, exist_ok=True)
+    if orders:
+        run_cli("generate", "--out", env["RW_LANDING"], "--orders", str(orders), env=env)
+    return env
+
+
+def test_a_second_run_is_refused_with_its_own_exit_code_and_recorded(tmp_path, monkeypatch):
+    env = _env(tmp_path)
+    for name in ("RW_LANDING", "RW_WAREHOUSE"):
+        monkeypatch.setenv(name, env[name])
+    settings = get_settings()
+    with warehouse_lock(settings.work_db) as me:
+        started = time.monotonic()
+        proc = run_cli("run", env=env, check=False)
+        assert time.monotonic() - started < 120
+        with pytest.raises(WarehouseBusy), warehouse_lock(settings.work_db):  # not re-entrant either
+            pass
+    assert proc.returncode == EXIT_BUSY == 75, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"error: another run (pid {me.pid}, started at {me.started_at} UTC) holds the warehouse")
+    assert "Traceback" not in proc.stderr
+    assert not settings.work_db.exists()  # DuckDB was never opened by the refused run
+    with closing(connect_state(settings.state_db)) as state:
+        (entry,) = read_audit_log(state, action="run_refused")
+    # the next run that holds the lock copies it into meta.pipeline_runs (published as dq_pipeline_runs)
+    with closing(connect_work_db(settings.work_db)) as con:
+        _import_refused_runs(con, settings)
+        _import_refused_runs(con, settings)  # once only
+        rows = con.execute("SELECT run_id, status, message FROM meta.pipeline_runs").fetchall()
+    assert rows == [(f"refused-{entry['id']}", "refused",
+                     f"refused: another run (pid {me.pid}, started at {me.started_at} UTC) held the warehouse")]
+    with warehouse_lock(settings.work_db):  # released: free again
+        pass
+
+
+def _children(pid: int) -> list[tuple[int, str]]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append((int(entry.name), cmdline))
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_kill_9_of_a_run_takes_dbt_with_it_and_the_next_start_clears_what_it_left(tmp_path):
+    env = _env(tmp_path, orders=200)
+    run = subprocess.Popen([*RIGHTSWATCH, "run"], env=env, cwd=PROJECT_ROOT, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 600
+        dbt = None
+        while dbt is None and time.monotonic() < deadline and run.poll() is None:
+            dbt = next((pid for pid, cmd in _children(run.pid) if "dbt" in cmd and " build" in cmd), None)
+            time.sleep(0.2)
+        assert dbt is not None, "dbt build never started"
+        time.sleep(2)  # dbt is working, holding the work file
+        warehouse = Path(env["RW_WAREHOUSE"])
+        leftover = warehouse.with_name(f".{warehouse.name}.{run.pid}.tmp")
+        leftover.write_bytes(b"half a publish")  # what a publish killed mid-way leaves
+        leftover.with_name(leftover.name + ".wal").write_bytes(b"x")
+        run.send_signal(signal.SIGKILL)
+        run.wait(timeout=30)
+        deadline = time.monotonic() + 20
+        while _alive(dbt) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert not _alive(dbt), "dbt kept running after its run was killed"
+    finally:
+        if run.poll() is None:
+            run.kill()
+
+    settings_env = {k: env[k] for k in ("RW_LANDING", "RW_WAREHOUSE", "DAGSTER_HOME")}
+    old = {k: os.environ.get(k) for k in settings_env}
+    os.environ.update(settings_env)
+    try:
+        settings = get_settings()
+        with warehouse_lock(settings.work_db):  # the kernel released the killed run's lock
+            with closing(connect_work_db(settings.work_db)) as con:
+                (killed,) = con.execute("SELECT run_id FROM meta.pipeline_runs WHERE status = 'running'").fetchone()
+                assert recovery.abandon_stale_runs(con, "by the test") == [killed]
+                status, message = con.execute(
+                    "SELECT status, message FROM meta.pipeline_runs WHERE run_id = ?", [killed]).fetchone()
+            assert status == "abandoned" and "killed or crashed" in message
+            with dg.DagsterInstance.from_config(env["DAGSTER_HOME"]) as instance:
+                assert instance.get_run_by_id(killed).status == dg.DagsterRunStatus.STARTED
+                assert recovery.fail_stale_dagster_runs(instance, "warehouse_job", "abandoned") == [killed]
+                assert instance.get_run_by_id(killed).status == dg.DagsterRunStatus.FAILURE
+            assert recovery.remove_temp_files(settings.warehouse) == sorted(
+                [leftover, leftover.with_name(leftover.name + ".wal")])
+            assert not leftover.exists()
+    finally:
+        for k, v in old.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def test_temp_files_are_only_the_publish_leftovers(tmp_path):
+    published = tmp_path / "rw.duckdb"
+    mine = [tmp_path / ".rw.duckdb.123.tmp", tmp_path / ".rw.duckdb.123.tmp.wal"]
+    others = [tmp_path / "rw.duckdb", tmp_path / ".other.duckdb.1.tmp", tmp_path / ".rw.duckdb.x.tmp"]
+    for path in mine + others:
+        path.write_bytes(b"x")
+    assert recovery.remove_temp_files(published) == sorted(mine)
+    assert all(p.exists() for p in others)
+
+
+@pytest.fixture
+def full_fs(tmp_path):
+    """A real 1 MiB file system (tmpfs), filled by the test."""
+    mount = tmp_path / "small"
+    mount.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1m", "tmpfs", str(mount)],
+                      capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small file system here (needs root / CAP_SYS_ADMIN)")
+    yield mount
+    subprocess.run(["umount", str(mount)], check=False)
+
+
+def test_a_real_disk_full_error_is_named_with_where(full_fs):
+    target = full_fs / "warehouse" / ".rw.duckdb.1.tmp"
+    target.parent.mkdir()
+    with pytest.raises(OSError) as caught, open(target, "wb") as fh:
+        for _ in range(4096):
+            fh.write(b"\0" * 4096)
+            fh.flush()
+            os.fsync(fh.fileno())
+    assert caught.value.errno == errno.ENOSPC
+    line = recovery.disk_full_line(f"step publish: [Errno 28] No space left on device: '{target}'", [Path("/")])
+    assert line.startswith(f"error: No space left on device while writing {target} (file system {full_fs}: ")
+    # a message that does not say it (SQLite: "disk I/O error"): the full file system is still found
+    line = recovery.disk_full_line("sqlite3.OperationalError: disk I/O error", [full_fs / "warehouse"])
+    assert line is not None and f"(file system {full_fs}: 0.0 MiB free" in line
+    target.unlink()  # space again: another failure is not blamed on the disk
+    assert recovery.disk_full_line("some other failure", [full_fs / "warehouse"]) is None
+
+
+def test_dbt_artifacts_live_beside_the_warehouse_and_are_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("RW_WAREHOUSE", str(tmp_path / "wh" / "rw.duckdb"))
+    settings = get_settings()
+    made = []
+    for i in range(8):
+        path = dbt_targets.new_target(settings, f"run{i:04d}-uuid")
+        (path / "manifest.json").write_text("{}")
+        made.append(path)
+        time.sleep(0.001)
+    kept = sorted(p for p in dbt_targets.targets_root(settings).iterdir())
+    assert kept == made[-dbt_targets.KEEP:]
+    assert dbt_targets.targets_root(settings) == tmp_path / "wh" / "dbt_target"
+    assert PROJECT_ROOT not in dbt_targets.targets_root(settings).parents
+
+
+def test_dbt_is_started_through_the_wrapper_that_dies_with_its_parent():
+    from dagster_project.resources import DBT_WRAPPER, build_resources
+
+    dbt = build_resources()["dbt"]
+    assert dbt.dbt_executable == str(DBT_WRAPPER) and os.access(DBT_WRAPPER, os.X_OK)
+    out = subprocess.run([str(DBT_WRAPPER), "--version"], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "RW_PYTHON": sys.executable, "RW_DBT_PARENT_PID": str(os.getpid())})
+    assert out.returncode == 0 and "Core" in out.stdout + out.stderr
+    # started by a process that is not the one named: refuses (its parent is already gone)
+    gone = subprocess.run([str(DBT_WRAPPER), "--version"], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "RW_PYTHON": sys.executable, "RW_DBT_PARENT_PID": "1"})
+    assert gone.returncode != 0 and "already ended" in gone.stderr
