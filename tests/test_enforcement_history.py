@@ -123,10 +123,15 @@ def _delivered_complaints(landing: Path) -> dict[str, dict]:
         opener = gzip.open if path.suffix == ".gz" else open
         with opener(path, "rt", encoding="utf-8") as fh:
             for line in fh:
-                if line.strip():
+                try:
                     rec = json.loads(line)
-                    if rec["complaint_id"] not in latest or rec["updated_at"] >= latest[rec["complaint_id"]]["updated_at"]:
-                        latest[rec["complaint_id"]] = rec
+                except ValueError:
+                    continue  # the sample plants malformed lines; ingestion quarantines them
+                if not (isinstance(rec, dict) and isinstance(rec.get("complaint_id"), str) and rec.get("updated_at")):
+                    continue
+                known = latest.get(rec["complaint_id"])
+                if known is None or rec["updated_at"] >= known["updated_at"]:
+                    latest[rec["complaint_id"]] = rec
     return latest
 
 
