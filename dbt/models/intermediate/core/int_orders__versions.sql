@@ -16,6 +16,8 @@
     )
 }}
 
+-- depends_on: {{ ref('stg_pipeline_meta__file_registry') }}  (read by the incremental pre-hook)
+
 with
 
 versions as (
