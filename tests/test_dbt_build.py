@@ -26,6 +26,10 @@ SELECT = [
     "path:models/intermediate/core",
     "path:models/marts/core",
     "path:models/marts/dq",
+    # the fifth source's versions and fact: dq_row_flags and the pseudonym test read them
+    "int_privacy_requests__versions_as_of",
+    "int_privacy_requests__latest",
+    "fct_privacy_requests",
 ]
 
 D1, D2, D3 = date(2026, 1, 30), date(2026, 2, 1), date(2026, 2, 2)
