@@ -127,3 +127,14 @@ def test_contract_values_reach_dbt_from_the_rendered_sources(manifest):
     assert typed == []
     assert "Asia/Shanghai" not in "".join(p.read_text() for p in DBT_PROJECT_DIR.glob("**/*.sql")
                                           if "target" not in p.parts)
+
+
+def test_every_platform_source_flags_versions_after_their_delivery_day(manifest):
+    """Landing contract 1.1: the soft flag updated_at_after_delivery is computed in staging for every
+    contract source (a fifth source included), so no version is visible without a flag saying why."""
+    from dagster_project.contract import load_contract
+
+    staging = {n["name"]: n for n in _models(manifest).values() if _layer(n) == "staging"}
+    for source in load_contract().sources:
+        model = staging[f"stg_platform__{source}"]
+        assert "rw_staging_dq_flags()" in model["raw_code"], model["original_file_path"]

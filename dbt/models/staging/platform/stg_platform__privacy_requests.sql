@@ -26,7 +26,7 @@ renamed as (
         _file_name as file_name,
         _file_sha256 as file_sha256,
         _line as file_line,
-        _dq_flags as dq_flags,
+        {{ rw_staging_dq_flags() }} as dq_flags,
         _extra_columns as extra_columns,
         _loaded_at as loaded_at
 
