@@ -126,8 +126,11 @@ def build(path: Path) -> Path:
             merchant = MERCHANTS[i % 4][0]
             received = datetime(month.year, month.month, 1 + i) + timedelta(hours=i)
             hours = float(2 + (i * 7) % 60)
-            desc = HOSTILE_DESCRIPTION if n == 1 else f"商品有问题 {n}"
-            cid = HOSTILE_ID if n == 1 else f"C{n:04d}"
+            # the hostile one is the newest, as plant_hostile_complaint makes it in a real build, so it
+            # is on the complaints table's first page
+            newest = n == len(MONTHS) * 20
+            desc = HOSTILE_DESCRIPTION if newest else f"商品有问题 {n}"
+            cid = HOSTILE_ID if newest else f"C{n:04d}"
             con.execute("INSERT INTO marts.fct_complaints VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                         [cid, f"O{n:04d}", merchant, f"{n:064x}", CHANNELS[i % 3], RIGHTS[i % 5], ISSUES[i % 5],
                          received, received + timedelta(hours=hours), None, received + timedelta(hours=hours * 2),
