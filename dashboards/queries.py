@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dagster_project.kpi_config import CONFIG_SQL, kpi_label, parse_config
+from dagster_project.kpi_config import CONFIG_SQL, kpi_label, limit, parse_config
 from dagster_project.publish import open_published
 from dagster_project.settings import get_settings
 
@@ -48,7 +48,8 @@ def _warehouse_for(env_value: str | None, cwd: str) -> Path:
     return get_settings().warehouse
 
 
-def _stamp() -> tuple[str, int]:
+def published_stamp() -> tuple[str, int]:
+    """The published file's path and modification time (ns): the version the cache is keyed on."""
     path = warehouse_path()
     try:
         return str(path), path.stat().st_mtime_ns
@@ -75,7 +76,7 @@ def _execute(sql: str, params: Sequence[Any], path: str) -> pd.DataFrame:
 
 def run(sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
     """Run one of this module's SQL constants with bound parameters; cached per published file."""
-    path, mtime_ns = _stamp()
+    path, mtime_ns = published_stamp()
     return _cached(sql, tuple(_freeze(p) for p in params), path, mtime_ns).copy()
 
 
@@ -178,6 +179,17 @@ def merchants() -> pd.DataFrame:
 
 
 # --- complaints ----------------------------------------------------------------------------------
+
+# The complaints page's defaults, shared with the cache warm-up (dashboards/warmup.py) so the first
+# visit finds its figures cached: the last three months and the published first-response KPI.
+COMPLAINT_DEFAULT_MONTHS = 3
+FIRST_RESPONSE_KPI = "complaint_first_response_24h_rate"  # the dictionary's code, whatever the limit
+
+
+def first_response_limit_hours() -> float:
+    """The first-response limit (hours) the published build used; NaN when none was recorded."""
+    return float(limit(kpi_config(), "rw_first_response_hours") or "nan")
+
 
 # One filtered set of complaints ($1..$8), shared by the page's table, its figures and its download, so
 # they always count the same rows. Built from constants at import time, never from values.
@@ -373,6 +385,8 @@ def price_verdicts() -> pd.DataFrame:
 
 
 # --- merchants and enforcement ------------------------------------------------------------------
+
+REGULATOR_MIN_TIER = 1  # sanctions from tier 1 (warning) up are public; tier 0 is not shown to regulators
 
 SQL_ENFORCEMENT = """
 SELECT as_of_date, merchant_id, merchant_name, category, region, tier, tier_name_zh, tier_name_en,

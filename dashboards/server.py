@@ -20,5 +20,9 @@ import streamlit as st  # noqa: E402
 from starlette.middleware import Middleware  # noqa: E402
 
 from dashboards.serve_guard import ServeGuard  # noqa: E402
+from dashboards.warmup import start_background  # noqa: E402
 
 app = st.App(Path(__file__).with_name("app.py"), middleware=[Middleware(ServeGuard)])
+
+# Warm the shared query cache now and on every new publication, so no visitor pays a cold first visit.
+start_background()

@@ -117,10 +117,15 @@ def month_range(months: Sequence[date], key: str, default_last: int = 6) -> tupl
     months = list(months)
     if len(months) == 1:
         return months[0], months[0]
-    start = months[max(0, len(months) - default_last)]
-    lo, hi = st.select_slider(t("month_range"), options=months, value=(start, months[-1]),
+    lo, hi = st.select_slider(t("month_range"), options=months, value=default_month_range(months, default_last),
                               format_func=fixed(fmt_month), key=key)
     return lo, hi
+
+
+def default_month_range(months: Sequence[date], default_last: int = 6) -> tuple[date, date]:
+    """The last ``default_last`` months of ``months`` (sorted), as a month range opens; also used by the
+    cache warm-up, so a page's first visit asks for exactly the range that was warmed."""
+    return months[max(0, len(months) - default_last)], months[-1]
 
 
 def month_picker(months: Sequence[date], key: str) -> date:

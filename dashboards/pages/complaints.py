@@ -14,13 +14,10 @@ from functools import partial
 
 import streamlit as st
 
-from dagster_project.kpi_config import limit
 from dashboards import charts, queries, ui
 from dashboards.auth import page_setup
 from dashboards.i18n import col, fmt_kpi, fmt_month, fmt_number, kpi_name, t
 from dashboards.ui import TABLE_PAGE_SIZE, month_range, require_warehouse
-
-FIRST_RESPONSE_KPI = "complaint_first_response_24h_rate"  # the dictionary's code, whatever the limit
 
 page_setup("complaints")
 require_warehouse()
@@ -30,7 +27,7 @@ merchants = queries.merchants()
 names = dict(zip(merchants["merchant_id"], merchants["merchant_name"], strict=False))
 
 with st.expander(t("filters"), expanded=True):
-    lo, hi = month_range(queries.complaint_months(), "cx_months", default_last=3)
+    lo, hi = month_range(queries.complaint_months(), "cx_months", default_last=queries.COMPLAINT_DEFAULT_MONTHS)
     c1, c2, c3 = st.columns(3)
     rights = c1.multiselect(t("right"), facets.get("right_category", []), key="cx_right", placeholder=t("choose"))
     issues = c2.multiselect(t("issue"), facets.get("issue_code", []), key="cx_issue", placeholder=t("choose"))
@@ -46,13 +43,13 @@ filters = {"from": lo, "to": hi, "right": rights, "issue": issues, "channel": ch
 where = queries.ComplaintFilter(lo, hi, tuple(rights), tuple(issues), tuple(channels), tuple(merchant_ids),
                                 tuple(regions), tuple(statuses))
 # Figures and chart bins come from SQL over every filtered row; the table below is one page of them.
-limit_hours = float(limit(queries.kpi_config(), "rw_first_response_hours") or "nan")
+limit_hours = queries.first_response_limit_hours()
 summary = queries.complaints_summary(where, limit_hours)
 scope = merchant_ids[0] if len(merchant_ids) == 1 else "__platform__"
-published = queries.kpi_rows(hi, hi, scope, FIRST_RESPONSE_KPI)
+published = queries.kpi_rows(hi, hi, scope, queries.FIRST_RESPONSE_KPI)
 m1, m2, m3 = st.columns(3)
 m1.metric(t("complaints_count"), fmt_number(summary["complaints"]))
-m2.metric(kpi_name(queries.kpi_definitions(), FIRST_RESPONSE_KPI),
+m2.metric(kpi_name(queries.kpi_definitions(), queries.FIRST_RESPONSE_KPI),
           fmt_kpi(published["value"].iloc[0] if len(published) else None, "rate"))
 m2.caption(t("published_kpi", month=fmt_month(hi),
              scope=t("scope_platform") if scope == "__platform__" else f"{scope} {names.get(scope, '')}"))

@@ -13,13 +13,11 @@ from dashboards.auth import page_setup
 from dashboards.i18n import col, kpi_names, localized, t
 from dashboards.ui import flash, require_warehouse, show_flash, table
 
-REGULATOR_MIN_TIER = 1  # sanctions from tier 1 (warning) up are public; tier 0 is not shown to regulators
-
 user = page_setup("merchants")
 show_flash()
 require_warehouse()
 is_manager = user.role == "manager"
-min_tier = 0 if is_manager else REGULATOR_MIN_TIER
+min_tier = 0 if is_manager else queries.REGULATOR_MIN_TIER
 if not is_manager:
     st.info(t("regulator_note"))
 
