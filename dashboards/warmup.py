@@ -14,14 +14,15 @@ The thread also re-warms when the cache's time to live has passed, so an idle se
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
+
+from streamlit.logger import get_logger
 
 from dashboards import queries
 from dashboards.ui import TABLE_PAGE_SIZE, default_month_range
 
-log = logging.getLogger(__name__)
+log = get_logger(__name__)  # Streamlit's handler and --logger.level, beside the server's own lines
 
 POLL_SECONDS = 5.0  # how soon a new publication is noticed (a stat of one file per poll)
 
