@@ -329,7 +329,10 @@ def main(argv: list[str] | None = None) -> int:
     print_summary(results, args.users, wall)
     if args.json:
         args.json.write_text(json.dumps({"users": args.users, "rounds": args.rounds,
-                                         "pages": summary_rows(results), "errors": results.errors}, indent=2))
+                                         "pages": summary_rows(results), "errors": results.errors,
+                                         # every visit in the order it finished, to tell first visits from later ones
+                                         "visits": {p: [round(v, 3) for v in vs] for p, vs in results.times.items()}},
+                                        indent=2))
     return 1 if results.errors else 0
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 import threading
 
 import pytest
-from conftest import signed_in
+from conftest import PROJECT_ROOT, signed_in
 
 from dashboards import queries, warmup
 
@@ -83,3 +85,13 @@ def test_the_background_thread_starts_once(dash_env):
         assert any(t.name == "rw-cache-warmup" and t.is_alive() for t in threading.enumerate())
     finally:
         first.stop()
+
+
+def test_prepare_process_imports_altair_and_its_schema_ahead_of_the_first_chart():
+    """In a fresh interpreter (this one has Altair already): the one-time import happens in the warm-up."""
+
+    code = ("import sys; from dashboards import warmup; assert 'altair' not in sys.modules; "
+            "warmup.prepare_process(); assert {'altair', 'dashboards.charts'} <= set(sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
+                          cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr
