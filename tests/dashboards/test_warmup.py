@@ -95,3 +95,29 @@ def test_prepare_process_imports_altair_and_its_schema_ahead_of_the_first_chart(
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120,
                           cwd=PROJECT_ROOT)
     assert done.returncode == 0, done.stderr
+
+
+def test_the_served_process_warms_its_cache_at_start(dash_env, tmp_path):
+    """The real server (the command `rightswatch serve` runs) warms before anyone visits, and says so."""
+    import socket
+    import time
+
+    from dashboards import serving
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log_path = tmp_path / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(serving.streamlit_command(port, "127.0.0.1"), env=dash_env.env, stdout=log,
+                                stderr=subprocess.STDOUT, cwd=PROJECT_ROOT)
+    try:
+        deadline = time.monotonic() + 90
+        while "warmed" not in log_path.read_text():
+            assert proc.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, f"no warm-up logged: {log_path.read_text()}"
+            time.sleep(0.3)
+        assert f"dashboard queries for {dash_env.warehouse}" in log_path.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
