@@ -42,7 +42,8 @@ def prepare_process() -> None:
 def warm_defaults() -> int:
     """Run every query the four main pages send on a visit with default filters; returns the count."""
     calls = [queries.kpi_definitions, queries.kpi_platform, queries.kpi_months,  # overview (landing page)
-             queries.pipeline_runs, queries.reconciliation,  # data quality
+             queries.pipeline_runs, queries.reconciliation, queries.delivery_blocks,  # data quality
+             queries.landing_issues,
              queries.complaint_facets, queries.merchants, queries.enforcement_facets]
     for call in calls:
         call()
