@@ -12,7 +12,6 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from conftest import run_cli
 from ingest_fixtures import DELIVERY, csv_bytes, valid_order
 
 from dagster_project.assets.ingestion import landing_ingestion
@@ -20,6 +19,7 @@ from dagster_project.resources import WarehouseResource
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
 from dagster_project.state.overrides import OverrideError, record_override
+from tests.conftest import run_cli
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from conftest import PROJECT_ROOT, RIGHTSWATCH, build_env, run_cli
 
 from dagster_project import dbt_targets, recovery
 from dagster_project.commands import _import_refused_runs
@@ -22,6 +21,7 @@ from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
 from dagster_project.warehouse import connect_work_db
+from tests.conftest import PROJECT_ROOT, RIGHTSWATCH, build_env, run_cli
 
 
 def _env(tmp_path: Path, orders: int | None = None) -> dict[str, str]:

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import PROJECT_ROOT, SampleBuild
 
 from dagster_project.ingest import pseudonymise
 from dagster_project.ingest.erasure_list import ERASED_MARKER
+from tests.conftest import PROJECT_ROOT, SampleBuild
 
 FACTS = ("fct_order_lines", "fct_complaints", "fct_refunds", "fct_privacy_requests")
 
