@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 import time
@@ -162,6 +163,7 @@ def _run_locked(settings) -> int:
     from dagster_project.sensors import mark_run_failed
 
     job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
+    logging.getLogger("dagster._core.execution.plan.active").addFilter(_skipped_dbt_check_noise)
     started = time.monotonic()
     with DagsterInstance.get() as instance:
         _recover(settings, instance, WAREHOUSE_JOB_NAME)
@@ -183,6 +185,11 @@ def _run_locked(settings) -> int:
     except Exception as exc:  # a full disk can break the summary too: the cause must still come last
         if failure is None or disk_full_line(f"{failure}\n{exc}", places) is None:
             raise
+    from dagster_project.build_inputs import nothing_new_note
+
+    note = nothing_new_note(settings.work_db, result.run_id)
+    if note:
+        print(f"\n{note}")
     if failure is not None:
         print(f"\nerror: the run failed: {failure}\nThe last good warehouse ({settings.warehouse}) is unchanged. "
               f"Open `make dagster` to see run {result.run_id} step by step.", file=sys.stderr)
@@ -230,6 +237,12 @@ def _failure_chain(result) -> str:
             texts.append(error.message)
             error = error.cause or error.context
     return "\n".join(texts)
+
+
+def _skipped_dbt_check_noise(record: logging.LogRecord) -> bool:
+    """Drop Dagster's "blocking check emitted no result" warnings about the dbt step: they appear
+    when dbt did not run (nothing new, or it failed), which the summary already says in one line."""
+    return "emitted no result in step 'rightswatch_dbt'" not in record.getMessage()
 
 
 def _first_failure(result) -> str:

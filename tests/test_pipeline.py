@@ -194,16 +194,39 @@ def test_a_second_run_on_the_same_landing_loads_nothing_new(sample_build):
         before = con.execute(
             "select count(*), sum(rows_loaded) from meta.file_registry where status='loaded'").fetchone()
         raw_before = {s: con.execute(f"select count(*) from raw.{s}").fetchone()[0] for s in SOURCES}
+        last_built = con.execute(
+            "select run_id from meta.pipeline_runs where status = 'success' order by finished_at desc limit 1"
+        ).fetchone()[0]
     reader = open_published(sample_build.warehouse)  # a dashboard holding the file open
+    published_before = sample_build.warehouse.stat()
     proc = sample_build.rightswatch("run")
     assert "0 new file(s)" in proc.stdout
+    # nothing new, nothing done: said in one line, dbt never started, the published file untouched
+    assert f"nothing new since run {last_built}" in proc.stdout
+    assert "dbt build" not in proc.stdout and "emitted no result" not in proc.stdout + proc.stderr
+    published_after = sample_build.warehouse.stat()
+    assert (published_after.st_ino, published_after.st_mtime_ns) == (published_before.st_ino, published_before.st_mtime_ns)
     assert reader.execute("select count(*) from marts.fct_order_lines").fetchone()[0] > 0
     reader.close()
     with closing(duckdb.connect(str(sample_build.work_db), read_only=True)) as con:
         after = con.execute("select count(*), sum(rows_loaded) from meta.file_registry where status='loaded'").fetchone()
         raw_after = {s: con.execute(f"select count(*) from raw.{s}").fetchone()[0] for s in SOURCES}
+        recorded = con.execute("select status, message from meta.pipeline_runs order by started_at desc limit 1").fetchone()
     assert before == after
     assert raw_before == raw_after
+    assert recorded[0] == "nothing_new" and last_built in recorded[1]
+    _assert_dagster_skipped_dbt_and_publication(sample_build)
+
+
+def _assert_dagster_skipped_dbt_and_publication(build) -> None:
+    """The Dagster instance recorded the run as a success whose dbt and publication steps were skipped."""
+    from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+
+    with DagsterInstance.from_config(build.env["DAGSTER_HOME"]) as instance:
+        run = instance.get_runs(filters=RunsFilter(statuses=[DagsterRunStatus.SUCCESS]), limit=1)[0]
+        skipped = {record.event_log_entry.step_key for record in instance.get_records_for_run(
+            run.run_id, of_type=DagsterEventType.STEP_SKIPPED).records}
+    assert {"rightswatch_dbt", "published__warehouse"} <= skipped, skipped
 
 
 def test_a_failed_run_leaves_the_last_good_warehouse(sample_build, tmp_path):

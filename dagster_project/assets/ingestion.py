@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
+from dagster_project import build_inputs
 from dagster_project.contract import SOURCES
 from dagster_project.ingest import ingest_source, load_or_create_key, scan_landing
 from dagster_project.privacy.erasure import compact_duckdb_file, erase_completed_deletions, sync_work_list
@@ -44,11 +45,13 @@ def _specs() -> list[dg.AssetSpec]:
             group_name="landing",
             description=f"Every loaded version of every {source} record (personal data pseudonymised).",
             kinds={"duckdb", "python"},
+            # not materialised when nothing is new: dbt and publication downstream are then skipped
+            skippable=True,
         )
         for source in SOURCES
     ]
     specs += [
-        dg.AssetSpec(["meta", name], group_name="landing", kinds={"duckdb"},
+        dg.AssetSpec(["meta", name], group_name="landing", kinds={"duckdb"}, skippable=True,
                      description=f"Pipeline metadata: {name.replace('_', ' ')}.")
         for name in META_ASSETS
     ]
@@ -99,6 +102,7 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         for path, issue in scan_landing(con, settings.landing, run_id):
             progress(context, f"landing issue, not loaded: {path}: {issue}")
         sync_work_list(con, settings.state_db)  # erased persons stay erased, even in a rebuilt work file
+        materialisations, checks = [], []
         for source in SOURCES:
             result = ingest_source(con, source=source, landing_root=settings.landing, key=key,
                                    run_id=run_id, progress=lambda m: progress(context, m))
@@ -107,7 +111,7 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                               f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected, "
                               f"{result.files_repeated} repeat(s) of earlier files, "
                               f"{result.rows_quarantined_across_files:,} row(s) quarantined across the files of a delivery")
-            yield dg.MaterializeResult(
+            materialisations.append(dg.MaterializeResult(
                 asset_key=raw_key(source),
                 metadata={
                     "files_new": len(result.files),
@@ -119,17 +123,31 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                     "rows_loaded": result.rows_loaded,
                     "rows_quarantined": result.rows_quarantined,
                 },
-            )
+            ))
             checked = _blocks(context, con, source, run_id, validate_source(con, source, run_id))
-            yield from _gx_checks(context, source, checked)
-            yield _reconciliation_check(con, source, checked)
+            checks += list(_gx_checks(context, source, checked))
+            checks.append(_reconciliation_check(con, source, checked))
         latest = _latest_delivery(con)
         con.execute("update meta.pipeline_runs set latest_delivery_date = ? where run_id = ?", [latest, run_id])
         erased = erase_completed_deletions(con, key, settings.state_db)
+        inputs = build_inputs.fingerprint(con, settings)
+        build_inputs.record(con, run_id, inputs)
+        # an erasure rewrote stored values: the marts must be rebuilt even if no file is new
+        unchanged = None if erased.links_erased else build_inputs.unchanged_since(con, settings, inputs)
+        if unchanged is not None:
+            message = build_inputs.nothing_new_message(unchanged)
+            con.execute("update meta.pipeline_runs set status = 'nothing_new', finished_at = ?, message = ? "
+                        "where run_id = ?", [datetime.now(UTC).replace(tzinfo=None), message, run_id])
+            progress(context, message)
     if erased.links_erased:
         compact_duckdb_file(settings.work_db)  # the erased values must not linger in free blocks
         progress(context, f"privacy: completed deletion requests erased {erased.links_erased} link(s) to persons "
                           f"({erased.values_changed} stored values rewritten)")
+    # With nothing new the raw assets are not materialised, so Dagster skips dbt and publication;
+    # the checks still report (they passed on what is there).
+    if unchanged is None:
+        yield from materialisations
+    yield from checks
     for name in META_ASSETS:
         yield dg.MaterializeResult(asset_key=["meta", name])
 
