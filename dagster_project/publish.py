@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import memory
+
 PUBLISHED_SCHEMA = "marts"
 
 
@@ -37,7 +39,7 @@ def publish(work_db: Path, published: Path, run_id: str | None = None) -> Publis
     tmp.unlink(missing_ok=True)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     tables: dict[str, int] = {}
-    con = duckdb.connect()
+    con = memory.connect(":memory:", work_db)  # an in-memory instance spills only where told
     try:
         con.execute(f"ATTACH {_sql_string(str(work_db))} AS work (READ_ONLY)")
         names = [

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project import memory
 from dagster_project.contract import load_contract
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
@@ -142,6 +143,6 @@ def _add_missing_columns(con: duckdb.DuckDBPyConnection, table: str, columns: li
 def connect_work_db(path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) the pipeline's work database with its raw and meta tables."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    con = duckdb.connect(str(path))
+    con = memory.connect(str(path), path)  # bounded memory, spills to RW_TEMP_DIR
     ensure_schema(con)
     return con

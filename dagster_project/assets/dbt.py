@@ -13,6 +13,7 @@ from dagster_project import dbt_targets
 from dagster_project.config import load_overrides
 from dagster_project.dbt_args import build_dbt_args
 from dagster_project.dbt_project import rightswatch_dbt
+from dagster_project.memory import export_for_dbt
 from dagster_project.resources import WarehouseResource, dbt_child_environment, progress
 
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
@@ -41,6 +42,7 @@ class RightsWatchTranslator(DagsterDbtTranslator):
 def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
     settings = warehouse.settings()
     overrides = load_overrides(settings.config_file)
+    export_for_dbt(settings.work_db)  # dbt/profiles.yml reads the memory limit and spill dir
     args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
     progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     dbt_child_environment()  # dbt dies with this process (kill -9 included)

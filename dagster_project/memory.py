@@ -1,0 +1,79 @@
+"""How much memory DuckDB may use and where it spills: one setting for ingestion, dbt and publication.
+
+DuckDB's own default (80 % of the machine's memory, spilling only beside a database file) lets one
+10-million-line build take most of a shared machine, and an in-memory connection (publication)
+cannot spill at all. Every DuckDB connection the pipeline opens therefore gets:
+
+- ``RW_MEMORY_LIMIT``: DuckDB ``memory_limit`` (e.g. ``2GiB``, ``1500MB``). Default: 40 % of the
+  machine's physical memory, at most 3 GiB — big joins spill to disk instead of growing the process
+  past what the issue allows (peak RSS < 4 GB at 10 M order lines), and small machines keep room for
+  Python, Dagster and dbt themselves.
+- ``RW_TEMP_DIR``: DuckDB ``temp_directory`` for what does not fit. Default: ``<stem>.tmp`` beside
+  the work database, on the same disk as the data.
+
+dbt reads both through ``env_var`` in ``dbt/profiles.yml``; ``export_for_dbt`` puts the values in
+force into the environment dbt inherits, so all three steps agree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import duckdb
+
+MEMORY_ENV = "RW_MEMORY_LIMIT"
+TEMP_ENV = "RW_TEMP_DIR"
+MAX_DEFAULT_BYTES = 3 << 30
+DEFAULT_SHARE = 0.4
+_SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+
+
+class MemorySettingError(ValueError):
+    """RW_MEMORY_LIMIT is not a size DuckDB understands."""
+
+
+def _physical_memory() -> int:
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not a POSIX system
+        return 8 << 30
+
+
+def memory_limit() -> str:
+    """The DuckDB memory limit in force: RW_MEMORY_LIMIT, else the machine-sized default."""
+    value = os.environ.get(MEMORY_ENV, "").strip()
+    if value:
+        if not _SIZE.fullmatch(value):
+            raise MemorySettingError(
+                f"{MEMORY_ENV}={value!r} is not a memory size: write e.g. 2GiB, 1500MB or 4GB")
+        return value.replace(" ", "")
+    default = min(MAX_DEFAULT_BYTES, int(_physical_memory() * DEFAULT_SHARE))
+    return f"{default >> 20}MiB"
+
+
+def temp_dir(work_db: Path) -> Path:
+    """Where DuckDB spills: RW_TEMP_DIR, else ``<stem>.tmp`` beside the work database."""
+    value = os.environ.get(TEMP_ENV, "").strip()
+    return Path(value).expanduser().resolve() if value else work_db.with_name(work_db.stem + ".tmp")
+
+
+def duckdb_config(work_db: Path) -> dict[str, str]:
+    """The ``config`` for ``duckdb.connect`` (a new connection; settings apply to the whole instance)."""
+    return {"memory_limit": memory_limit(), "temp_directory": str(temp_dir(work_db))}
+
+
+def connect(database: str, work_db: Path) -> duckdb.DuckDBPyConnection:
+    """``duckdb.connect`` with the memory settings, and without DuckDB's own progress bar (it would
+    scribble over the pipeline's progress lines)."""
+    con = duckdb.connect(database, config=duckdb_config(work_db))
+    con.execute("SET enable_progress_bar = false")
+    return con
+
+
+def export_for_dbt(work_db: Path) -> dict[str, str]:
+    """Put the values in force into the environment, where dbt's profile reads them."""
+    values = {MEMORY_ENV: memory_limit(), TEMP_ENV: str(temp_dir(work_db))}
+    os.environ.update(values)
+    return values
