@@ -56,3 +56,53 @@ def test_failed_publish_leaves_the_last_good_file(tmp_path):
 def test_missing_warehouse_says_what_to_do(tmp_path):
     with pytest.raises(FileNotFoundError, match="rightswatch run"):
         open_published(tmp_path / "nope.duckdb")
+
+
+def _tables_work_db(path: Path, tables: dict[str, str]) -> Path:
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists marts")
+    for name in {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall()} - set(tables):
+        con.execute(f"drop table marts.{name}")
+    for name, select in tables.items():
+        con.execute(f"create or replace table marts.{name} as {select}")
+    con.close()
+    return path
+
+
+def test_only_changed_tables_are_written_again(tmp_path):
+    published = tmp_path / "w.duckdb"
+    work = tmp_path / "w.work.duckdb"
+    big = "select range as id, md5(range::varchar) as h from range(100000)"
+    _tables_work_db(work, {"fct_big": big, "rpt_small": "select 1 as n", "dim_gone": "select 'x' as v"})
+    first = publish(work, published)
+    assert sorted(first.copied) == ["dim_gone", "fct_big", "rpt_small"] and first.kept == []
+    # the next build: the big table rebuilt with identical rows (another order), one small table
+    # changed, one dropped, one new
+    _tables_work_db(work, {"fct_big": big + " order by h", "rpt_small": "select 2 as n", "rpt_new": "select 3 as n"})
+    second = publish(work, published)
+    assert second.kept == ["fct_big"]
+    assert sorted(second.copied) == ["rpt_new", "rpt_small"]
+    assert second.tables == {"fct_big": 100000, "rpt_new": 1, "rpt_small": 1}
+    with open_published(published) as con:
+        assert con.execute("select n from marts.rpt_small").fetchone()[0] == 2
+        assert con.execute("select count(*), count(distinct h) from marts.fct_big").fetchone() == (100000, 100000)
+        names = {r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_catalog = 'warehouse'").fetchall()}
+    assert names == {"fct_big", "rpt_small", "rpt_new"}
+    assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_changed_column_type_with_equal_values_is_written_again(tmp_path):
+    published = tmp_path / "w.duckdb"
+    work = tmp_path / "w.work.duckdb"
+    _tables_work_db(work, {"fct_a": "select range::integer as id from range(10)",
+                           "fct_b": "select range as id from range(100)"})
+    publish(work, published)
+    _tables_work_db(work, {"fct_a": "select range::bigint as id from range(10)",
+                           "fct_b": "select range as id from range(100)"})
+    result = publish(work, published)
+    assert result.copied == ["fct_a"] and result.kept == ["fct_b"]
+    with open_published(published) as con:
+        assert con.execute("select data_type from information_schema.columns where table_name = 'fct_a'"
+                           ).fetchone()[0] == "BIGINT"

@@ -23,11 +23,14 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             "update meta.pipeline_runs set status = 'success', finished_at = ? where run_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), context.run_id],
         )
-    progress(context, f"published {len(result.tables)} tables to {result.path}")
+    progress(context, f"published {len(result.tables)} tables to {result.path} "
+                      f"({len(result.copied)} written, {len(result.kept)} unchanged and kept)")
     return dg.MaterializeResult(
         metadata={
             "path": str(result.path),
             "tables": len(result.tables),
+            "tables_written": len(result.copied),
+            "tables_kept": len(result.kept),
             "rows": dg.MetadataValue.json(result.tables),
         }
     )
