@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 
 import pyarrow as pa
 import pytest
@@ -245,7 +246,9 @@ def test_deliveries_in_date_then_file_name_order_with_progress_lines(land):
     assert [(str(f.delivery_date), f.file_name) for f in result.files] == [
         ("2026-10-01", "a.csv"), ("2026-10-02", "a.csv"), ("2026-10-02", "b.csv"),
     ]
-    assert lines[1] == "orders 2026-10-02 a.csv: 2 read, 1 loaded, 1 quarantined"
+    # one line per file, with its wall time and rate
+    assert re.fullmatch(r"orders 2026-10-02 a\.csv: 2 read, 1 loaded, 1 quarantined in \d+\.\d s \([\d,]+ rows/s\)",
+                        lines[1]), lines[1]
     assert len(lines) == 3
 
 

@@ -2,6 +2,7 @@
 
 
 import os
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, redirect_stdout
 from typing import Any
@@ -46,16 +47,19 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
     progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     dbt_child_environment()  # dbt dies with this process (kill -9 included)
+    started, built = time.monotonic(), 0
     invocation = dbt.cli(args, context=context, target_path=dbt_targets.new_target(settings, context.run_id))
     events = iter(invocation.stream())
     while True:
         with _dbt_console_quiet():  # around dagster-dbt's work only, never across a yield
             event = next(events, None)
         if event is None:
-            return
+            break
         if isinstance(event, dg.Output):
+            built += 1
             progress(context, f"dbt: built {event.output_name}")
         yield event
+    progress(context, f"dbt build: {built} models in {time.monotonic() - started:.1f} s")
 
 
 @contextmanager

@@ -5,6 +5,7 @@ The four sources are ingested by one multi-asset so that a single process writes
 """
 
 
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 
@@ -124,7 +125,9 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
                     "rows_quarantined": result.rows_quarantined,
                 },
             ))
-            checked = _blocks(context, con, source, run_id, validate_source(con, source, run_id))
+            started = time.monotonic()
+            outcomes = validate_source(con, source, run_id)
+            checked = _blocks(context, con, source, run_id, outcomes, time.monotonic() - started)
             checks += list(_gx_checks(context, source, checked))
             checks.append(_reconciliation_check(con, source, checked))
         latest = _latest_delivery(con)
@@ -152,13 +155,13 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         yield dg.MaterializeResult(asset_key=["meta", name])
 
 
-def _blocks(context, con, source: str, run_id: str, outcomes) -> dict:
+def _blocks(context, con, source: str, run_id: str, outcomes, seconds: float) -> dict:
     """This run's validation figures plus every delivery still blocking (validation.blocking)."""
     evaluated = sum(o.evaluated for o in outcomes)
     failed_errors = sum(o.failed_errors for o in outcomes)
     failed_warnings = sum(o.failed_warnings for o in outcomes)
     progress(context, f"{source}: Great Expectations on {len(outcomes)} delivery(ies): {evaluated} expectations, "
-                      f"{failed_errors} failed (error), {failed_warnings} failed (warning)")
+                      f"{failed_errors} failed (error), {failed_warnings} failed (warning), in {seconds:.1f} s")
     blocks = delivery_blocks(con, source, load_suite(source)["name"])
     record_blocks(con, source, blocks, run_id)
     for block in blocks:

@@ -1,6 +1,7 @@
 """The published warehouse: replaced only after a complete, checked build (see dagster_project.publish)."""
 
 
+import time
 from contextlib import closing
 from datetime import UTC, datetime
 
@@ -17,14 +18,16 @@ from dagster_project.warehouse import connect_work_db
                       "analysts read. Replaced atomically, only when every upstream step and blocking check passed.")
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
+    started = time.monotonic()
     result = publish(settings.work_db, settings.warehouse, run_id=context.run_id)
+    seconds = time.monotonic() - started
     with closing(connect_work_db(settings.work_db)) as con:
         con.execute(
             "update meta.pipeline_runs set status = 'success', finished_at = ? where run_id = ?",
             [datetime.now(UTC).replace(tzinfo=None), context.run_id],
         )
     progress(context, f"published {len(result.tables)} tables to {result.path} "
-                      f"({len(result.copied)} written, {len(result.kept)} unchanged and kept)")
+                      f"({len(result.copied)} written, {len(result.kept)} unchanged and kept) in {seconds:.1f} s")
     return dg.MaterializeResult(
         metadata={
             "path": str(result.path),

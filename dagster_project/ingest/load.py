@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -43,6 +44,7 @@ from dagster_project.ingest.readers import (
     open_reader,
 )
 from dagster_project.ingest.results import FileResult, SourceResult
+from dagster_project.progress_meter import RateMeter, live_output
 
 Progress = Callable[[str], None] | None
 _VIEW = "_rw_batch"
@@ -134,6 +136,7 @@ def ingest_file(
     run_id: str,
 ) -> FileResult:
     name = path.name
+    started = time.monotonic()
     try:
         sha, size = file_sha256(path)
     except OSError as exc:
@@ -156,7 +159,11 @@ def ingest_file(
         reader = open_reader(path, redact=hasher)
         if reader.header is not None:
             _require_columns(spec, reader.header)
-        rows_read, batches = _stage(con, spec, timezone, reader, hasher)
+        meter = RateMeter(f"{spec.name} {delivery.delivery_date} {name}", reader.estimated_rows, live_output())
+        try:
+            rows_read, batches = _stage(con, spec, timezone, reader, hasher, meter)
+        finally:
+            meter.close()
         _require_columns(spec, reader.seen_columns, rows_read=rows_read)
     except FileRejected as rejection:
         message = f"{name}: {rejection.rule}: {rejection.reason}"
@@ -189,7 +196,8 @@ def ingest_file(
         raise
     finally:
         _drop_temp(con)
-    return FileResult(**base, status="loaded", rows_read=rows_read, rows_loaded=loaded, rows_quarantined=quarantined)
+    return FileResult(**base, status="loaded", rows_read=rows_read, rows_loaded=loaded, rows_quarantined=quarantined,
+                      seconds=time.monotonic() - started)
 
 
 def _require_columns(spec: SourceContract, columns: list[str], rows_read: int | None = None) -> None:
@@ -206,14 +214,16 @@ def _require_columns(spec: SourceContract, columns: list[str], rows_read: int | 
         )
 
 
-def _stage(con, spec: SourceContract, timezone: str, reader: Reader, hasher: Pseudonymiser) -> tuple[int, Callable]:
+def _stage(con, spec: SourceContract, timezone: str, reader: Reader, hasher: Pseudonymiser,
+           meter: RateMeter) -> tuple[int, Callable]:
     """Type and check the file into the temporary stage table.
 
     Returns the number of records read and the way the file was read (to read it again)."""
     try:
-        return _stage_batches(con, spec, timezone, reader.batches(), hasher), reader.batches
+        return _stage_batches(con, spec, timezone, reader.batches(), hasher, meter), reader.batches
     except RestartExact:
-        return _stage_batches(con, spec, timezone, reader.exact_batches(), hasher), reader.exact_batches
+        meter.rows = 0
+        return _stage_batches(con, spec, timezone, reader.exact_batches(), hasher, meter), reader.exact_batches
 
 
 def _key_rule_raw_values(con, spec: SourceContract, batches: Callable, hasher: Pseudonymiser) -> None:
@@ -240,7 +250,8 @@ def _key_rule_raw_values(con, spec: SourceContract, batches: Callable, hasher: P
             con.unregister(_VIEW)
 
 
-def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Pseudonymiser) -> int:
+def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Pseudonymiser,
+                   meter: RateMeter | None = None) -> int:
     con.execute(rules.create_stage_sql(spec))
     pii = {c.name for c in spec.pii_columns}
     rows = 0
@@ -257,6 +268,8 @@ def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Ps
             finally:
                 con.unregister(_VIEW)
             rows += table.num_rows
+            if meter is not None:
+                meter.advance(table.num_rows)
     finally:
         con.execute(f"SET preserve_insertion_order = {'true' if previous else 'false'}")
     return rows

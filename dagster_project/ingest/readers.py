@@ -144,6 +144,7 @@ class Reader:
     encoding: str | None = None
     header: list[str] | None = None  # delivered column names, known after open() (JSONL: after reading)
     seen_columns: list[str] = field(default_factory=list)
+    estimated_rows: int | None = None  # for progress only (text: physical lines after the header)
 
     def open(self) -> None:  # pragma: no cover - interface
         raise NotImplementedError
@@ -188,6 +189,7 @@ class CsvReader(Reader):
         self.header = _check_header(names)
         self.seen_columns = list(self.header)
         self.used_fast_path = False
+        self.estimated_rows = max(self.physical_lines - self.header_lines, 0)
 
     def _text(self) -> io.TextIOWrapper:
         return io.TextIOWrapper(_open_bytes(self.path, self.compressed), encoding=self.encoding, newline="")
@@ -295,6 +297,7 @@ class JsonlReader(Reader):
     def open(self) -> None:
         info = detect_encoding(self.path, self.compressed, allow_gb18030=False)
         self.encoding = info.encoding
+        self.estimated_rows = info.physical_lines
 
     def batches(self) -> Iterator[pa.Table]:
         seen: dict[str, None] = {}
@@ -367,6 +370,7 @@ class ParquetReader(Reader):
             raise FileRejected("unreadable_file", f"not a readable Parquet file: {exc}") from None
         self.header = _check_header(list(self._file.schema_arrow.names))
         self.seen_columns = list(self.header)
+        self.estimated_rows = self._file.metadata.num_rows
 
     def batches(self) -> Iterator[pa.Table]:
         start = 1

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from dagster_project.progress_meter import rate_text
+
 
 @dataclass(frozen=True)
 class FileResult:
@@ -17,6 +19,7 @@ class FileResult:
     rows_loaded: int = 0
     rows_quarantined: int = 0
     message: str | None = None
+    seconds: float | None = None  # wall time to hash, read, check and load the file
 
     def progress_line(self) -> str:
         head = f"{self.source} {self.delivery_date.isoformat()} {self.file_name}"
@@ -26,10 +29,10 @@ class FileResult:
             return f"{head}: REJECTED — {self.message}"
         if self.status == "repeat":
             return f"{head}: {(self.message or '').removeprefix(self.file_name + ': ')}, skipped"
-        return (
-            f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, "
-            f"{self.rows_quarantined:,} quarantined"
-        )
+        line = f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined"
+        if self.seconds is not None:
+            line += f" in {self.seconds:.1f} s ({rate_text(self.rows_read, self.seconds)})"
+        return line
 
 
 @dataclass
