@@ -182,6 +182,28 @@ def test_parquet_with_native_types(land):
     assert (q["line"], q["rule"], q["column_name"]) == (2, "domain_violation", "quantity")  # row index + 1
 
 
+def test_parquet_zoned_timestamps_keep_their_instant_and_text(land):
+    """A zoned Parquet timestamp in any zone is the same instant in UTC, and its delivered text
+    (quarantine raw values) is the UTC time with a 'Z', as formatted through the time-zone database."""
+    shanghai = dt.timezone(dt.timedelta(hours=8))
+    zoned = pa.array([dt.datetime(2026, 10, 1, 8, 0, 0, 250000, tzinfo=shanghai), None],
+                     pa.timestamp("us", tz="Asia/Shanghai"))
+    table = pa.table(
+        {
+            **{k: pa.array([v, v]) for k, v in valid_order().items()},
+            "order_id": pa.array(["O-1", "O-2"]),
+            "updated_at": zoned,  # the second is missing: required_missing, raw values kept
+        }
+    )
+    land.write_parquet("orders", "o.parquet", table)
+    (fr,) = land.ingest("orders").files
+    assert (fr.rows_loaded, fr.rows_quarantined) == (1, 1)
+    assert land.rows("SELECT updated_at FROM raw.orders") == [(dt.datetime(2026, 10, 1, 0, 0, 0, 250000),)]
+    assert zoned.cast(pa.timestamp("us", "UTC")).cast(pa.string())[0].as_py() == "2026-10-01 00:00:00.250000Z"
+    (q,) = land.quarantine()
+    assert q["rule"] == "required_missing" and json.loads(q["raw_values"])["updated_at"] is None
+
+
 def test_extra_columns_are_kept_and_listed(land):
     rows = [valid_order(order_id="O-1") | {"coupon_code": "DOUBLE11", "备注": "加急"}]
     land.write_csv("orders", "o.csv", rows)

@@ -393,7 +393,11 @@ def _as_string(name: str, col: pa.Array) -> pa.Array:
     if pa.types.is_nested(col.type) or pa.types.is_binary(col.type) or pa.types.is_large_binary(col.type):
         raise FileRejected("unreadable_file", f"column {name!r} has Parquet type {col.type}, not a scalar value")
     if pa.types.is_timestamp(col.type) and col.type.tz is not None:
-        col = col.cast(pa.timestamp(col.type.unit, "UTC"))  # printed with a 'Z' suffix
+        # Printed as UTC with a 'Z' suffix. Arrow formats a zoned timestamp through the time-zone
+        # database value by value (~1 µs each: a minute per 10 M lines of six timestamp columns);
+        # the stored instant is UTC already, so format it as a plain timestamp and add the 'Z'.
+        text = col.cast(pa.timestamp(col.type.unit)).cast(pa.string())
+        return pc.binary_join_element_wise(text, pa.scalar("Z"), "")
     return col.cast(pa.string())
 
 
