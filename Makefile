@@ -18,7 +18,8 @@ help:
 	@echo "make pipeline  what 'make run' does, without serving"
 	@echo "make dagster   the Dagster UI on the same project and instance"
 	@echo "make docs      generate and serve the dbt docs (port 8081)"
-	@echo "make bench     benchmark ingestion and the build at scale; prints figures"
+	@echo "make bench     benchmark the pipeline at 100k and 1M order lines; prints figures"
+	@echo "               (make bench BENCH_ARGS=--ten-million adds 10M; see docs/performance.md)"
 	@echo "make loadtest  USERS managers (default 8) at once on the served dashboards; prints p50/p95 per page"
 
 install: $(VENV)/.installed
@@ -71,7 +72,7 @@ docs: install
 	  ../$(BIN)/dbt docs serve --profiles-dir . --port 8081
 
 bench: install
-	$(BIN)/python -m dagster_project.bench
+	$(BIN)/python -m dagster_project.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(DATA) dbt/target dbt/logs test-artifacts

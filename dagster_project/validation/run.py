@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 import duckdb
 
-from dagster_project.validation import gx_runtime
 from dagster_project.validation.frames import as_date, delivery_frame, referenced_columns
 from dagster_project.validation.outcome import SuiteOutcome, from_gx, summarise
 from dagster_project.validation.store import pending_deliveries, write_results
@@ -24,6 +23,8 @@ def run_suite(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.dat
     df = delivery_frame(con, source, day, referenced_columns(source, suite["expectations"]))
     to_run, skipped = applicable(source, len(df))
     checks = tuple(e["meta"]["check"] for e in to_run)
+    from dagster_project.validation import gx_runtime  # GX takes seconds to import: only when validating
+
     with gx_runtime.LOCK:
         batch = gx_runtime.batch_definition(source).get_batch(batch_parameters={"dataframe": df})
         result = batch.validate(gx_suite(source, checks), result_format=RESULT_FORMAT)

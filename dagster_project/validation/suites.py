@@ -13,7 +13,6 @@ from pathlib import Path
 
 from dagster_project.contract import SOURCES, load_contract
 from dagster_project.settings import EXPECTATIONS_DIR
-from dagster_project.validation import gx_runtime
 from dagster_project.validation.contract_rules import contract_expectations
 from dagster_project.validation.distribution import distribution_expectations
 
@@ -30,6 +29,8 @@ def suite_path(source: str, directory: Path = EXPECTATIONS_DIR) -> Path:
 
 def render_suite(source: str) -> dict:
     """The suite of one source as a plain dict: contract rules (error) then distribution checks (warn)."""
+    from dagster_project.validation import gx_runtime
+
     contract = load_contract()
     src = contract[source]
     configs = contract_expectations(src) + distribution_expectations(src)
@@ -79,6 +80,8 @@ def applicable(source: str, row_count: int) -> tuple[list[dict], list[dict]]:
 @cache
 def gx_suite(source: str, checks: tuple[str, ...]):
     """The GX ExpectationSuite of a source restricted to ``checks`` (built once per process and set)."""
+    from dagster_project.validation import gx_runtime  # GX takes seconds to import: only when validating
+
     suite = load_suite(source)
     return gx_runtime.gx.ExpectationSuite(
         name=suite["name"],
