@@ -184,13 +184,14 @@ def _print_phase(phase: Phase) -> None:
           flush=True)
 
 
-def _print_run(figures: RunFigures, total_rows: int, phase: Phase) -> None:
+def _print_run(figures: RunFigures, phase: Phase) -> None:
     for (source, fmt), (rows, seconds) in sorted(figures.ingest.items()):
         rate = f"{rows / seconds:>12,.0f} rows/s" if seconds else f"{'-':>12} rows/s"
         print(f"      ingest {source:<11}{fmt:<9}{rows:>12,} rows{seconds:>8.1f} s{rate}")
     steps = [("Great Expectations", figures.gx_s), ("dbt build", figures.dbt_s), ("publish", figures.publish_s)]
     print("      " + ", ".join(f"{n} {s:.1f} s" if s is not None else f"{n} skipped" for n, s in steps))
-    print(f"      end to end {total_rows / phase.wall_s:,.0f} rows/s")
+    rows = sum(cell[0] for cell in figures.ingest.values())
+    print(f"      end to end {rows / phase.wall_s:,.0f} rows/s ({rows:,} rows read by this run)")
 
 
 def dashboard_section(published: Path) -> None:
@@ -220,7 +221,7 @@ def bench_size(orders: int, root: Path, seed: int) -> None:
     work = Path(env["RW_WAREHOUSE"]).with_name("rightswatch.work.duckdb")
     with duckdb.connect(str(work), read_only=True) as con:
         rows = int(con.execute("select coalesce(sum(rows_read), 0) from meta.file_registry").fetchone()[0])
-    _print_run(parse_run(full.stdout), rows, full)
+    _print_run(parse_run(full.stdout), full)
     print(f"  floor: DuckDB alone reads the {len(files)} files once in {floor:.1f} s wall, {floor_cpu:.1f} CPU-s; "
           f"end to end / floor = {full.wall_s / floor:.1f} (wall), {full.cpu_s / max(floor_cpu, 0.01):.1f} (CPU)")
     print(f"  sizes: landing {_size_mb(files):,.0f} MB, published {_size_mb([Path(env['RW_WAREHOUSE'])]):,.0f} MB, "
@@ -234,7 +235,7 @@ def bench_size(orders: int, root: Path, seed: int) -> None:
     last = _add_last_day(landing, without)
     new_day = run_phase(f"one more day ({last})", ["run"], env, root / "new_day.log")
     _print_phase(new_day)
-    _print_run(parse_run(new_day.stdout), rows, new_day)
+    _print_run(parse_run(new_day.stdout), new_day)
     print(f"      new day / full build = {new_day.wall_s / full.wall_s:.0%}")
     nothing = run_phase("nothing new", ["run"], env, root / "nothing_new.log")
     _print_phase(nothing)
