@@ -143,6 +143,7 @@ def floor_seconds(landing: Path) -> tuple[float, float]:
     """The same files read once by DuckDB alone, materialised in memory (no rules, no history):
     (wall seconds, CPU-seconds of this process, DuckDB's threads included)."""
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     started, cpu_started = time.monotonic(), time.process_time()
     for path in landing_files(landing):
         _floor_read(con, path)
