@@ -7,6 +7,7 @@ of exactly these inputs:
 - the current file registry (which files are loaded or rejected, with their bytes' hashes);
 - operators' overrides of blocked deliveries (``meta.delivery_overrides``);
 - management's decisions in the state store (the enforcement list shows them);
+- the erasure list in the state store (an erased person's rows are rewritten: the marts are rebuilt);
 - the KPI / scoring overrides (``RW_CONFIG``);
 - the dbt project and the landing contract (the code that turns raw rows into marts).
 
@@ -79,6 +80,12 @@ def _decisions_part(settings: Settings) -> str:
     return _digest_rows(frame.astype(str).itertuples(index=False, name=None))
 
 
+def _erasures_part(settings: Settings) -> str:
+    from dagster_project.privacy.erasure import durable_tags
+
+    return _digest_rows(sorted(durable_tags(settings.state_db)))
+
+
 def _code_part(dbt_dir: Path = DBT_PROJECT_DIR, contract: Path = CONTRACT_PATH) -> str:
     digest = hashlib.sha256(contract.read_bytes())
     for path in sorted(dbt_dir.rglob("*")):
@@ -92,7 +99,8 @@ def _code_part(dbt_dir: Path = DBT_PROJECT_DIR, contract: Path = CONTRACT_PATH) 
 def fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
     """The fingerprint of everything the published marts are computed from (see the module doc)."""
     overrides = json.dumps(load_overrides(settings.config_file), sort_keys=True, default=str)
-    parts = [_registry_part(con), _overrides_part(con), _decisions_part(settings), overrides, _code_part()]
+    parts = [_registry_part(con), _overrides_part(con), _decisions_part(settings), _erasures_part(settings),
+             overrides, _code_part()]
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -127,7 +135,7 @@ def unchanged_since(con: duckdb.DuckDBPyConnection, settings: Settings, value: s
 def nothing_new_message(last: LastPublication) -> str:
     when = f", published {last.finished_at:%Y-%m-%d %H:%M:%S} UTC" if last.finished_at else ""
     return (f"nothing new since run {last.run_id}{when}: no new or changed landing file, decision, "
-            "setting or model; dbt and publication skipped, the published warehouse is unchanged "
+            "erasure, setting or model; dbt and publication skipped, the published warehouse is unchanged "
             f"(自运行 {last.run_id} 以来无新数据：未重建，已发布的数据仓库未变)")
 
 

@@ -61,6 +61,17 @@ def test_a_new_file_a_replaced_file_or_a_new_decision_is_something_new(work, tmp
     assert build_inputs.unchanged_since(work, settings, build_inputs.fingerprint(work, settings)) is None
 
 
+def test_an_erasure_is_something_new(work, tmp_path):
+    from dagster_project.privacy.erasure import durable_tags  # noqa: F401  (registers the state schema)
+
+    settings = _settings(tmp_path)
+    _published_run(work, settings, "run-1")
+    with closing(connect_state(settings.state_db)) as state:
+        state.execute("INSERT INTO erasure_list (tag) VALUES ('t1')")
+        state.commit()
+    assert build_inputs.unchanged_since(work, settings, build_inputs.fingerprint(work, settings)) is None
+
+
 def test_a_changed_setting_is_something_new(work, tmp_path):
     _published_run(work, _settings(tmp_path), "run-1")
     config = tmp_path / "config.yml"
