@@ -188,7 +188,7 @@ def _print_phase(phase: Phase) -> None:
 def _print_run(figures: RunFigures, phase: Phase) -> None:
     for (source, fmt), (rows, seconds) in sorted(figures.ingest.items()):
         rate = f"{rows / seconds:>12,.0f} rows/s" if seconds else f"{'-':>12} rows/s"
-        print(f"      ingest {source:<11}{fmt:<9}{rows:>12,} rows{seconds:>8.1f} s{rate}")
+        print(f"      ingest {source:<17}{fmt:<9}{rows:>12,} rows{seconds:>8.1f} s{rate}")
     steps = [("Great Expectations", figures.gx_s), ("dbt build", figures.dbt_s), ("publish", figures.publish_s)]
     print("      " + ", ".join(f"{n} {s:.1f} s" if s is not None else f"{n} skipped" for n, s in steps))
     rows = sum(cell[0] for cell in figures.ingest.values())
