@@ -9,11 +9,13 @@ the contract (``expectations/*.json`` is rendered from this module).
 from __future__ import annotations
 
 from dagster_project.contract import Column, SourceContract
+from dagster_project.ingest.erasure_list import ERASED_MARKER
 
 ERROR = "error"
 
-# Pseudonyms are hex HMAC-SHA256 digests: anything else means a clear value slipped through.
-PSEUDONYM_REGEX = r"^[0-9a-f]{64}$"
+# Pseudonyms are hex HMAC-SHA256 digests, or the erasure marker for an erased person (a new delivery
+# for someone already erased loads the marker): anything else means a clear value slipped through.
+PSEUDONYM_REGEX = rf"^([0-9a-f]{{64}}|{ERASED_MARKER})$"
 # GB 32100-2015 charset and length (the check character itself is verified by ingestion).
 USCC_REGEX = r"^[0-9A-HJ-NP-RTUW-Y]{18}$"
 
