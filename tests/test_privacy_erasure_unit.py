@@ -150,3 +150,22 @@ def test_the_retention_job_runs_in_dagster_and_is_scheduled(land, tmp_path, monk
     assert result.success and result.output_for_node("apply_retention_op") == 1
     with duckdb.connect(str(land.db_path), read_only=True) as con:
         assert con.execute("SELECT consumer_key FROM raw.complaints").fetchall() == [(ERASED_MARKER,)]
+
+
+def test_erase_and_retention_wait_for_no_run(land, tmp_path, monkeypatch, capsys):
+    """While a run holds the warehouse lock, erasure and retention refuse (exit 75) and change nothing."""
+    from dagster_project.cli import main
+    from dagster_project.run_lock import EXIT_BUSY, warehouse_lock
+
+    land.con.execute("CHECKPOINT")
+    land.con.close()
+    monkeypatch.setenv("RW_WAREHOUSE", str(tmp_path / "rw.duckdb"))  # work file: land.db_path
+    monkeypatch.setenv("RW_PSEUDONYM_KEY", KEY.hex())
+    before = land.db_path.read_bytes()
+    with warehouse_lock(land.db_path):
+        assert main(["privacy", "erase", "--consumer-id", ALICE]) == EXIT_BUSY
+        assert main(["privacy", "retention", "--years", "0.001"]) == EXIT_BUSY
+    assert "holds the warehouse" in capsys.readouterr().err
+    assert land.db_path.read_bytes() == before
+    assert main(["privacy", "erase", "--consumer-id", ALICE]) == 0
+    assert P_ALICE.encode() not in _file_bytes(land.db_path)

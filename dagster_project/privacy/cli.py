@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from dagster_project.ingest.pseudonymise import load_or_create_key, pseudonymise
+from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
 from dagster_project.settings import get_settings
 
 
@@ -62,7 +63,12 @@ def _erase(args: argparse.Namespace) -> int:
     settings = get_settings()
     key = load_or_create_key(settings)
     pseudonym = pseudonymise(_clear_id(args.consumer_id), key)
-    result = erase_consumers(settings, key, {pseudonym}, reason=args.reason)
+    try:
+        with warehouse_lock(settings.work_db):  # never while a run writes the work file
+            result = erase_consumers(settings, key, {pseudonym}, reason=args.reason)
+    except WarehouseBusy as busy:
+        print(f"rightswatch privacy erase: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     print(f"Erased {result.links_erased} link(s) to the person; {result.values_changed} stored values rewritten; "
           "both warehouse files rewritten, state store vacuumed.")
     return 0
@@ -73,7 +79,12 @@ def _retention(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     years = args.years if args.years is not None else retention_years()
-    result = apply_retention(settings, years)
+    try:
+        with warehouse_lock(settings.work_db):
+            result = apply_retention(settings, years)
+    except WarehouseBusy as busy:
+        print(f"rightswatch privacy retention: {busy}", file=sys.stderr)
+        return EXIT_BUSY
     print(f"Retention {years:g} years: {result.links_erased} record link(s) erased; "
           f"{result.values_changed} stored values rewritten.")
     return 0
