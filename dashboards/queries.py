@@ -28,7 +28,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dagster_project.kpi_config import CONFIG_SQL, kpi_label, limit, parse_config
+from dagster_project.kpi_config import CONFIG_SQL, limit, parse_config
 from dagster_project.publish import open_published
 from dagster_project.settings import get_settings
 
@@ -147,12 +147,9 @@ def kpi_config() -> dict[str, Any]:
 
 
 def kpi_definitions() -> pd.DataFrame:
-    """The KPI dictionary, its names stating the limits in force (``kpi_config.kpi_label``)."""
-    defs, config = run(SQL_KPI_DEFINITIONS), kpi_config()
-    for column in ("name_zh", "name_en"):
-        defs[column] = [kpi_label(c, n, config) if isinstance(n, str) else n
-                        for c, n in zip(defs["kpi_code"].tolist(), defs[column].tolist(), strict=True)]
-    return defs
+    """The KPI dictionary as published: its names already state the limits in force (dbt renders
+    them from the vars of the build, int_kpi__definitions)."""
+    return run(SQL_KPI_DEFINITIONS)
 
 
 def kpi_platform() -> pd.DataFrame:

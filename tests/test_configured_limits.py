@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +18,6 @@ import openpyxl
 import pytest
 from pypdf import PdfReader
 
-from dagster_project.kpi_config import kpi_label, parse_config
 from dagster_project.reports.build import build_report
 from dagster_project.reports.data import format_value
 from dagster_project.reports.periods import month_period
@@ -24,6 +26,8 @@ from dagster_project.users import add_user
 pytestmark = pytest.mark.slow
 
 CODE = "complaint_first_response_24h_rate"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT = str(Path(sys.executable).with_name("dbt"))
 
 
 def _published(warehouse: Path, month: date) -> tuple[float, str]:
@@ -41,16 +45,28 @@ def _latest_month(warehouse: Path) -> date:
                            [CODE]).fetchone()[0]
 
 
-def test_labels_fill_the_limit_in_force_and_keep_the_code():
-    config = parse_config([("rw_first_response_hours", "12"), ("rw_nrr_days", "7"), ("rw_refund_days", "10")])
-    assert kpi_label(CODE, "投诉24小时首次响应率", config) == "投诉12小时首次响应率"
-    assert kpi_label(CODE, "Complaint first response within 24 h rate", config) == \
-        "Complaint first response within 12 h rate"
-    assert kpi_label("refund_within_7d_rate", "Refund within 7 days of return receipt rate", config) == \
-        "Refund within 10 days of return receipt rate"
-    assert kpi_label("nrr_refusal_rate", "七日无理由退货拒绝率", config) == "七日无理由退货拒绝率"
-    assert kpi_label("complaint_resolved_rate", "投诉办结率", config) == "投诉办结率"
-    assert kpi_label(CODE, "投诉24小时首次响应率", {}) == "投诉24小时首次响应率"
+def test_published_dictionary_names_the_limit_in_force(sample_build_12h):
+    """dbt renders the names from the vars of the build; pages and reports print them as they stand."""
+    with duckdb.connect(str(sample_build_12h.warehouse), read_only=True) as con:
+        names = con.execute("select kpi_code, name_zh, name_en from marts.rpt_kpi_definitions").fetchall()
+    by_code = {code: (zh, en) for code, zh, en in names}
+    assert by_code[CODE] == ("投诉12小时首次响应率", "Complaint first response within 12 h rate")
+    # limits left at their defaults keep the dictionary's words, the law's 七日 included
+    assert by_code["nrr_refusal_rate"] == ("七日无理由退货拒绝率", "7-day no-reason return refusal rate")
+    assert by_code["refund_over_15d_count"] == ("超15日未退款件数", "Refunds later than 15 days")
+
+
+def test_kpi_name_unit_test_passes(sample_build_12h, tmp_path):
+    """dbt unit test kpi_names_state_the_limits_in_force (dbt/models/intermediate/kpi/_kpi__unit_tests.yml):
+    every limit var overridden, every name in both languages; run on a copy of the work database."""
+    shutil.copyfile(sample_build_12h.work_db, tmp_path / "rightswatch.work.duckdb")
+    env = {**sample_build_12h.env, "RW_WAREHOUSE": str(tmp_path / "rightswatch.duckdb")}
+    proc = subprocess.run([DBT, "test", "--profiles-dir", ".", "--target-path", str(tmp_path / "target"),
+                           "--log-path", str(tmp_path / "logs"), "--select", "test_type:unit,int_kpi__definitions"],
+                          cwd=PROJECT_ROOT / "dbt", env=env, capture_output=True, text=True, timeout=600)
+    log = re.sub(r"\x1b\[[0-9;]*m", "", proc.stdout)
+    assert proc.returncode == 0, log[-4000:]
+    assert re.search(r"PASS\s+int_kpi__definitions::kpi_names_state_the_limits_in_force", log), log[-4000:]
 
 
 def test_report_states_12h_and_the_marts_value(sample_build_12h, tmp_path, monkeypatch):

@@ -138,3 +138,30 @@ def test_every_platform_source_flags_versions_after_their_delivery_day(manifest)
     for source in load_contract().sources:
         model = staging[f"stg_platform__{source}"]
         assert "rw_staging_dq_flags()" in model["raw_code"], model["original_file_path"]
+
+
+def test_per_source_models_ref_every_contract_source(manifest):
+    """dq_row_flags, dq_file_reconciliation and int_kpi__touched_months loop over rw_contract_sources()
+    (rendered from the contract): the refs it builds at parse time reach the DAG for every source."""
+    from dagster_project.contract import load_contract
+
+    models = {n["name"]: n for n in _models(manifest).values()}
+    expected = {"dq_row_flags": "int_{}__versions_as_of", "dq_file_reconciliation": "stg_platform__{}",
+                "int_kpi__touched_months": "stg_platform__{}"}
+    for reader, parent in expected.items():
+        parents = set(models[reader]["depends_on"]["nodes"])
+        assert "macro.rightswatch.rw_contract_sources" in models[reader]["depends_on"]["macros"], reader
+        for source in load_contract().sources:
+            assert models[parent.format(source)]["unique_id"] in parents, (reader, source)
+
+
+def test_latest_versions_are_chosen_by_one_macro(manifest):
+    """Every int_<source>__latest is rw_latest_version over its versions as of the cut-off: the
+    row_number over rw_version_order is written once, in the macro."""
+    from dagster_project.contract import load_contract
+
+    models = {n["name"]: n for n in _models(manifest).values()}
+    for source in load_contract().sources:
+        node = models[f"int_{source}__latest"]
+        assert "macro.rightswatch.rw_latest_version" in node["depends_on"]["macros"], node["name"]
+        assert "row_number" not in node["raw_code"], node["name"]

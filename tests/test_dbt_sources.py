@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import yaml
 
 from dagster_project.contract import load_contract
 from dagster_project.contract.dbt_sources import (
+    CONTRACT_SOURCES_MACRO_PATH,
     META_SOURCES_PATH,
     PLATFORM_SOURCES_PATH,
     rendered_files,
 )
+from dagster_project.settings import DBT_PROJECT_DIR
 from dagster_project.warehouse import META_TABLES
 
 
@@ -61,3 +66,29 @@ def test_meta_source_matches_warehouse_tables():
         assert [(c["name"], c["data_type"]) for c in tables[name]["columns"]] == [
             (n, t.lower()) for n, t in columns
         ]
+
+
+# Models that build one ref per contract source: they loop over rw_contract_sources(), never a typed list.
+PER_SOURCE_MODELS = [
+    DBT_PROJECT_DIR / "models" / "marts" / "dq" / "dq_row_flags.sql",
+    DBT_PROJECT_DIR / "models" / "marts" / "dq" / "dq_file_reconciliation.sql",
+    DBT_PROJECT_DIR / "models" / "intermediate" / "kpi" / "int_kpi__touched_months.sql",
+]
+
+
+def test_contract_sources_macro_lists_every_source_and_key():
+    text = CONTRACT_SOURCES_MACRO_PATH.read_text(encoding="utf-8")
+    listed = json.loads(re.search(r"return\((\[.*\])\)", text).group(1))
+    contract = load_contract()
+    assert listed == [{"name": s.name, "key": list(s.key)} for s in contract.sources.values()]
+
+
+def test_per_source_models_take_sources_and_keys_from_the_contract():
+    contract = load_contract()
+    for path in PER_SOURCE_MODELS:
+        sql = path.read_text(encoding="utf-8")
+        assert "rw_contract_sources()" in sql, path.name
+        # no hand-typed list of the sources, nor a source paired with its key
+        for source in contract.sources.values():
+            assert not re.search(rf"\[\s*'{source.name}'\s*,", sql), (path.name, source.name)
+            assert not re.search(rf"\(\s*'{source.name}'\s*,\s*\[", sql), (path.name, source.name)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 
 from dagster_project.config import default_vars
-from dagster_project.kpi_config import CONFIG_SQL, kpi_label, parse_config
+from dagster_project.kpi_config import CONFIG_SQL, parse_config
 from dagster_project.reports.periods import Period
 from dagster_project.reports.text import clean_text, pick, right_name, yes_no
 
@@ -187,8 +187,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         value, previous = _num(r["value"]), _num(r["previous_value"])
         kpi_rows.append({
             "kpi_code": r["kpi_code"],
-            "kpi_name": kpi_label(r["kpi_code"], pick(lang, clean_text(r["name_zh"] or r["kpi_code"]),
-                                                      clean_text(r["name_en"] or r["kpi_code"])), config),
+            # the published name already states the limits in force (int_kpi__definitions)
+            "kpi_name": pick(lang, clean_text(r["name_zh"] or r["kpi_code"]), clean_text(r["name_en"] or r["kpi_code"])),
             "right": right_name(r["right_category"], lang),
             "unit": r["unit"],
             "value": value,

@@ -56,3 +56,32 @@
     from {{ relation }}
     group by {{ key_cols | join(', ') }}
 {%- endmacro %}
+
+
+{#- rw_latest_version(relation, key_cols, with_version_count=false): the latest version of each key of
+    `relation` (record versions) by rw_version_order, with version_rank (= 1) and, when asked,
+    version_count = the number of distinct versions (updated_at values) of the key in `relation`: a
+    copy of a version delivered twice is one version. The one definition behind every int_*__latest. -#}
+{% macro rw_latest_version(relation, key_cols, with_version_count=false) -%}
+    {%- set keys = key_cols | join(', ') -%}
+    select
+        ranked.*
+        {%- if with_version_count %},
+        version_counts.version_count
+        {%- endif %}
+    from (
+        select
+            versions.*,
+            row_number() over (partition by {{ keys }} order by {{ rw_version_order() }}) as version_rank
+        from {{ relation }} as versions
+    ) as ranked
+    {%- if with_version_count %}
+    inner join (
+        select {{ keys }}, count(distinct updated_at) as version_count
+        from {{ relation }}
+        group by {{ keys }}
+    ) as version_counts
+        on {% for key in key_cols %}{{ 'and ' if not loop.first }}ranked.{{ key }} = version_counts.{{ key }} {% endfor %}
+    {%- endif %}
+    where ranked.version_rank = 1
+{%- endmacro %}

@@ -1,22 +1,3 @@
--- The latest version of each personal-information request as of the cut-off, with how many versions
--- were known by then.
-with
-
-versions as (
-
-    select * from {{ ref('int_privacy_requests__versions_as_of') }}
-
-),
-
-ranked as (
-
-    select
-        versions.*,
-        count(*) over (partition by request_id) as version_count,
-        row_number() over (partition by request_id order by {{ rw_version_order() }}) as version_rank
-    from versions
-
-)
-
-select * from ranked
-where version_rank = 1
+-- The latest version of each personal-information request as of the cut-off, with the number of
+-- distinct versions (updated_at values) known at the cut-off.
+{{ rw_latest_version(ref('int_privacy_requests__versions_as_of'), ['request_id'], with_version_count=true) }}

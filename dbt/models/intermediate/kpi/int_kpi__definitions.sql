@@ -1,10 +1,18 @@
 {#- The KPI dictionary (kpis.md, version 1) as data: one row per code, targets from vars.
-    `kind` drives how an empty month is filled (rate: NULL value; count/amount: 0; median: NULL). -#}
+    `kind` drives how an empty month is filled (rate: NULL value; count/amount: 0; median: NULL).
+    Names that state a limit are rendered from the var in force (kpi_limit_text), in both languages;
+    codes never change. -#}
+{%- set first_response = kpi_limit_text(var('rw_first_response_hours')) -%}
+{%- set verify = kpi_limit_text(var('rw_verify_hours')) -%}
+{%- set nrr_zh = kpi_limit_text(var('rw_nrr_days'), chinese_numeral=true) -%}
+{%- set nrr = kpi_limit_text(var('rw_nrr_days')) -%}
+{%- set refund = kpi_limit_text(var('rw_refund_days')) -%}
+{%- set penalty = kpi_limit_text(var('rw_refund_penalty_days')) -%}
 {%- set defs = [
-  ('complaint_first_response_24h_rate', '投诉24小时首次响应率', 'Complaint first response within 24 h rate', 'compensation', 'received_at', 'rate', 'rate', var('rw_first_response_target'), '>=',
+  ('complaint_first_response_24h_rate', '投诉' ~ first_response ~ '小时首次响应率', 'Complaint first response within ' ~ first_response ~ ' h rate', 'compensation', 'received_at', 'rate', 'rate', var('rw_first_response_target'), '>=',
    '消费者权益保护措施：24小时内核实并告知消费者；京东纠纷规则（商家24小时内回复）', 'Seed measure "verify within 24 h and notify the consumer"; JD dispute rules (merchant reply within 24 h)',
    'Complaints received in the month whose first_response_at - received_at <= rw_first_response_hours elapsed hours, over complaints received in the month less those still unanswered at the cut-off whose deadline has not passed (pending). Unanswered past the deadline = miss.'),
-  ('complaint_verified_24h_rate', '质量类投诉24小时核实率', 'Quality complaint verified within 24 h rate', 'compensation', 'received_at', 'rate', 'rate', var('rw_verify_target'), '>=',
+  ('complaint_verified_24h_rate', '质量类投诉' ~ verify ~ '小时核实率', 'Quality complaint verified within ' ~ verify ~ ' h rate', 'compensation', 'received_at', 'rate', 'rate', var('rw_verify_target'), '>=',
    '消费者权益保护措施4.2.1（平台24小时内核实质量投诉）——内部目标，未见国家规定', 'Seed measure 4.2.1 (platform verifies a quality complaint within 24 h) - an internal target, no national rule found',
    'Quality-type complaints (issue_code in rw_quality_issue_codes) received in the month with verified_at - received_at <= rw_verify_hours, over such complaints less pending (unverified, deadline not passed).'),
   ('complaint_resolution_median_hours', '投诉处理时长中位数（小时）', 'Median complaint resolution time (hours)', 'compensation', 'received_at', 'hours', 'median', var('rw_resolution_median_target_hours'), '<=',
@@ -28,15 +36,15 @@
   ('punitive_damages_exposure', '惩罚性赔偿风险敞口', 'Punitive damages exposure', 'compensation', 'received_at', 'CNY', 'amount', none, 'monitor',
    '《消费者权益保护法》第五十五条（价款三倍，不足五百元的为五百元）', 'CPL Art. 55 (three times the price, at least CNY 500)',
    'Sum over substantiated complaints received in the month with issue_code in rw_punitive_issue_codes of max(rw_punitive_multiplier x the order\'s paid amount, rw_punitive_minimum); paid amount = sum of quantity x unit_price over all lines of the complaint\'s order (0 when the complaint has no or an unknown order).'),
-  ('nrr_refusal_rate', '七日无理由退货拒绝率', '7-day no-reason return refusal rate', 'returns', 'requested_at', 'rate', 'rate', var('rw_nrr_refusal_target'), '=',
+  ('nrr_refusal_rate', nrr_zh ~ '日无理由退货拒绝率', nrr ~ '-day no-reason return refusal rate', 'returns', 'requested_at', 'rate', 'rate', var('rw_nrr_refusal_target'), '=',
    '《消费者权益保护法》第二十五条；《网络购买商品七日无理由退货暂行办法》第六至七条', 'CPL Art. 25; Online Purchase 7-Day No-Reason Return Measures Arts. 6-7',
    'Eligible requests (reason no_reason_7day, line not nrr_exempt, delivered, requested on or before the rw_nrr_days-th local calendar day after the local day of delivery) with decision rejected, over eligible requests less pending (decision still pending: no decision deadline is defined, so an undecided request is never a refusal). A refund with line_no matches that line; without line_no it matches the order\'s lines and is eligible if any of them is.'),
-  ('refund_within_7d_rate', '收到退货7日内退款率', 'Refund within 7 days of return receipt rate', 'returns', 'return_received_at', 'rate', 'rate', var('rw_refund_within_target'), '>=',
+  ('refund_within_7d_rate', '收到退货' ~ refund ~ '日内退款率', 'Refund within ' ~ refund ~ ' days of return receipt rate', 'returns', 'return_received_at', 'rate', 'rate', var('rw_refund_within_target'), '>=',
    '《消费者权益保护法》第二十五条（收到退回商品之日起七日内返还价款）', 'CPL Art. 25 (refund within 7 days of receiving the returned goods)',
    'Refunds with return_received_at in the month and refunded_at - return_received_at <= rw_refund_days x 24 elapsed hours, over refunds with return_received_at set less pending (unpaid, deadline not passed). Unpaid past the deadline (whatever the decision) = miss.'),
-  ('refund_over_15d_count', '超15日未退款件数', 'Refunds later than 15 days', 'returns', 'return_received_at', 'count', 'count', var('rw_refund_over_15d_target'), '=',
+  ('refund_over_15d_count', '超' ~ penalty ~ '日未退款件数', 'Refunds later than ' ~ penalty ~ ' days', 'returns', 'return_received_at', 'count', 'count', var('rw_refund_over_15d_target'), '=',
    '《网络购买商品七日无理由退货暂行办法》第三十一条（超过十五日未退款的处罚）', '7-Day Measures Art. 31 (penalty past 15 days)',
-   'Refunds with return_received_at in the month and refunded_at - return_received_at > rw_refund_penalty_days days, or still unpaid more than rw_refund_penalty_days days after receipt at the cut-off. pending_count = unpaid refunds still within the 15 days.'),
+   'Refunds with return_received_at in the month and refunded_at - return_received_at > rw_refund_penalty_days days, or still unpaid more than rw_refund_penalty_days days after receipt at the cut-off. pending_count = unpaid refunds still within the rw_refund_penalty_days days.'),
   ('refund_median_days', '退款时长中位数（天）', 'Median refund time (days)', 'returns', 'return_received_at', 'days', 'median', var('rw_refund_median_target_days'), '<=',
    '管理目标', 'Management target',
    'Median of refunded_at - return_received_at in elapsed days over refunds with both set, return_received_at in the month. denominator = number of such refunds.'),

@@ -11,7 +11,8 @@ registry as (
 
 raw_rows as (
 
-    {% for source in ['merchants', 'orders', 'complaints', 'refunds', 'privacy_requests'] %}
+    {#- every source of the landing contract (rw_contract_sources, rendered from it) -#}
+    {% for source in rw_contract_sources() | map(attribute='name') %}
     select
         '{{ source }}' as source,
         delivery_date,

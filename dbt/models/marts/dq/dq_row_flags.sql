@@ -5,7 +5,8 @@ with
 
 flagged_rows as (
 
-    {% for source in ['merchants', 'orders', 'complaints', 'refunds', 'privacy_requests'] %}
+    {#- every source of the landing contract (rw_contract_sources, rendered from it) -#}
+    {% for source in rw_contract_sources() | map(attribute='name') %}
     select '{{ source }}' as source, delivery_date, dq_flags
     from {{ ref('int_' ~ source ~ '__versions_as_of') }}
     where dq_flags is not null
