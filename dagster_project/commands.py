@@ -89,7 +89,7 @@ def _run(args: argparse.Namespace) -> int:
         return 2
 
     from dagster_project.config import ConfigError, load_overrides
-    from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
+    from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, record_refused_run, warehouse_lock
 
     try:
         load_overrides(settings.config_file)
@@ -102,20 +102,9 @@ def _run(args: argparse.Namespace) -> int:
                 return _run_as_of(args, settings)
             return _run_locked(settings)
     except WarehouseBusy as busy:
-        _record_refused_run(settings, busy)
+        record_refused_run(settings, busy)
         print(f"error: {busy}", file=sys.stderr)
         return EXIT_BUSY
-
-
-def _record_refused_run(settings, busy) -> None:
-    """A run refused because another holds the warehouse is recorded in the audit log (the state store
-    takes concurrent writers; the work database is the holder's); the next run copies it into
-    meta.pipeline_runs, so dq_pipeline_runs shows it too."""
-    from dagster_project.state import connect_state, record_audit
-
-    with closing(connect_state(settings.state_db)) as state:
-        record_audit(state, "system", "run_refused", str(settings.warehouse), {
-            "pid": os.getpid(), "holder_pid": busy.holder.pid, "holder_started_at": busy.holder.started_at})
 
 
 def _recover(settings, instance, job_name: str) -> None:

@@ -5,20 +5,36 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.dbt_project import rightswatch_dbt
+from dagster_project.run_lock import hold_for_run
 from dagster_project.settings import Settings, get_settings
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """Where the landing root and the warehouse are, and how a run reports progress."""
+    """Where the landing root and the warehouse are, and how a run reports progress.
+
+    Every step that touches the warehouse uses this resource, so its lifetime is where a run holds the
+    warehouse lock (dagster_project.run_lock): taken when the run's resources are set up, released when
+    they are torn down. The warehouse job and the as-of job run their steps in one process
+    (in_process_executor), so resources are set up once and the lock covers the whole run, whether it
+    was started from the CLI, the `make dagster` UI, the schedule or the sensor. A run started while
+    another holds the warehouse fails before any step with ``WarehouseBusy`` and is recorded as refused.
+    """
 
     def settings(self) -> Settings:
         return get_settings()
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WarehouseResource]:
+        with hold_for_run(self.settings(), run_id=context.run_id):
+            yield self
 
 
 def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message: str) -> None:

@@ -5,6 +5,11 @@ leave no trace. The lock is taken (``fcntl.flock``, non-blocking) before DuckDB 
 the holder's pid and start time, so the second run can say who holds the warehouse, exit with its
 own code (``EXIT_BUSY``, documented in README) and be recorded. The kernel releases the lock when
 the holder's process ends, however it ends (kill -9 included): a stale lock file never blocks.
+
+Every way a run starts takes it: ``rightswatch run`` around the whole command, and any Dagster run
+whose steps use the ``warehouse`` resource (the ``make dagster`` UI, the schedule, the sensor) through
+``hold_for_run`` while the run's resources are up (dagster_project.resources). A CLI run executes its
+job in its own process, which already holds the lock: ``hold_for_run`` sees that and does not lock twice.
 """
 
 from __future__ import annotations
@@ -12,11 +17,17 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from dagster import DagsterEvent
+
+    from dagster_project.settings import Settings
 
 EXIT_BUSY = 75  # EX_TEMPFAIL (sysexits.h): try again later
 
@@ -35,6 +46,11 @@ class WarehouseBusy(RuntimeError):
             f"another run (pid {holder.pid or '?'}, started at {holder.started_at or '?'} UTC) holds the "
             f"warehouse (lock {lock_path}); not started. Try again when it has finished."
         )
+
+
+# lock files this process holds (warehouse_lock), so a run started in the holder's process (the CLI's
+# in-process job) knows the warehouse is already its own
+_held_here: dict[Path, LockHolder] = {}
 
 
 def lock_path_for(work_db: Path) -> Path:
@@ -64,10 +80,66 @@ def warehouse_lock(work_db: Path) -> Iterator[LockHolder]:
         me = LockHolder(os.getpid(), datetime.now(UTC).isoformat(timespec="seconds"))
         os.ftruncate(fd, 0)
         os.pwrite(fd, json.dumps({"pid": me.pid, "started_at": me.started_at}).encode("utf-8"), 0)
+        _held_here[path] = me
         try:
             yield me
         finally:
+            del _held_here[path]
             os.ftruncate(fd, 0)
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def hold_for_run(settings: Settings, run_id: str | None = None) -> Iterator[LockHolder]:
+    """The lock for one pipeline run, however it was launched.
+
+    Re-entrant for this process only: when this process already holds the lock (``rightswatch run``
+    executing its job in-process), the run goes on under it. Otherwise the lock is taken for the block;
+    a refusal is recorded exactly like a refused CLI run (``record_refused_run``) before ``WarehouseBusy``
+    is raised, so the refused run fails with the same message and shows in ``dq_pipeline_runs``.
+    """
+    held = _held_here.get(lock_path_for(settings.work_db))
+    if held is not None and held.pid == os.getpid():
+        yield held
+        return
+    with ExitStack() as stack:
+        try:
+            me = stack.enter_context(warehouse_lock(settings.work_db))
+        except WarehouseBusy as busy:
+            record_refused_run(settings, busy, run_id)
+            raise
+        yield me
+
+
+def record_refused_run(settings: Settings, busy: WarehouseBusy, run_id: str | None = None) -> None:
+    """A run refused because another holds the warehouse is recorded in the audit log (the state store
+    takes concurrent writers; the work database is the holder's); the next CLI run copies it into
+    meta.pipeline_runs (dagster_project.commands), so dq_pipeline_runs shows it too."""
+    from dagster_project.state import connect_state, record_audit
+
+    detail = {"pid": os.getpid(), "holder_pid": busy.holder.pid, "holder_started_at": busy.holder.started_at}
+    if run_id:
+        detail["dagster_run_id"] = run_id
+    with closing(connect_state(settings.state_db)) as state:
+        record_audit(state, "system", "run_refused", str(settings.warehouse), detail)
+
+
+def refusal_in(events: Iterable[DagsterEvent]) -> str | None:
+    """The ``WarehouseBusy`` message of a Dagster run refused when its resources were set up, or None.
+
+    Dagster reports the refusal as a resource-initialisation failure whose cause chain holds it; callers
+    that turn a failed run into one line (the as-of rebuild, tests) show this message rather than a
+    generic "the run failed"."""
+    from dagster import DagsterEventType
+
+    for event in events:
+        if event.event_type != DagsterEventType.RESOURCE_INIT_FAILURE:
+            continue
+        error = getattr(event.event_specific_data, "error", None)
+        while error is not None:
+            if error.cls_name == WarehouseBusy.__name__:
+                return error.message.strip().removeprefix(f"{WarehouseBusy.__module__}.{WarehouseBusy.__name__}: ")
+            error = error.cause
+    return None

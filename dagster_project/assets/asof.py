@@ -29,6 +29,7 @@ from dagster_project.config import load_overrides
 from dagster_project.dbt_args import build_dbt_args
 from dagster_project.publish import publish
 from dagster_project.resources import WarehouseResource, progress
+from dagster_project.run_lock import refusal_in
 from dagster_project.settings import Settings
 
 ASOF_JOB_NAME = "asof_job"
@@ -153,5 +154,6 @@ def rebuild_as_of(settings: Settings, cutoff: str, into: Path) -> Path:
     if not result.success:
         failures = [e.step_failure_data.error.message.strip() for e in result.all_events
                     if e.is_step_failure and e.step_failure_data and e.step_failure_data.error]
-        raise AsOfRebuildError(failures[0] if failures else f"the as-of rebuild (run {result.run_id}) failed")
+        failures.append(refusal_in(result.all_events) or f"the as-of rebuild (run {result.run_id}) failed")
+        raise AsOfRebuildError(failures[0])
     return Path(into).expanduser().resolve() / settings.warehouse.name
