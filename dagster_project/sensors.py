@@ -11,6 +11,7 @@ import dagster as dg
 
 from dagster_project.contract import SOURCES
 from dagster_project.jobs import warehouse_job
+from dagster_project.run_lock import WarehouseBusy, warehouse_lock
 from dagster_project.settings import get_settings
 from dagster_project.warehouse import connect_work_db
 
@@ -58,4 +59,13 @@ def mark_run_failed(run_id: str, message: str) -> None:
 
 @dg.run_failure_sensor(monitored_jobs=[warehouse_job], default_status=dg.DefaultSensorStatus.RUNNING)
 def warehouse_failure_sensor(context: dg.RunFailureSensorContext):
-    mark_run_failed(context.dagster_run.run_id, context.failure_event.message or "run failed")
+    """Marks the failed run in the work file, under the warehouse lock: a run refused because another holds
+    the warehouse fails too, and opening DuckDB beside the holder would end in DuckDB's lock error. While
+    another run holds it, the sensor skips (a refused run has no row to mark; it is in the audit log)."""
+    run_id = context.dagster_run.run_id
+    try:
+        with warehouse_lock(get_settings().work_db):
+            mark_run_failed(run_id, context.failure_event.message or "run failed")
+    except WarehouseBusy as busy:
+        return dg.SkipReason(f"run {run_id} not marked failed here: {busy}")
+    return None

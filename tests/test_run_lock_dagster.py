@@ -146,3 +146,40 @@ def test_the_cli_path_runs_its_job_under_the_lock_it_already_holds(env):
             pass
     with closing(connect_state(settings.state_db)) as state:
         assert read_audit_log(state, action="run_refused") == []
+
+
+# A run in progress: it holds the lock and has the work file open in DuckDB (the single writer).
+WRITING_HOLDER = """
+import sys, time
+from pathlib import Path
+from dagster_project.run_lock import warehouse_lock
+from dagster_project.warehouse import connect_work_db
+with warehouse_lock(Path(sys.argv[1])) as me:
+    con = connect_work_db(Path(sys.argv[1]))
+    print(me.pid, me.started_at, flush=True)
+    sys.stdin.read()
+    con.close()
+"""
+
+
+def test_the_failure_sensor_does_not_collide_with_the_run_that_refused_another(env):
+    """A refused UI run fails, which starts warehouse_failure_sensor while the holder writes the work file:
+    the sensor skips instead of ending in DuckDB's lock error."""
+    from dagster_project.sensors import warehouse_failure_sensor
+
+    with dg.instance_for_test() as instance:
+        holder = subprocess.Popen([sys.executable, "-c", WRITING_HOLDER, str(get_settings().work_db)], env=env,
+                                  cwd=PROJECT_ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        try:
+            holder_pid = int(holder.stdout.readline().split()[0])
+            result = defs.resolve_job_def(WAREHOUSE_JOB_NAME).execute_in_process(instance=instance,
+                                                                                 raise_on_error=False)
+            context = dg.build_run_status_sensor_context(
+                sensor_name=warehouse_failure_sensor.name, dagster_instance=instance,
+                dagster_run=result.dagster_run, dagster_event=result.get_run_failure_event()).for_run_failure()
+            outcome = warehouse_failure_sensor(context)
+        finally:
+            holder.stdin.close()
+            holder.wait(timeout=60)
+    assert isinstance(outcome, dg.SkipReason)
+    assert f"another run (pid {holder_pid}, started at " in outcome.skip_message
