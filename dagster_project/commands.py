@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import sys
 import time
 from contextlib import closing
-from datetime import UTC, datetime
 from pathlib import Path
 
 from dagster_project.settings import DEFAULT_DATA_DIR, get_settings
@@ -110,6 +108,7 @@ def _run(args: argparse.Namespace) -> int:
 def _recover(settings, instance, job_name: str) -> None:
     """Clear what killed or crashed runs left (dagster_project.recovery); we hold the run lock."""
     from dagster_project import recovery
+    from dagster_project.run_lock import import_refused_runs
     from dagster_project.warehouse import connect_work_db
 
     for path in recovery.remove_temp_files(settings.warehouse):
@@ -120,27 +119,11 @@ def _recover(settings, instance, job_name: str) -> None:
     if settings.work_db.exists():
         with closing(connect_work_db(settings.work_db)) as con:
             stale = recovery.abandon_stale_runs(con, note)
-            _import_refused_runs(con, settings)
+            import_refused_runs(con, settings)
     else:
         stale = []
     for run_id in sorted(set(stale) | set(dagster_runs)):
         print(f"  run {run_id} was killed or crashed: marked abandoned", flush=True)
-
-
-def _import_refused_runs(con, settings) -> None:
-    from dagster_project.state import connect_state, read_audit_log
-
-    with closing(connect_state(settings.state_db)) as state:
-        refused = read_audit_log(state, limit=1000, action="run_refused")
-    for entry in refused:
-        detail = json.loads(entry["detail"] or "{}")
-        at = datetime.fromisoformat(entry["at_utc"]).astimezone(UTC).replace(tzinfo=None)
-        con.execute(
-            "INSERT INTO meta.pipeline_runs SELECT ?, ?, ?, 'refused', NULL, ? "
-            "WHERE NOT EXISTS (SELECT 1 FROM meta.pipeline_runs WHERE run_id = ?)",
-            [f"refused-{entry['id']}", at, at,
-             f"refused: another run (pid {detail.get('holder_pid')}, started at {detail.get('holder_started_at')} UTC) "
-             f"held the warehouse", f"refused-{entry['id']}"])
 
 
 def _run_locked(settings) -> int:

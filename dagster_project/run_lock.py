@@ -98,7 +98,8 @@ def hold_for_run(settings: Settings, run_id: str | None = None) -> Iterator[Lock
     Re-entrant for this process only: when this process already holds the lock (``rightswatch run``
     executing its job in-process), the run goes on under it. Otherwise the lock is taken for the block;
     a refusal is recorded exactly like a refused CLI run (``record_refused_run``) before ``WarehouseBusy``
-    is raised, so the refused run fails with the same message and shows in ``dq_pipeline_runs``.
+    is raised, so the refused run fails with the same message; a run that gets the lock copies earlier
+    refusals into meta.pipeline_runs, as the CLI's start-up does, so they show in ``dq_pipeline_runs``.
     """
     held = _held_here.get(lock_path_for(settings.work_db))
     if held is not None and held.pid == os.getpid():
@@ -110,6 +111,11 @@ def hold_for_run(settings: Settings, run_id: str | None = None) -> Iterator[Lock
         except WarehouseBusy as busy:
             record_refused_run(settings, busy, run_id)
             raise
+        if settings.work_db.exists():  # as the CLI's start-up does: earlier refusals reach dq_pipeline_runs
+            from dagster_project.warehouse import connect_work_db
+
+            with closing(connect_work_db(settings.work_db)) as con:
+                import_refused_runs(con, settings)
         yield me
 
 
@@ -143,3 +149,21 @@ def refusal_in(events: Iterable[DagsterEvent]) -> str | None:
                 return error.message.strip().removeprefix(f"{WarehouseBusy.__module__}.{WarehouseBusy.__name__}: ")
             error = error.cause
     return None
+
+
+def import_refused_runs(con, settings: Settings) -> None:
+    """Copy the audit log's refused runs into meta.pipeline_runs (once each), so dq_pipeline_runs shows them.
+    Called by whichever run next holds the lock: the CLI's start-up recovery and every Dagster run's set-up."""
+    from dagster_project.state import connect_state, read_audit_log
+
+    with closing(connect_state(settings.state_db)) as state:
+        refused = read_audit_log(state, limit=1000, action="run_refused")
+    for entry in refused:
+        detail = json.loads(entry["detail"] or "{}")
+        at = datetime.fromisoformat(entry["at_utc"]).astimezone(UTC).replace(tzinfo=None)
+        con.execute(
+            "INSERT INTO meta.pipeline_runs SELECT ?, ?, ?, 'refused', NULL, ? "
+            "WHERE NOT EXISTS (SELECT 1 FROM meta.pipeline_runs WHERE run_id = ?)",
+            [f"refused-{entry['id']}", at, at,
+             f"refused: another run (pid {detail.get('holder_pid')}, started at {detail.get('holder_started_at')} UTC) "
+             f"held the warehouse", f"refused-{entry['id']}"])

@@ -16,8 +16,7 @@ import dagster as dg
 import pytest
 
 from dagster_project import dbt_targets, recovery
-from dagster_project.commands import _import_refused_runs
-from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
+from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, import_refused_runs, warehouse_lock
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
 from dagster_project.warehouse import connect_work_db
@@ -53,8 +52,8 @@ def test_a_second_run_is_refused_with_its_own_exit_code_and_recorded(tmp_path, m
         (entry,) = read_audit_log(state, action="run_refused")
     # the next run that holds the lock copies it into meta.pipeline_runs (published as dq_pipeline_runs)
     with closing(connect_work_db(settings.work_db)) as con:
-        _import_refused_runs(con, settings)
-        _import_refused_runs(con, settings)  # once only
+        import_refused_runs(con, settings)
+        import_refused_runs(con, settings)  # once only
         rows = con.execute("SELECT run_id, status, message FROM meta.pipeline_runs").fetchall()
     assert rows == [(f"refused-{entry['id']}", "refused",
                      f"refused: another run (pid {me.pid}, started at {me.started_at} UTC) held the warehouse")]

@@ -17,7 +17,6 @@ import dagster as dg
 import pytest
 from conftest import PROJECT_ROOT, build_env
 
-from dagster_project.commands import _import_refused_runs
 from dagster_project.definitions import defs
 from dagster_project.jobs import WAREHOUSE_JOB_NAME
 from dagster_project.resources import WarehouseResource
@@ -87,12 +86,15 @@ def test_a_dagster_launched_warehouse_run_is_refused_while_another_run_holds_the
         f"another run (pid {holder_pid}, started at {holder_started_at} UTC) holds the warehouse")
     assert not any(event.is_step_start for event in result.all_events)  # no step ran
     assert not settings.work_db.exists()  # DuckDB was never opened by the refused run
-    # recorded like a refused CLI run, naming the Dagster run, and shown in dq_pipeline_runs after the next run
+    # recorded like a refused CLI run, naming the Dagster run ...
     with closing(connect_state(settings.state_db)) as state:
         (entry,) = read_audit_log(state, action="run_refused")
     assert json.loads(entry["detail"])["dagster_run_id"] == result.run_id
+    # ... and the next Dagster run that gets the lock copies it into meta.pipeline_runs (dq_pipeline_runs)
+    with closing(connect_work_db(settings.work_db)):
+        pass
+    assert two_step_job.execute_in_process().success
     with closing(connect_work_db(settings.work_db)) as con:
-        _import_refused_runs(con, settings)
         rows = con.execute("SELECT run_id, status, message FROM meta.pipeline_runs").fetchall()
     assert rows == [(f"refused-{entry['id']}", "refused",
                      f"refused: another run (pid {holder_pid}, started at {holder_started_at} UTC) held the warehouse")]
