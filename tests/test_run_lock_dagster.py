@@ -185,3 +185,16 @@ def test_the_failure_sensor_does_not_collide_with_the_run_that_refused_another(e
             holder.wait(timeout=60)
     assert isinstance(outcome, dg.SkipReason)
     assert f"another run (pid {holder_pid}, started at " in outcome.skip_message
+
+
+def test_the_scheduled_retention_job_is_refused_while_another_run_holds_the_warehouse(env):
+    """The retention op rewrites the work file; its lock now comes from the run's warehouse resource
+    (the op's own lock refused the op's own run once the resource held it)."""
+    from dagster_project.privacy.definitions import privacy_retention_job
+
+    assert privacy_retention_job.execute_in_process(resources={"warehouse": WarehouseResource()}).success
+    with lock_held_by_another_process(env) as (holder_pid, _):
+        result = privacy_retention_job.execute_in_process(resources={"warehouse": WarehouseResource()},
+                                                          raise_on_error=False)
+    assert not result.success
+    assert (refusal_in(result.all_events) or "").startswith(f"another run (pid {holder_pid}, started at ")

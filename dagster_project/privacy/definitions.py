@@ -10,12 +10,10 @@ from dagster_project.resources import WarehouseResource, progress
 @dg.op(description="Erase links to persons from records whose last update is past the retention period.")
 def apply_retention_op(context: dg.OpExecutionContext, warehouse: WarehouseResource) -> int:
     from dagster_project.privacy.retention import apply_retention, retention_years
-    from dagster_project.run_lock import warehouse_lock
 
     years = retention_years()
-    settings = warehouse.settings()
-    with warehouse_lock(settings.work_db):  # raises WarehouseBusy (the op fails) while a build runs
-        result = apply_retention(settings, years)
+    # the warehouse resource holds the run lock for the whole run (refused while a build runs)
+    result = apply_retention(warehouse.settings(), years)
     progress(context, f"retention {years:g} years: {result.links_erased} record link(s) erased, "
                       f"{result.values_changed} stored values rewritten")
     return result.links_erased
