@@ -233,7 +233,7 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "newest_delivery": ("最新交付", "Newest delivery"), "age_days": ("距今天数", "Age (days)"),
     "deliveries": ("交付次数", "Deliveries"), "flag": ("标记", "Flag"), "run_id": ("运行编号", "Run id"),
     "started_at": ("开始时间", "Started"), "finished_at": ("结束时间", "Finished"),
-    "latest_delivery_date": ("最新交付日期", "Latest delivery"), "at_utc": ("时间 (UTC)", "When (UTC)"),
+    "latest_delivery_date": ("最新交付日期", "Latest delivery"), "at_utc": ("时间", "When"),  # shown in the reporting time zone, named in the header
     "actor": ("操作人", "Who"), "action": ("操作", "Action"), "target_object": ("对象", "Target"),
     "lines": ("行数", "Lines"), "verdict": ("结论", "Verdict"), "id": ("编号", "Id"),
     "decided_tier": ("决定等级", "Decided tier"), "computed_tier": ("计算等级", "Computed tier"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -12,7 +13,18 @@ import streamlit as st
 from dagster_project.reports.data import DEFAULT_TZ
 from dashboards import queries
 from dashboards.downloads import download_buttons
-from dashboards.i18n import CODE_COLUMNS, code, col, fixed, fmt_datetime, fmt_month, fmt_number, relabel, t
+from dashboards.i18n import (
+    CODE_COLUMNS,
+    code,
+    col,
+    fixed,
+    fmt_datetime,
+    fmt_month,
+    fmt_number,
+    lang,
+    relabel,
+    t,
+)
 
 TABLE_PAGE_SIZE = 50  # rows of a SQL-paged table sent to the browser at a time
 
@@ -45,9 +57,47 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
     kwargs: dict[str, Any] = {"hide_index": True}
     if height and len(df) > 10:
         kwargs["height"] = height
-    kwargs["column_config"] = _number_formats(df)
-    st.dataframe(relabel(_as_shown(_dates_as_dates(df))), **kwargs)
-    download_buttons(df, name, filters, gb18030=gb18030, everything=everything, rows=rows)
+    tz = reporting_tz()
+    shown = as_displayed(df, tz)
+    kwargs["column_config"] = _number_formats(shown)
+    # placeholder: an empty cell of any type is blank (Streamlit would draw "None" in it)
+    st.dataframe(relabel(_as_shown(shown)), placeholder="", **kwargs)
+    if everything is not None:
+        everything = functools.partial(_fetched_as_displayed, everything, tz)
+    download_buttons(shown, name, filters, gb18030=gb18030, everything=everything, rows=rows)
+
+
+def as_displayed(df: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """The values a table shows and its downloads hold: dates as dates, instants in the reporting time
+    zone ``tz`` with the zone named in the header (one rule for the screen and the files)."""
+    return in_reporting_tz(_dates_as_dates(df), tz)
+
+
+def _fetched_as_displayed(fetch: Callable[[], pd.DataFrame], tz: str) -> pd.DataFrame:
+    return as_displayed(fetch(), tz)
+
+
+def zoned_header(name: str, tz: str) -> str:
+    """A time column's header naming the zone its values are in, e.g. "Started (Asia/Shanghai)"."""
+    return f"{col(name)}（{tz}）" if lang() == "zh" else f"{col(name)} ({tz})"
+
+
+def in_reporting_tz(df: pd.DataFrame, tz: str) -> pd.DataFrame:
+    """Every instant column (naive = UTC, as the warehouse stores them, or zone-aware) as wall-clock
+    time in ``tz``, its header naming the zone; date columns (already dates) are left alone. The values
+    stay zone-free so spreadsheets read them as the times shown."""
+    renamed: dict[str, str] = {}
+    out = df
+    for name in df.columns:
+        series = df[name]
+        if not pd.api.types.is_datetime64_any_dtype(series):
+            continue
+        if out is df:
+            out = df.copy()
+        aware = series if isinstance(series.dtype, pd.DatetimeTZDtype) else series.dt.tz_localize("UTC")
+        out[name] = aware.dt.tz_convert(tz).dt.tz_localize(None)
+        renamed[name] = zoned_header(name, tz)
+    return out.rename(columns=renamed) if renamed else out
 
 
 def pager(total: int, page_size: int, key: str, filters: Any = None) -> int:

@@ -20,7 +20,7 @@ from test_reports_support import CUTOFF, KPI_DEFS, make_marts, read_csv
 from dagster_project.reports import build as build_mod
 from dagster_project.reports import manifest as mf
 from dagster_project.reports.build import build_report
-from dagster_project.reports.data import format_value
+from dagster_project.reports.data import format_value, load_report
 from dagster_project.reports.periods import parse_period
 from dagster_project.reports.text import cell_text
 from dagster_project.state import approvals
@@ -312,3 +312,23 @@ def test_weekly_period_folder(env):
     result = build_report(parse_period("2026-W05"))
     assert result.report_dir.name == "2026-W05"
     assert result.manifest["period_start"] == "2026-01-26" and result.manifest["kpi_month"] == "2026-01-01"
+
+
+def test_kpis_follow_the_published_dictionary_order_and_a_new_kpi_appears(env):
+    """The order comes from rpt_kpi_definitions.sort_order, not from a list of codes in Python: moving a
+    KPI in the dictionary moves it in the report, and a KPI new to the dictionary is listed."""
+    warehouse = Path(env) / "warehouse" / "rightswatch.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.rpt_kpi_definitions set sort_order = 100 - sort_order")
+        con.execute("insert into marts.rpt_kpi_definitions select 'brand_new_kpi', '新指标', 'New KPI', "
+                    "'compensation', 'received_at', 'count', null, 'monitor', '依据', 'basis', 'def', 50")
+        con.execute("insert into marts.rpt_kpi_monthly select month, null, 'brand_new_kpi', 3, null, 3, null, "
+                    "'monitor', null, 0, 0, cutoff_at from marts.rpt_kpi_monthly where merchant_id is null "
+                    "and kpi_code = 'complaint_resolved_rate'")
+        expected = [c for (c,) in con.execute("select kpi_code from marts.rpt_kpi_definitions order by sort_order")
+                    .fetchall()]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        content = load_report(con, JAN, "en")
+    listed = [r["kpi_code"] for r in content.section("kpis").rows]
+    assert listed == expected and "brand_new_kpi" in listed
+    assert listed != [d[0] for d in KPI_DEFS]  # the reversed order, not the order the fake was written in

@@ -130,3 +130,22 @@ def test_report_rebuilt_after_later_deliveries_is_identical(tmp_path, monkeypatc
         assert a[name] == b[name], name
     xlsx = f"rightswatch_{period.key}.xlsx"
     assert (first.report_dir / xlsx).read_bytes() == (again.report_dir / xlsx).read_bytes()
+
+
+def test_sample_report_lists_every_published_kpi_in_the_dictionary_order(sample_build, tmp_path, monkeypatch):
+    """On a real build the headline table follows rpt_kpi_definitions.sort_order (published by dbt
+    under its contract) and holds the privacy KPIs, which no Python list names."""
+    from dagster_project.reports.data import load_report
+
+    warehouse = _private_copy(sample_build, tmp_path, monkeypatch)
+    period = _complete_month(warehouse)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        expected = [c for (c,) in con.execute("""
+            select d.kpi_code from marts.rpt_kpi_definitions d
+            where exists (select 1 from marts.rpt_kpi_monthly k where k.kpi_code = d.kpi_code
+                          and k.merchant_id is null and k.month = ?)
+            order by d.sort_order""", [period.start]).fetchall()]
+        listed = [r["kpi_code"] for r in load_report(con, period, "en").section("kpis").rows]
+    assert listed == expected
+    assert "privacy_request_count" in listed and listed.index("privacy_request_count") > listed.index(
+        "complaint_first_response_24h_rate")

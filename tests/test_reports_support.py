@@ -54,11 +54,11 @@ def make_marts(path: Path, *, pipeline_status: str = "success", failed_error_che
     con.execute("create schema marts")
     con.execute("""create table marts.rpt_kpi_definitions (kpi_code varchar, name_zh varchar, name_en varchar,
         right_category varchar, start_event varchar, unit varchar, target double, target_operator varchar,
-        legal_basis_zh varchar, legal_basis_en varchar, definition_en varchar)""")
-    for code, zh, en, right, unit, target, op in KPI_DEFS:
-        con.execute("insert into marts.rpt_kpi_definitions values (?,?,?,?,?,?,?,?,?,?,?)",
+        legal_basis_zh varchar, legal_basis_en varchar, definition_en varchar, sort_order integer)""")
+    for place, (code, zh, en, right, unit, target, op) in enumerate(KPI_DEFS, start=1):
+        con.execute("insert into marts.rpt_kpi_definitions values (?,?,?,?,?,?,?,?,?,?,?,?)",
                     [code, zh, en, right, "received_at", unit, target, op, "《电子商务法》第五十九条",
-                     "E-Commerce Law Art. 59", "def"])
+                     "E-Commerce Law Art. 59", "def", place])
     con.execute("""create table marts.rpt_kpi_monthly (month date, merchant_id varchar, kpi_code varchar,
         numerator double, denominator double, value double, target double, target_operator varchar,
         breached boolean, pending_count bigint, unverifiable_count bigint, cutoff_at timestamp)""")

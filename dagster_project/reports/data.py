@@ -23,21 +23,18 @@ from dagster_project.reports.text import clean_text, pick, right_name, yes_no
 DEFAULT_TZ = str(default_vars()["rw_reporting_tz"])  # when a warehouse predates rpt_kpi_config
 PERCENT_UNITS = ("rate", "share", "fraction", "ratio_0_1")  # KPI units shown as a percentage
 
-KPI_ORDER = [
-    "complaint_first_response_24h_rate", "complaint_verified_24h_rate", "complaint_resolution_median_hours",
-    "complaint_resolved_rate", "complaint_escalation_rate", "complaints_per_1000_orders",
-    "advance_compensation_count", "advance_compensation_amount", "punitive_damages_exposure",
-    "nrr_refusal_rate", "refund_within_7d_rate", "refund_over_15d_count", "refund_median_days",
-    "fake_original_price_rate", "fake_original_price_count", "late_shipment_rate", "order_defect_rate",
-    "expired_licence_order_count", "invalid_licence_merchant_count", "review_removal_count",
-    "privacy_incident_count",
-    "privacy_request_on_time_rate", "privacy_request_count", "privacy_deletion_overdue_count",
-]
-KPI_GROUPS: dict[str, list[str]] = {
-    "complaints": KPI_ORDER[0:9],
-    "refunds": KPI_ORDER[9:13],
-    "price": KPI_ORDER[13:17],
-    "qualification": KPI_ORDER[17:21],
+# Which KPIs each topic section of the report lists (a layout choice); the ORDER of KPIs everywhere is
+# the dictionary's (rpt_kpi_definitions.sort_order), so a KPI added to the dictionary appears in the
+# headline table without editing Python.
+KPI_GROUPS: dict[str, tuple[str, ...]] = {
+    "complaints": ("complaint_first_response_24h_rate", "complaint_verified_24h_rate",
+                   "complaint_resolution_median_hours", "complaint_resolved_rate", "complaint_escalation_rate",
+                   "complaints_per_1000_orders", "advance_compensation_count", "advance_compensation_amount",
+                   "punitive_damages_exposure"),
+    "refunds": ("nrr_refusal_rate", "refund_within_7d_rate", "refund_over_15d_count", "refund_median_days"),
+    "price": ("fake_original_price_rate", "fake_original_price_count", "late_shipment_rate", "order_defect_rate"),
+    "qualification": ("expired_licence_order_count", "invalid_licence_merchant_count", "review_removal_count",
+                      "privacy_incident_count"),
 }
 
 
@@ -144,8 +141,15 @@ def latest_pipeline_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None
     return {k: _jsonable(v) for k, v in rows[0].items()} if rows else None
 
 
-def _kpi_sort(code: str) -> tuple[int, str]:
-    return (KPI_ORDER.index(code) if code in KPI_ORDER else len(KPI_ORDER), code)
+def kpi_positions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Each KPI code's place in the published dictionary (rpt_kpi_definitions.sort_order)."""
+    return dict(con.execute("select kpi_code, sort_order from marts.rpt_kpi_definitions").fetchall())
+
+
+def _kpi_sort(positions: dict[str, int], code: str) -> tuple[bool, int, str]:
+    """Dictionary order; a code missing from the dictionary (or without a place) last, by code."""
+    place = positions.get(code)
+    return (place is None, place or 0, code)
 
 
 _UNSET: Any = object()
@@ -179,7 +183,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
                on p.kpi_code = k.kpi_code and p.merchant_id is null and p.month = ?
         where k.merchant_id is null and k.month = ?
     """, [prev, month])
-    kpis.sort(key=lambda r: _kpi_sort(r["kpi_code"]))
+    positions = kpi_positions(con)
+    kpis.sort(key=lambda r: _kpi_sort(positions, r["kpi_code"]))
     if not kpis:
         blockers.append(f"no platform KPI figures for {month:%Y-%m} in marts.rpt_kpi_monthly")
     kpi_rows = []
@@ -267,7 +272,7 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
             "merchant_id": r["merchant_id"], "value": _num(r["value"]), "target_operator": r["target_operator"],
             "target": _num(r["target"]), "numerator": _num(r["numerator"]), "denominator": _num(r["denominator"]),
         } for r in merchant_breaches if r["kpi_code"] in codes]
-        merchants.sort(key=lambda r: (_kpi_sort(r["kpi_code"]), str(r["merchant_id"])))
+        merchants.sort(key=lambda r: (_kpi_sort(positions, r["kpi_code"]), str(r["merchant_id"])))
         sections.append(Section(group, *titles[group], kpi_columns[:10], platform,
                                 "平台整体。", "Platform as a whole."))
         sections.append(Section(f"{group}_merchants", titles[group][0] + "：未达标商家",

@@ -45,6 +45,8 @@ try:
 finally:
     con.close()
 frame = pd.DataFrame([{k: r.get(k) for k in SHOWN} for r in reports], columns=list(SHOWN))
+for name in [c for c in SHOWN if c.endswith("_at")]:  # ISO 8601 UTC text in the state store
+    frame[name] = pd.to_datetime(frame[name], utc=True, format="ISO8601")
 st.subheader(t("reports"))
 table(frame, "reports")
 if frame.empty:
@@ -74,7 +76,7 @@ else:
 files = manifest.get("files", [])
 if files:
     st.text(f"{period} · {report['status']}")
-    st.dataframe(pd.DataFrame(files), hide_index=True)
+    st.dataframe(pd.DataFrame(files), hide_index=True, placeholder="")
     csvs = [f["path"] for f in files if str(f.get("path", "")).endswith(".csv")]
     if csvs:
         figure = st.selectbox("CSV", csvs, key="ap_csv")

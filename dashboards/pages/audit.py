@@ -21,4 +21,6 @@ try:
 finally:
     con.close()
 log = pd.DataFrame(rows, columns=["id", "at_utc", "actor", "action", "target", "detail"])
+# at_utc is ISO 8601 UTC text in the state store: parsed, the table shows it in the reporting time zone
+log["at_utc"] = pd.to_datetime(log["at_utc"], utc=True, format="ISO8601")
 table(log.rename(columns={"target": "target_object"}), "audit_log", {"action": action})

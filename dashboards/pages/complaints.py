@@ -44,7 +44,7 @@ where = queries.ComplaintFilter(lo, hi, tuple(rights), tuple(issues), tuple(chan
                                 tuple(regions), tuple(statuses))
 # Figures and chart bins come from SQL over every filtered row; the table below is one page of them.
 limit_hours = queries.first_response_limit_hours()
-summary = queries.complaints_summary(where, limit_hours)
+summary = queries.complaints_summary(where)
 scope = merchant_ids[0] if len(merchant_ids) == 1 else "__platform__"
 published = queries.kpi_rows(hi, hi, scope, queries.FIRST_RESPONSE_KPI)
 m1, m2, m3 = st.columns(3)

@@ -55,10 +55,10 @@ def build(path: Path) -> Path:
     con.execute("CREATE SCHEMA marts")
     con.execute("""CREATE TABLE marts.rpt_kpi_definitions (kpi_code VARCHAR, name_zh VARCHAR, name_en VARCHAR,
         right_category VARCHAR, start_event VARCHAR, unit VARCHAR, target DOUBLE, target_operator VARCHAR,
-        legal_basis_zh VARCHAR, legal_basis_en VARCHAR, definition_en VARCHAR)""")
-    for code, zh, en, right, unit, target, op in KPIS:
-        con.execute("INSERT INTO marts.rpt_kpi_definitions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [code, zh, en, right, "received_at", unit, target, op, "法律依据", "legal basis", en])
+        legal_basis_zh VARCHAR, legal_basis_en VARCHAR, definition_en VARCHAR, sort_order INTEGER)""")
+    for place, (code, zh, en, right, unit, target, op) in enumerate(KPIS, start=1):
+        con.execute("INSERT INTO marts.rpt_kpi_definitions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [code, zh, en, right, "received_at", unit, target, op, "法律依据", "legal basis", en, place])
     con.execute("CREATE TABLE marts.rpt_kpi_config (var_name VARCHAR, value VARCHAR, applies_to VARCHAR)")
     con.execute("INSERT INTO marts.rpt_kpi_config VALUES ('rw_reporting_tz', 'Asia/Shanghai', 'all KPIs'), "
                 "('rw_first_response_hours', '24', 'complaint_first_response_24h_rate'), "
@@ -235,12 +235,13 @@ PRIVACY_OVERDUE_ID = "PR-OVERDUE-1"
 
 def _privacy_requests(con: duckdb.DuckDBPyConnection) -> None:
     """The platform-only request KPIs, the breakdown mart and two deletion requests (one overdue)."""
-    for code, zh, en, unit, target, op in (
+    for place, (code, zh, en, unit, target, op) in enumerate((
             ("privacy_request_on_time_rate", "个人信息请求按时处理率", "Requests handled on time", "rate", 0.95, ">="),
             ("privacy_request_count", "个人信息请求数", "Requests received", "count", None, "monitor"),
-            ("privacy_deletion_overdue_count", "逾期删除请求数", "Deletion requests overdue", "count", 0.0, "=")):
-        con.execute("INSERT INTO marts.rpt_kpi_definitions VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                    [code, zh, en, "privacy", "received_at", unit, target, op, "个人信息保护法", "PIPL", en])
+            ("privacy_deletion_overdue_count", "逾期删除请求数", "Deletion requests overdue", "count", 0.0, "=")),
+            start=101):
+        con.execute("INSERT INTO marts.rpt_kpi_definitions VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                    [code, zh, en, "privacy", "received_at", unit, target, op, "个人信息保护法", "PIPL", en, place])
         for month in MONTHS:
             value = {"rate": 0.9, "count": 1.0 if "overdue" in code else 12.0}[unit]
             breached = None if op == "monitor" else (value < target if op == ">=" else value != target)

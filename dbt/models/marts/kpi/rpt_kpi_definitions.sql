@@ -1,4 +1,6 @@
-{#- The KPI dictionary as published: one row per code, with the target in force (from vars). -#}
+{#- The KPI dictionary as published: one row per code, with the target in force (from vars).
+    sort_order is published so reports and pages list KPIs in the dictionary's order without a copy
+    of that order in Python (a new part of the dictionary, like privacy's, appears on its own). -#}
 select
     kpi_code,
     name_zh,
@@ -10,7 +12,8 @@ select
     target_operator,
     legal_basis_zh,
     legal_basis_en,
-    definition_en
+    definition_en,
+    sort_order
 from (
     select * from {{ ref('int_kpi__definitions') }}
     union all by name
