@@ -137,7 +137,11 @@ def test_every_platform_source_flags_versions_after_their_delivery_day(manifest)
     staging = {n["name"]: n for n in _models(manifest).values() if _layer(n) == "staging"}
     for source in load_contract().sources:
         model = staging[f"stg_platform__{source}"]
-        assert "rw_staging_dq_flags()" in model["raw_code"], model["original_file_path"]
+        # rw_delivery_metadata() carries dq_flags built by rw_staging_dq_flags()
+        assert "rw_delivery_metadata()" in model["raw_code"], model["original_file_path"]
+    macros = (DBT_PROJECT_DIR / "macros" / "rw_version_order.sql").read_text()
+    body = macros.split("macro rw_delivery_metadata()")[1].split("endmacro")[0]
+    assert "rw_staging_dq_flags() }} as dq_flags" in body
 
 
 def test_per_source_models_ref_every_contract_source(manifest):

@@ -85,3 +85,17 @@
     {%- endif %}
     where ranked.version_rank = 1
 {%- endmacro %}
+
+
+{#- The delivery metadata every staging model of a landing source carries, renamed the same way: where
+    the version came from (delivery day, file, hash, line), its soft-rule flags, its extra columns and
+    when it was loaded. One list, so a new metadata column reaches every source. -#}
+{% macro rw_delivery_metadata() -%}
+        _delivery_date as delivery_date,
+        _file_name as file_name,
+        _file_sha256 as file_sha256,
+        _line as file_line,
+        {{ rw_staging_dq_flags() }} as dq_flags,
+        _extra_columns as extra_columns,
+        _loaded_at as loaded_at
+{%- endmacro %}

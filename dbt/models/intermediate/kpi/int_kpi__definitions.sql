@@ -74,24 +74,4 @@
    'Substantiated complaints received in the month with right_category privacy or issue_code data_leak.'),
 ] -%}
 
-{%- for d in defs %}
-select
-    cast('{{ d[0] }}' as varchar) as kpi_code,
-    cast('{{ d[1] }}' as varchar) as name_zh,
-    cast('{{ d[2] }}' as varchar) as name_en,
-    cast('{{ d[3] }}' as varchar) as right_category,
-    cast('{{ d[4] }}' as varchar) as start_event,
-    cast('{{ d[5] }}' as varchar) as unit,
-    cast('{{ d[6] }}' as varchar) as kind,
-    {%- if d[7] is none %}
-    cast(null as double) as target,
-    {%- else %}
-    cast({{ d[7] }} as double) as target,
-    {%- endif %}
-    cast('{{ d[8] }}' as varchar) as target_operator,
-    cast('{{ d[9] | replace("'", "''") }}' as varchar) as legal_basis_zh,
-    cast('{{ d[10] | replace("'", "''") }}' as varchar) as legal_basis_en,
-    cast('{{ d[11] | replace("'", "''") }}' as varchar) as definition_en,
-    {{ loop.index }} as sort_order
-{% if not loop.last %}union all{% endif %}
-{%- endfor %}
+{{ kpi_definition_rows(defs) }}

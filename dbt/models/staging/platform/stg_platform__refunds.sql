@@ -25,13 +25,7 @@ renamed as (
         updated_at,
 
         -- delivery metadata
-        _delivery_date as delivery_date,
-        _file_name as file_name,
-        _file_sha256 as file_sha256,
-        _line as file_line,
-        {{ rw_staging_dq_flags() }} as dq_flags,
-        _extra_columns as extra_columns,
-        _loaded_at as loaded_at
+        {{ rw_delivery_metadata() }}
 
     from source
 
