@@ -15,7 +15,6 @@ from pathlib import Path
 
 import dagster as dg
 import pytest
-from conftest import PROJECT_ROOT, build_env
 
 from dagster_project.definitions import defs
 from dagster_project.jobs import WAREHOUSE_JOB_NAME
@@ -24,6 +23,7 @@ from dagster_project.run_lock import WarehouseBusy, refusal_in, warehouse_lock
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
 from dagster_project.warehouse import connect_work_db
+from tests.conftest import PROJECT_ROOT, build_env
 
 # A second process that holds the warehouse lock, as a `rightswatch run` in another terminal does.
 HOLDER = """
