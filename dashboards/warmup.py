@@ -64,7 +64,7 @@ def warm_defaults() -> int:
         lo, hi = default_month_range(months, queries.COMPLAINT_DEFAULT_MONTHS)
         where = queries.ComplaintFilter(lo, hi)
         limit_hours = queries.first_response_limit_hours()
-        summary = queries.complaints_summary(where, limit_hours)
+        summary = queries.complaints_summary(where)
         queries.kpi_rows(hi, hi, "__platform__", queries.FIRST_RESPONSE_KPI)
         queries.complaints_page(where, 0, TABLE_PAGE_SIZE)
         count += 3
