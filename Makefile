@@ -72,7 +72,7 @@ docs: install
 	  ../$(BIN)/dbt docs serve --profiles-dir . --port 8081
 
 bench: install
-	$(BIN)/python -m dagster_project.bench $(BENCH_ARGS)
+	$(BIN)/python -m dagster_project.cli.bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(DATA) dbt/target dbt/logs test-artifacts

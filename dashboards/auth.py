@@ -1,7 +1,7 @@
 """Sign-in, roles and the page each role may open.
 
 Two ways to sign in:
-- local accounts (default): ``dagster_project.users`` (salted scrypt hashes in ``RW_USERS_FILE``),
+- local accounts (default): ``dagster_project.state.users`` (salted scrypt hashes in ``RW_USERS_FILE``),
   failed attempts throttled and audited in the state database;
 - OpenID Connect through Streamlit's own ``st.login`` when ``RW_AUTH=oidc`` and ``.streamlit/secrets.toml``
   has an ``[auth]`` section. The identity provider proves who the user is; the role comes from a JSON
@@ -23,9 +23,9 @@ from typing import Any
 
 import streamlit as st
 
-from dagster_project import users as accounts
 from dagster_project.settings import get_settings
 from dagster_project.state import open_state, record_audit
+from dagster_project.state import users as accounts
 from dashboards.i18n import LANGS, role_label, t
 
 SESSION_KEY = "rw_user"

@@ -24,7 +24,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 
-from dagster_project.cell_safety import neutralise_cell
+from dagster_project.reports.cell_safety import neutralise_cell
 from dashboards.serve_guard import BROWSER_COOKIE, grant
 
 

@@ -28,9 +28,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dagster_project.kpi_config import CONFIG_SQL, limit, parse_config
-from dagster_project.publish import open_published
 from dagster_project.settings import get_settings
+from dagster_project.warehouse.kpi_config import CONFIG_SQL, limit, parse_config
+from dagster_project.warehouse.publish import open_published
 
 CACHE_TTL_SECONDS = 600
 

@@ -190,7 +190,7 @@ def private_warehouse(source: Path, root: Path) -> Path:
 
 
 def make_accounts(users_file: Path, count: int) -> dict[str, str]:
-    from dagster_project.users import add_user
+    from dagster_project.state.users import add_user
 
     accounts = {f"loadtest{i + 1}": secrets.token_urlsafe(12) + "aA1!" for i in range(count)}
     for name, password in accounts.items():

@@ -11,8 +11,8 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from dagster_project.assets.asof import AsOfRebuildError, asof_dbt_args, cutoff_local
-from dagster_project.dbt_args import build_dbt_args
+from dagster_project.orchestration.assets.asof import AsOfRebuildError, asof_dbt_args, cutoff_local
+from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.settings import get_settings
 
 pytestmark = pytest.mark.slow

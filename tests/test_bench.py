@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from dagster_project.bench import file_format, parse_run
+from dagster_project.cli.bench import file_format, parse_run
 from dagster_project.ingest.results import FileResult
 
 

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project import build_inputs
+from dagster_project.orchestration import build_inputs
 from dagster_project.settings import Settings
 from dagster_project.state import connect_state
 from dagster_project.state.decisions import record_decision
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 
 
 def _settings(tmp_path: Path, config: Path | None = None) -> Settings:

@@ -1,6 +1,6 @@
 import pytest
 
-from dagster_project.config import ConfigError, default_vars, effective_vars, load_overrides
+from dagster_project.orchestration.config import ConfigError, default_vars, effective_vars, load_overrides
 
 
 def test_defaults_follow_the_kpi_dictionary():

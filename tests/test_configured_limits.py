@@ -21,7 +21,7 @@ from pypdf import PdfReader
 from dagster_project.reports.build import build_report
 from dagster_project.reports.data import format_value
 from dagster_project.reports.periods import month_period
-from dagster_project.users import add_user
+from dagster_project.state.users import add_user
 
 pytestmark = pytest.mark.slow
 

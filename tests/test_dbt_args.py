@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from dagster_project.dbt_args import build_dbt_args
+from dagster_project.orchestration.dbt_args import build_dbt_args
 
 
 def test_plain_build_has_no_vars():

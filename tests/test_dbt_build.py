@@ -16,7 +16,7 @@ import duckdb
 import pytest
 
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.warehouse import ensure_schema
+from dagster_project.warehouse.work_db import ensure_schema
 
 dbt_main = pytest.importorskip("dbt.cli.main")
 

@@ -15,7 +15,7 @@ from dagster_project.contract.dbt_sources import (
     rendered_files,
 )
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.warehouse import META_TABLES
+from dagster_project.warehouse.work_db import META_TABLES
 
 
 def test_committed_sources_equal_fresh_render():

@@ -12,7 +12,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from dagster_project.publish import open_published
 from dagster_project.state import connect_state, read_audit_log
 from dagster_project.state.decisions import (
     COLUMNS,
@@ -22,6 +21,7 @@ from dagster_project.state.decisions import (
     export_decisions,
     record_decision,
 )
+from dagster_project.warehouse.publish import open_published
 
 
 @pytest.fixture()

@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 import subprocess
 
-from dagster_project.docs_render import render_all
+from dagster_project.cli.docs_render import render_all
 from dagster_project.settings import PROJECT_ROOT
 
 
 def test_rendered_docs_are_up_to_date():
     stale = [path.name for path, text in render_all().items()
              if not path.exists() or path.read_text(encoding="utf-8") != text]
-    assert stale == [], f"run `python -m dagster_project.docs_render` and commit: {stale}"
+    assert stale == [], f"run `python -m dagster_project.cli.docs_render` and commit: {stale}"
 
 
 def test_docs_state_the_values_in_force_by_default():

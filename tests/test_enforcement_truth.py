@@ -13,7 +13,7 @@ from contextlib import closing
 import pandas as pd
 import pytest
 
-from dagster_project.publish import open_published
+from dagster_project.warehouse.publish import open_published
 
 pytestmark = pytest.mark.slow
 

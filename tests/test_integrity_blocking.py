@@ -14,8 +14,8 @@ import duckdb
 import pytest
 from ingest_fixtures import DELIVERY, csv_bytes, valid_order
 
-from dagster_project.assets.ingestion import landing_ingestion
-from dagster_project.resources import WarehouseResource
+from dagster_project.orchestration.assets.ingestion import landing_ingestion
+from dagster_project.orchestration.resources import WarehouseResource
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
 from dagster_project.state.overrides import OverrideError, record_override

@@ -91,7 +91,7 @@ import json, os, sys
 import duckdb
 from pathlib import Path
 from dagster_project.ingest import ingest_source
-from dagster_project.warehouse import ensure_schema
+from dagster_project.warehouse.work_db import ensure_schema
 root = Path(sys.argv[1])
 # Warm up as root (the interpreter's standard library lives under /root, closed to nobody), then drop
 # to nobody for good before the load that matters.

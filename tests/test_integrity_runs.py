@@ -15,11 +15,16 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project import dbt_targets, recovery
-from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, import_refused_runs, warehouse_lock
+from dagster_project.orchestration import dbt_targets, recovery
+from dagster_project.orchestration.run_lock import (
+    EXIT_BUSY,
+    WarehouseBusy,
+    import_refused_runs,
+    warehouse_lock,
+)
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 from tests.conftest import PROJECT_ROOT, RIGHTSWATCH, build_env, run_cli
 
 
@@ -193,7 +198,7 @@ def test_dbt_artifacts_live_beside_the_warehouse_and_are_bounded(tmp_path, monke
 
 
 def test_dbt_is_started_through_the_wrapper_that_dies_with_its_parent():
-    from dagster_project.resources import DBT_WRAPPER, build_resources
+    from dagster_project.orchestration.resources import DBT_WRAPPER, build_resources
 
     dbt = build_resources()["dbt"]
     assert dbt.dbt_executable == str(DBT_WRAPPER) and os.access(DBT_WRAPPER, os.X_OK)

@@ -20,7 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 SELECT = ["--select", "+rpt_kpi_monthly"]

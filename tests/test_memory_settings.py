@@ -10,9 +10,9 @@ import jinja2
 import pytest
 import yaml
 
-from dagster_project import memory
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse import memory
+from dagster_project.warehouse.work_db import connect_work_db
 
 
 def _setting(con, name: str) -> str:

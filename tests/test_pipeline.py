@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.contract import SOURCES, load_contract
-from dagster_project.publish import open_published
+from dagster_project.warehouse.publish import open_published
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow

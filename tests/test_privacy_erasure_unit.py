@@ -136,8 +136,8 @@ def test_retention_unlinks_only_records_past_the_period(land, tmp_path):
 
 def test_the_retention_job_runs_in_dagster_and_is_scheduled(land, tmp_path, monkeypatch):
     from dagster_project.definitions import defs
+    from dagster_project.orchestration.resources import WarehouseResource
     from dagster_project.privacy.definitions import privacy_retention_job
-    from dagster_project.resources import WarehouseResource
 
     assert defs.get_schedule_def("privacy_retention_weekly").job_name == "privacy_retention_job"
     land.con.execute("UPDATE raw.complaints SET updated_at = TIMESTAMP '2021-01-01'")
@@ -155,7 +155,7 @@ def test_the_retention_job_runs_in_dagster_and_is_scheduled(land, tmp_path, monk
 def test_erase_and_retention_wait_for_no_run(land, tmp_path, monkeypatch, capsys):
     """While a run holds the warehouse lock, erasure and retention refuse (exit 75) and change nothing."""
     from dagster_project.cli import main
-    from dagster_project.run_lock import EXIT_BUSY, warehouse_lock
+    from dagster_project.orchestration.run_lock import EXIT_BUSY, warehouse_lock
 
     land.con.execute("CHECKPOINT")
     land.con.close()

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import io
 
-from dagster_project import progress_meter
-from dagster_project.progress_meter import RateMeter
+from dagster_project.cli import progress_meter
+from dagster_project.cli.progress_meter import RateMeter
 
 
 class Clock:

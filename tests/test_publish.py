@@ -5,7 +5,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.publish import open_published, publish
+from dagster_project.warehouse.publish import open_published, publish
 
 
 def _work_db(path: Path, rows: int) -> Path:

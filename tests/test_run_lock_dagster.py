@@ -1,7 +1,7 @@
 """Two runs at once, when one of them is launched by Dagster (the `make dagster` UI, the schedule, the
 sensor) rather than by `rightswatch run`: the run holds the same warehouse lock for its whole length,
 a refused one fails with the CLI's message and is recorded the same way, and the CLI's own in-process
-job does not lock itself out (dagster_project.run_lock.hold_for_run, WarehouseResource)."""
+job does not lock itself out (dagster_project.orchestration.run_lock.hold_for_run, WarehouseResource)."""
 
 from __future__ import annotations
 
@@ -17,19 +17,19 @@ import dagster as dg
 import pytest
 
 from dagster_project.definitions import defs
-from dagster_project.jobs import WAREHOUSE_JOB_NAME
-from dagster_project.resources import WarehouseResource
-from dagster_project.run_lock import WarehouseBusy, refusal_in, warehouse_lock
+from dagster_project.orchestration.jobs import WAREHOUSE_JOB_NAME
+from dagster_project.orchestration.resources import WarehouseResource
+from dagster_project.orchestration.run_lock import WarehouseBusy, refusal_in, warehouse_lock
 from dagster_project.settings import get_settings
 from dagster_project.state import connect_state, read_audit_log
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 from tests.conftest import PROJECT_ROOT, build_env
 
 # A second process that holds the warehouse lock, as a `rightswatch run` in another terminal does.
 HOLDER = """
 import sys, time
 from pathlib import Path
-from dagster_project.run_lock import warehouse_lock
+from dagster_project.orchestration.run_lock import warehouse_lock
 with warehouse_lock(Path(sys.argv[1])) as me:
     print(me.pid, me.started_at, flush=True)
     sys.stdin.read()  # until the test closes it
@@ -39,7 +39,7 @@ with warehouse_lock(Path(sys.argv[1])) as me:
 PROBE = """
 import sys
 from pathlib import Path
-from dagster_project.run_lock import WarehouseBusy, warehouse_lock
+from dagster_project.orchestration.run_lock import WarehouseBusy, warehouse_lock
 try:
     with warehouse_lock(Path(sys.argv[1])):
         print("free")
@@ -102,7 +102,7 @@ def test_a_dagster_launched_warehouse_run_is_refused_while_another_run_holds_the
 
 def test_the_as_of_job_is_refused_too_and_says_why(env):
     """asof_job copies the work file: reading it while another run writes it is the same collision."""
-    from dagster_project.assets.asof import AsOfRebuildError, rebuild_as_of
+    from dagster_project.orchestration.assets.asof import AsOfRebuildError, rebuild_as_of
 
     settings = get_settings()
     with closing(connect_work_db(settings.work_db)):
@@ -154,8 +154,8 @@ def test_the_cli_path_runs_its_job_under_the_lock_it_already_holds(env):
 WRITING_HOLDER = """
 import sys, time
 from pathlib import Path
-from dagster_project.run_lock import warehouse_lock
-from dagster_project.warehouse import connect_work_db
+from dagster_project.orchestration.run_lock import warehouse_lock
+from dagster_project.warehouse.work_db import connect_work_db
 with warehouse_lock(Path(sys.argv[1])) as me:
     con = connect_work_db(Path(sys.argv[1]))
     print(me.pid, me.started_at, flush=True)
@@ -167,7 +167,7 @@ with warehouse_lock(Path(sys.argv[1])) as me:
 def test_the_failure_sensor_does_not_collide_with_the_run_that_refused_another(env):
     """A refused UI run fails, which starts warehouse_failure_sensor while the holder writes the work file:
     the sensor skips instead of ending in DuckDB's lock error."""
-    from dagster_project.sensors import warehouse_failure_sensor
+    from dagster_project.orchestration.sensors import warehouse_failure_sensor
 
     with dg.instance_for_test() as instance:
         holder = subprocess.Popen([sys.executable, "-c", WRITING_HOLDER, str(get_settings().work_db)], env=env,

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from dagster_project.run_summary import _dbt_tests, describe_check, use_colour
+from dagster_project.cli.run_summary import _dbt_tests, describe_check, use_colour
 from tests.conftest import SampleBuild, build_env, run_cli
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")

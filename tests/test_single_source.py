@@ -13,7 +13,7 @@ from dagster_project.contract import SOURCES, contract, load_contract
 from dagster_project.generate import writers
 from dagster_project.settings import CONTRACT_PATH
 from dagster_project.validation import store
-from dagster_project.warehouse import META_TABLES
+from dagster_project.warehouse.work_db import META_TABLES
 
 
 def test_sources_are_the_contract_files_in_its_order():
@@ -41,8 +41,7 @@ def test_gx_result_store_writes_the_columns_the_ddl_declares():
 
 
 def test_report_partitions_use_the_reporting_time_zone_in_force(tmp_path, monkeypatch):
-    from dagster_project import partitions
-
+    from dagster_project.orchestration import partitions
     config = tmp_path / "rw.yml"
     config.write_text("rw_reporting_tz: Asia/Urumqi\n", encoding="utf-8")
     monkeypatch.setenv("RW_CONFIG", str(config))

@@ -17,7 +17,7 @@ import pytest
 from dagster_project.contract import load_contract
 from dagster_project.settings import EXPECTATIONS_DIR
 from dagster_project.validation import SuiteOutcome, validate_delivery, validate_source
-from dagster_project.warehouse import ensure_schema
+from dagster_project.warehouse.work_db import ensure_schema
 
 DAY = dt.date(2025, 3, 1)
 BASE = dt.datetime(2025, 2, 28, 8, 0, 0)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.publish import open_published
+from dagster_project.warehouse.publish import open_published
 from tests.conftest import run_cli
 
 pytestmark = pytest.mark.slow

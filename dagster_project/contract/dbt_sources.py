@@ -22,7 +22,7 @@ import yaml
 from dagster_project.contract import Contract, SourceContract, load_contract
 from dagster_project.contract.contract import RAW_METADATA_COLUMNS
 from dagster_project.settings import DBT_PROJECT_DIR
-from dagster_project.warehouse import META_TABLES
+from dagster_project.warehouse.work_db import META_TABLES
 
 PLATFORM_SOURCES_PATH = DBT_PROJECT_DIR / "models" / "staging" / "platform" / "_platform__sources.yml"
 META_SOURCES_PATH = DBT_PROJECT_DIR / "models" / "staging" / "pipeline_meta" / "_pipeline_meta__sources.yml"
@@ -288,7 +288,7 @@ def render_meta_sources() -> str:
             }
         ],
     }
-    return HEADER.format(origin="dagster_project/warehouse.py META_TABLES") + _dump(doc)
+    return HEADER.format(origin="dagster_project/warehouse/work_db.py META_TABLES") + _dump(doc)
 
 
 def _dump(doc: dict) -> str:

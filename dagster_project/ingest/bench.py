@@ -18,7 +18,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from dagster_project.ingest import ingest_source
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 
 
 def synthetic_orders(n: int, seed: int = 7) -> pa.Table:

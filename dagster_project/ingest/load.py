@@ -26,6 +26,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dagster_project.cli.progress_meter import RateMeter, live_output
 from dagster_project.contract import load_contract
 from dagster_project.contract.contract import SourceContract
 from dagster_project.ingest import registry, rules
@@ -44,7 +45,6 @@ from dagster_project.ingest.readers import (
     open_reader,
 )
 from dagster_project.ingest.results import FileResult, SourceResult
-from dagster_project.progress_meter import RateMeter, live_output
 
 Progress = Callable[[str], None] | None
 _VIEW = "_rw_batch"

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from dagster_project.ingest.erasure_list import ERASED_MARKER, erasure_key
-from dagster_project.secret_files import read_or_create_secret
+from dagster_project.state.secret_files import read_or_create_secret
 
 KEY_ENV = "RW_PSEUDONYM_KEY"
 _HEX = re.compile(r"(?:[0-9a-fA-F]{2})+")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dagster_project.progress_meter import rate_text
+from dagster_project.cli.progress_meter import rate_text
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 from dagster_project.ingest.pseudonymise import load_or_create_key, pseudonymise
-from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
+from dagster_project.orchestration.run_lock import EXIT_BUSY, WarehouseBusy, warehouse_lock
 from dagster_project.settings import get_settings
 
 

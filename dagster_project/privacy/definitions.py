@@ -4,7 +4,7 @@ the run's log shows counts only, never a pseudonym."""
 
 import dagster as dg
 
-from dagster_project.resources import WarehouseResource, progress
+from dagster_project.orchestration.resources import WarehouseResource, progress
 
 
 @dg.op(description="Erase links to persons from records whose last update is past the retention period.")

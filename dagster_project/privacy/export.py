@@ -18,7 +18,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.cell_safety import neutralise_cell
+from dagster_project.reports.cell_safety import neutralise_cell
 
 TABLES: dict[str, str] = {
     "orders": "SELECT * EXCLUDE (consumer_key) FROM marts.fct_order_lines WHERE consumer_key = $key "

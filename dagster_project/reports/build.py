@@ -6,7 +6,7 @@ cut-off of a period's *first* build is recorded in the manifest and in the state
 (``report_approvals.cutoff_at``). Every later build of that period uses that same cut-off (unless
 that build was blocked by incomplete data or rejected by the reviewer) unless a new one is named (``--cutoff``; ``--cutoff latest`` takes the published one): when the published
 marts carry the same cut-off they are read directly; when later deliveries have moved the published
-cut-off on, the pipeline's as-of rebuild (``dagster_project.assets.asof``, the same job as
+cut-off on, the pipeline's as-of rebuild (``dagster_project.orchestration.assets.asof``, the same job as
 ``rightswatch run --cutoff``) publishes the marts as of the recorded cut-off into a scratch folder, and
 the report reads that published file. Report code never runs dbt itself. Same cut-off, same data:
 same CSV bytes.
@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dagster_project.assets.asof import rebuild_as_of
-from dagster_project.publish import open_published
+from dagster_project.orchestration.assets.asof import rebuild_as_of
 from dagster_project.reports import manifest as mf
 from dagster_project.reports.data import (
     DEFAULT_TZ,
@@ -39,6 +38,7 @@ from dagster_project.reports.render import write_csvs, write_pdf, write_xlsx
 from dagster_project.settings import Settings, get_settings
 from dagster_project.state import approvals
 from dagster_project.state.db import connect_state
+from dagster_project.warehouse.publish import open_published
 
 LANGS = ("zh", "en", "both")
 

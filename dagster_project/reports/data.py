@@ -15,10 +15,10 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 
-from dagster_project.config import default_vars
-from dagster_project.kpi_config import CONFIG_SQL, parse_config
+from dagster_project.orchestration.config import default_vars
 from dagster_project.reports.periods import Period
 from dagster_project.reports.text import clean_text, pick, right_name, yes_no
+from dagster_project.warehouse.kpi_config import CONFIG_SQL, parse_config
 
 DEFAULT_TZ = str(default_vars()["rw_reporting_tz"])  # when a warehouse predates rpt_kpi_config
 PERCENT_UNITS = ("rate", "share", "fraction", "ratio_0_1")  # KPI units shown as a percentage

@@ -18,7 +18,7 @@ import os
 
 import dagster as dg
 
-from dagster_project.partitions import monthly_partitions, weekly_partitions
+from dagster_project.orchestration.partitions import monthly_partitions, weekly_partitions
 from dagster_project.reports.build import build_report
 from dagster_project.reports.delivery import DeliveryError, auto_send_enabled, deliver
 from dagster_project.reports.periods import period_from_partition_key

@@ -31,7 +31,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from dagster_project.secret_files import read_or_create_secret
+from dagster_project.state.secret_files import read_or_create_secret
 
 MANIFEST_NAME = "manifest.json"
 FORMAT = "rightswatch-report/2"

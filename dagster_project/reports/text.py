@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from dagster_project.cell_safety import neutralise_cell
+from dagster_project.reports.cell_safety import neutralise_cell
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u2028\u2029]")
 _BREAKS = re.compile(r"[\r\n\t]+")

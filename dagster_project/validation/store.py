@@ -15,7 +15,7 @@ import duckdb
 
 from dagster_project.contract import load_contract
 from dagster_project.validation.outcome import SuiteOutcome
-from dagster_project.warehouse import META_TABLES
+from dagster_project.warehouse.work_db import META_TABLES
 
 # The columns of meta.gx_results, in table order, as the warehouse DDL declares them.
 _COLUMNS = ", ".join(name for name, _type in META_TABLES["gx_results"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dagster_project.kpi_config import limit
+from dagster_project.warehouse.kpi_config import limit
 from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import breach_state, col, fmt_kpi, fmt_target, kpi_name, t

@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import fake_warehouse  # noqa: E402
 
-from dagster_project.users import add_user  # noqa: E402
+from dagster_project.state.users import add_user  # noqa: E402
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 APP = PROJECT_ROOT / "dashboards" / "app.py"

@@ -301,7 +301,7 @@ def test_manager_decision_needs_reason_and_is_recorded(dash_env):
 
 def test_lockout_after_five_failures_survives_a_new_session(dash_env):
     from dagster_project.state import connect_state
-    from dagster_project.users import add_user, clear_failures
+    from dagster_project.state.users import add_user, clear_failures
 
     add_user(dash_env.users_file, "victim", "analyst", password_of("victim"), replace=True)
     for _ in range(5):
@@ -330,7 +330,7 @@ def test_sign_out_returns_to_the_sign_in_form(dash_env):
 
 
 def test_removed_account_is_signed_out_at_next_run(dash_env):
-    from dagster_project.users import add_user, remove_user
+    from dagster_project.state.users import add_user, remove_user
 
     add_user(dash_env.users_file, "leaver", "manager", password_of("leaver"), replace=True)
     at = signed_in("leaver", lang="en")

@@ -28,7 +28,7 @@ import pytest
 from conftest import PROJECT_ROOT, password_of
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _open, _require_browser, _sign_in, _switch_language
 
-from dagster_project.users import add_user, verify_password
+from dagster_project.state.users import add_user, verify_password
 
 
 @dataclass

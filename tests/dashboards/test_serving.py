@@ -8,7 +8,7 @@ import subprocess
 import time
 import urllib.request
 
-from dagster_project import commands
+from dagster_project.cli import commands
 from dashboards import serving
 
 

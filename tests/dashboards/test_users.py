@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from dagster_project import users
 from dagster_project.cli import main
-from dagster_project.state import connect_state, read_audit_log
+from dagster_project.state import connect_state, read_audit_log, users
 
 PASSWORD = "correct horse battery"
 

@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 
 from dagster_project.contract import load_contract
 from dagster_project.ingest import SourceResult, ingest_source
-from dagster_project.warehouse import ensure_schema
+from dagster_project.warehouse.work_db import ensure_schema
 
 KEY = bytes.fromhex("00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff")
 VALID_USCC = "91350100M000100Y43"

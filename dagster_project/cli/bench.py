@@ -9,9 +9,10 @@ Per size (order lines; 100 k and 1 M by default, 10 M with ``--ten-million``) it
   ``read_parquet`` into a table), measured in the same run, and end to end ÷ floor;
 - landing and published file sizes;
 - one more delivery day: a second warehouse built without the last delivery day, then the day added;
-- a run with nothing new on top of that;
-- dashboard query p50/p95: filled by the dashboards' hook ``dashboards.bench.measure(published)``
-  when it exists (the dash-perf part), otherwise said to be absent.
+- a run with nothing new on top of that.
+
+Dashboard page times (p50/p95 per page, real browsers) are measured by ``make loadtest``
+(scripts/loadtest.py), not here.
 
 Every build runs as a child process; its peak RSS and CPU time come from ``os.wait4`` (children of
 the child, such as dbt, included). Speed goals are checked here, never by timed unit tests. The
@@ -22,7 +23,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import importlib
 import os
 import platform
 import re
@@ -41,7 +41,6 @@ from dagster_project.contract import SOURCES
 
 DEFAULT_SIZES = (100_000, 1_000_000)
 TEN_MILLION = 10_000_000
-DASHBOARD_HOOK = "dashboards.bench"  # module with measure(published: Path) -> {page: (p50_ms, p95_ms)}
 
 _FILE_LINE = re.compile(r"^\s+(?P<source>\w+) \d{4}-\d{2}-\d{2} (?P<file>\S+): (?P<read>[\d,]+) read, .* "
                         r"in (?P<s>[\d.]+) s \(")
@@ -195,18 +194,6 @@ def _print_run(figures: RunFigures, phase: Phase) -> None:
     print(f"      end to end {rows / phase.wall_s:,.0f} rows/s ({rows:,} rows read by this run)")
 
 
-def dashboard_section(published: Path) -> None:
-    """Dashboard query p50/p95 per page, from the dashboards' own benchmark hook."""
-    try:
-        hook = importlib.import_module(DASHBOARD_HOOK)
-    except ModuleNotFoundError:
-        print(f"  dashboard queries: not measured ({DASHBOARD_HOOK}.measure not present)")
-        return
-    print("  dashboard queries (p50 / p95 ms):")
-    for page, (p50, p95) in hook.measure(published).items():
-        print(f"      {page:<20}{p50:>8.0f}{p95:>8.0f}")
-
-
 def bench_size(orders: int, root: Path, seed: int) -> None:
     print(f"\n== {orders:,} order lines (seed {seed}) in {root}", flush=True)
     landing = root / "landing"
@@ -240,7 +227,6 @@ def bench_size(orders: int, root: Path, seed: int) -> None:
     print(f"      new day / full build = {new_day.wall_s / full.wall_s:.0%}")
     nothing = run_phase("nothing new", ["run"], env, root / "nothing_new.log")
     _print_phase(nothing)
-    dashboard_section(Path(env["RW_WAREHOUSE"]))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from dagster_project import build_inputs
 from dagster_project.contract import SOURCES
 from dagster_project.ingest import ingest_source, load_or_create_key, scan_landing
+from dagster_project.orchestration import build_inputs
+from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.privacy.erasure import compact_duckdb_file, erase_completed_deletions, sync_work_list
-from dagster_project.resources import WarehouseResource, progress
 from dagster_project.state import connect_state
 from dagster_project.state.overrides import export_overrides
 from dagster_project.validation import validate_source
@@ -27,7 +27,7 @@ from dagster_project.validation.blocking import (
     record_blocks,
 )
 from dagster_project.validation.suites import load_suite
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 
 META_ASSETS = ("file_registry", "quarantine", "landing_issues", "gx_results", "pipeline_runs",
                "delivery_overrides", "delivery_blocks")  # written here

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.config import load_overrides
+from dagster_project.orchestration.config import load_overrides
 from dagster_project.settings import CONTRACT_PATH, DBT_PROJECT_DIR, Settings
 
 TABLE = "meta.build_inputs"

@@ -9,10 +9,10 @@ from contextlib import closing
 
 import dagster as dg
 
-from dagster_project.resources import WarehouseResource, progress
+from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.state import connect_state
 from dagster_project.state.decisions import COLUMNS, export_decisions
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 
 
 @dg.asset(key=["meta", "management_decisions"], group_name="landing", kinds={"duckdb", "sqlite"},

@@ -62,7 +62,7 @@ def run_delivery_blocks(work_db, run_id: str) -> list[tuple]:
 
 def published_tables(settings: Settings) -> dict[str, int]:
     """Row count of every published table."""
-    from dagster_project.publish import open_published
+    from dagster_project.warehouse.publish import open_published
 
     with closing(open_published(settings.warehouse)) as con:
         names = [r[0] for r in con.execute(
@@ -82,7 +82,7 @@ def use_colour(stream: TextIO) -> bool:
 @cache
 def _dbt_tests() -> dict[str, dict[str, Any]]:
     """dbt test name -> its node in the manifest (test_metadata, description, attached model)."""
-    from dagster_project.dbt_project import rightswatch_dbt
+    from dagster_project.orchestration.dbt_project import rightswatch_dbt
 
     manifest = json.loads(rightswatch_dbt().manifest_path.read_text(encoding="utf-8"))
     return {n["name"]: n for n in manifest["nodes"].values() if n.get("resource_type") == "test"}

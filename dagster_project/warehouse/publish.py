@@ -25,7 +25,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project import memory
+from dagster_project.warehouse import memory
 
 PUBLISHED_SCHEMA = "marts"
 # Above this share of changed rows, starting from a copy would cost more than writing afresh.

@@ -10,12 +10,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project import dbt_targets
-from dagster_project.config import load_overrides
-from dagster_project.dbt_args import build_dbt_args
-from dagster_project.dbt_project import rightswatch_dbt
-from dagster_project.memory import export_for_dbt
-from dagster_project.resources import WarehouseResource, dbt_child_environment, progress
+from dagster_project.orchestration import dbt_targets
+from dagster_project.orchestration.config import load_overrides
+from dagster_project.orchestration.dbt_args import build_dbt_args
+from dagster_project.orchestration.dbt_project import rightswatch_dbt
+from dagster_project.orchestration.resources import WarehouseResource, dbt_child_environment, progress
+from dagster_project.warehouse.memory import export_for_dbt
 
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
 # assets that write them (landing_ingestion writes raw/<source> and meta/<table>).

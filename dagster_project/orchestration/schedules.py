@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from dagster_project.jobs import warehouse_job
+from dagster_project.orchestration.jobs import warehouse_job
 
 warehouse_daily = dg.ScheduleDefinition(
     name="warehouse_daily",

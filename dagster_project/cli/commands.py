@@ -86,8 +86,13 @@ def _run(args: argparse.Namespace) -> int:
               f"`rightswatch generate --out {settings.landing}` or pass --landing.", file=sys.stderr)
         return 2
 
-    from dagster_project.config import ConfigError, load_overrides
-    from dagster_project.run_lock import EXIT_BUSY, WarehouseBusy, record_refused_run, warehouse_lock
+    from dagster_project.orchestration.config import ConfigError, load_overrides
+    from dagster_project.orchestration.run_lock import (
+        EXIT_BUSY,
+        WarehouseBusy,
+        record_refused_run,
+        warehouse_lock,
+    )
 
     try:
         load_overrides(settings.config_file)
@@ -106,10 +111,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _recover(settings, instance, job_name: str) -> None:
-    """Clear what killed or crashed runs left (dagster_project.recovery); we hold the run lock."""
-    from dagster_project import recovery
-    from dagster_project.run_lock import import_refused_runs
-    from dagster_project.warehouse import connect_work_db
+    """Clear what killed or crashed runs left (dagster_project.orchestration.recovery); we hold the run lock."""
+    from dagster_project.orchestration import recovery
+    from dagster_project.orchestration.run_lock import import_refused_runs
+    from dagster_project.warehouse.work_db import connect_work_db
 
     for path in recovery.remove_temp_files(settings.warehouse):
         print(f"  removed a publish temp file left by an earlier run: {path}", flush=True)
@@ -130,9 +135,9 @@ def _run_locked(settings) -> int:
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
-    from dagster_project.jobs import WAREHOUSE_JOB_NAME
-    from dagster_project.recovery import disk_full_line
-    from dagster_project.sensors import mark_run_failed
+    from dagster_project.orchestration.jobs import WAREHOUSE_JOB_NAME
+    from dagster_project.orchestration.recovery import disk_full_line
+    from dagster_project.orchestration.sensors import mark_run_failed
 
     job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
     logging.getLogger("dagster._core.execution.plan.active").addFilter(_skipped_dbt_check_noise)
@@ -146,7 +151,7 @@ def _run_locked(settings) -> int:
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
     elapsed = time.monotonic() - started
-    from dagster_project.run_summary import print_summary
+    from dagster_project.cli.run_summary import print_summary
 
     failure = None if result.success else _first_failure(result)
     places = _written_places(settings)
@@ -157,7 +162,7 @@ def _run_locked(settings) -> int:
     except Exception as exc:  # a full disk can break the summary too: the cause must still come last
         if failure is None or disk_full_line(f"{failure}\n{exc}", places) is None:
             raise
-    from dagster_project.build_inputs import nothing_new_note
+    from dagster_project.orchestration.build_inputs import nothing_new_note
 
     note = nothing_new_note(settings.work_db, result.run_id)
     if note:
@@ -174,7 +179,7 @@ def _run_locked(settings) -> int:
 
 def _run_as_of(args: argparse.Namespace, settings) -> int:
     """``run --cutoff DAY --into DIR``: the marts as of an earlier cut-off, published into DIR."""
-    from dagster_project.assets.asof import AsOfRebuildError, cutoff_local, rebuild_as_of
+    from dagster_project.orchestration.assets.asof import AsOfRebuildError, cutoff_local, rebuild_as_of
 
     if not (args.cutoff and args.into):
         print("error: --cutoff and --into go together: rightswatch run --cutoff 2026-10-28 --into DIR",
@@ -194,8 +199,7 @@ def _run_as_of(args: argparse.Namespace, settings) -> int:
 def _written_places(settings) -> list:
     import tempfile
 
-    from dagster_project import dbt_targets
-
+    from dagster_project.orchestration import dbt_targets
     return [settings.warehouse.parent, settings.work_db.parent, dbt_targets.targets_root(settings),
             Path(os.environ["DAGSTER_HOME"]), Path(tempfile.gettempdir())]
 
@@ -260,7 +264,7 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"error: no published warehouse at {settings.warehouse}. Run `rightswatch run` first "
               "(or `make pipeline`), or pass --warehouse.", file=sys.stderr)
         return 2
-    from dagster_project.users import ensure_admin
+    from dagster_project.state.users import ensure_admin
 
     password = ensure_admin(settings.users_file)
     if password:

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from dagster_project.contract import SOURCES
-from dagster_project.jobs import warehouse_job
-from dagster_project.run_lock import WarehouseBusy, warehouse_lock
+from dagster_project.orchestration.jobs import warehouse_job
+from dagster_project.orchestration.run_lock import WarehouseBusy, warehouse_lock
 from dagster_project.settings import get_settings
-from dagster_project.warehouse import connect_work_db
+from dagster_project.warehouse.work_db import connect_work_db
 
 
 def landing_fingerprint() -> str:

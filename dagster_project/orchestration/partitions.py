@@ -7,7 +7,7 @@ from zoneinfo import available_timezones
 
 import dagster as dg
 
-from dagster_project.config import default_vars, effective_vars
+from dagster_project.orchestration.config import default_vars, effective_vars
 from dagster_project.settings import get_settings
 
 

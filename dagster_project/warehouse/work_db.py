@@ -10,8 +10,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project import memory
 from dagster_project.contract import load_contract
+from dagster_project.warehouse import memory
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
     "file_registry": [

@@ -25,12 +25,12 @@ import dagster as dg
 import duckdb
 from dagster_dbt import DbtCliResource
 
-from dagster_project.config import load_overrides
-from dagster_project.dbt_args import build_dbt_args
-from dagster_project.publish import publish
-from dagster_project.resources import WarehouseResource, progress
-from dagster_project.run_lock import refusal_in
+from dagster_project.orchestration.config import load_overrides
+from dagster_project.orchestration.dbt_args import build_dbt_args
+from dagster_project.orchestration.resources import WarehouseResource, progress
+from dagster_project.orchestration.run_lock import refusal_in
 from dagster_project.settings import Settings
+from dagster_project.warehouse.publish import publish
 
 ASOF_JOB_NAME = "asof_job"
 ASOF_ASSET_KEY = dg.AssetKey(["asof", "warehouse"])

@@ -12,8 +12,8 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.dbt_project import rightswatch_dbt
-from dagster_project.run_lock import hold_for_run
+from dagster_project.orchestration.dbt_project import rightswatch_dbt
+from dagster_project.orchestration.run_lock import hold_for_run
 from dagster_project.settings import Settings, get_settings
 
 
@@ -21,7 +21,7 @@ class WarehouseResource(dg.ConfigurableResource):
     """Where the landing root and the warehouse are, and how a run reports progress.
 
     Every step that touches the warehouse uses this resource, so its lifetime is where a run holds the
-    warehouse lock (dagster_project.run_lock): taken when the run's resources are set up, released when
+    warehouse lock (dagster_project.orchestration.run_lock): taken when the run's resources are set up, released when
     they are torn down. The warehouse job and the as-of job run their steps in one process
     (in_process_executor), so resources are set up once and the lock covers the whole run, whether it
     was started from the CLI, the `make dagster` UI, the schedule or the sensor. A run started while
@@ -46,7 +46,7 @@ def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message:
 
 # dbt is started through a wrapper that makes it die with the process that started it (kill -9 of
 # `rightswatch run` included): see dagster_project/bin/dbt_child.py.
-DBT_WRAPPER = Path(__file__).resolve().parent / "bin" / "rw-dbt"
+DBT_WRAPPER = Path(__file__).resolve().parents[1] / "bin" / "rw-dbt"
 
 
 def dbt_child_environment() -> None:

@@ -1,4 +1,4 @@
-"""The published warehouse: replaced only after a complete, checked build (see dagster_project.publish)."""
+"""The published warehouse: replaced only after a complete, checked build (see dagster_project.warehouse.publish)."""
 
 
 import time
@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import dagster as dg
 
-from dagster_project.assets.dbt import marts_keys
-from dagster_project.publish import publish
-from dagster_project.resources import WarehouseResource, progress
-from dagster_project.warehouse import connect_work_db
+from dagster_project.orchestration.assets.dbt import marts_keys
+from dagster_project.orchestration.resources import WarehouseResource, progress
+from dagster_project.warehouse.publish import publish
+from dagster_project.warehouse.work_db import connect_work_db
 
 
 @dg.asset(key=["published", "warehouse"], deps=marts_keys(), group_name="published", kinds={"duckdb"},

@@ -8,7 +8,7 @@ the holder's process ends, however it ends (kill -9 included): a stale lock file
 
 Every way a run starts takes it: ``rightswatch run`` around the whole command, and any Dagster run
 whose steps use the ``warehouse`` resource (the ``make dagster`` UI, the schedule, the sensor) through
-``hold_for_run`` while the run's resources are up (dagster_project.resources). A CLI run executes its
+``hold_for_run`` while the run's resources are up (dagster_project.orchestration.resources). A CLI run executes its
 job in its own process, which already holds the lock: ``hold_for_run`` sees that and does not lock twice.
 """
 
@@ -112,7 +112,7 @@ def hold_for_run(settings: Settings, run_id: str | None = None) -> Iterator[Lock
             record_refused_run(settings, busy, run_id)
             raise
         if settings.work_db.exists():  # as the CLI's start-up does: earlier refusals reach dq_pipeline_runs
-            from dagster_project.warehouse import connect_work_db
+            from dagster_project.warehouse.work_db import connect_work_db
 
             with closing(connect_work_db(settings.work_db)) as con:
                 import_refused_runs(con, settings)
@@ -122,7 +122,7 @@ def hold_for_run(settings: Settings, run_id: str | None = None) -> Iterator[Lock
 def record_refused_run(settings: Settings, busy: WarehouseBusy, run_id: str | None = None) -> None:
     """A run refused because another holds the warehouse is recorded in the audit log (the state store
     takes concurrent writers; the work database is the holder's); the next CLI run copies it into
-    meta.pipeline_runs (dagster_project.commands), so dq_pipeline_runs shows it too."""
+    meta.pipeline_runs (dagster_project.cli.commands), so dq_pipeline_runs shows it too."""
     from dagster_project.state import connect_state, record_audit
 
     detail = {"pid": os.getpid(), "holder_pid": busy.holder.pid, "holder_started_at": busy.holder.started_at}
