@@ -198,7 +198,9 @@ def builds(tmp_path_factory):
         con.close()
         first = run()
 
-        con = connect_work_db(work_db)
+        # dbt-duckdb keeps its connection to the file open in this process; a second connection must
+        # not ask for other settings (DuckDB refuses), so the plain one, as _kpis uses
+        con = duckdb.connect(str(work_db))
         _insert(
             con,
             "raw.complaints",

@@ -10,7 +10,8 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from dagster_project.settings import DEFAULT_DATA_DIR, get_settings
+from dagster_project.orchestration.instance import ensure_dagster_home
+from dagster_project.settings import get_settings
 
 
 def register_cli(subparsers: argparse._SubParsersAction) -> None:
@@ -64,21 +65,10 @@ def _generate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _ensure_dagster_home() -> Path:
-    home = Path(os.environ.get("DAGSTER_HOME") or DEFAULT_DATA_DIR / "dagster_home").resolve()
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("# Written by rightswatch run: a local instance shared with `make dagster`.\n"
-                          "telemetry:\n  enabled: false\n", encoding="utf-8")
-    os.environ["DAGSTER_HOME"] = str(home)
-    return home
-
-
 def _run(args: argparse.Namespace) -> int:
     _apply_paths(args)
     os.environ["RW_PROGRESS"] = "1"
-    _ensure_dagster_home()
+    ensure_dagster_home()
     settings = get_settings()
     print(f"RightsWatch run: landing {settings.landing} -> warehouse {settings.warehouse}", flush=True)
     if not settings.landing.is_dir():

@@ -142,13 +142,14 @@ def rebuild_as_of(settings: Settings, cutoff: str, into: Path) -> Path:
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
+    from dagster_project.orchestration.instance import ensure_dagster_home
 
     if not settings.work_db.exists():
         raise AsOfRebuildError(f"work database {settings.work_db} does not exist: nothing to rebuild the marts from")
     run_config = dg.RunConfig(ops={"asof__warehouse": AsOfConfig(cutoff=cutoff, into=str(into))},
                               loggers={"console": {"config": {"log_level": "WARNING"}}})
-    instance = DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else DagsterInstance.ephemeral()
-    with instance:
+    ensure_dagster_home()  # the shared local instance; a fresh clone has no DAGSTER_HOME folder yet
+    with DagsterInstance.get() as instance:
         result = defs.resolve_job_def(ASOF_JOB_NAME).execute_in_process(
             run_config=run_config, instance=instance, raise_on_error=False)
     if not result.success:
