@@ -31,9 +31,10 @@ def test_a_relationships_warning_reads_as_words():
 
 
 def test_other_kinds_and_unknown_counts():
-    assert describe_check(_test_named("not_null"), "t", 1).endswith("1 row have no value where one is required")
+    assert describe_check(_test_named("not_null"), "t", 1).endswith("1 row has no value where one is required")
     assert "some rows" in describe_check(_test_named("unique"), "t", None)
     assert describe_check("no_such_test", "t", 3) == "t: 3 rows break the rule no_such_test"
+    assert describe_check("no_such_test", "t", 1) == "t: 1 row breaks the rule no_such_test"
 
 
 def test_colour_only_on_a_terminal(monkeypatch):

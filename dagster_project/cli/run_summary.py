@@ -103,19 +103,20 @@ def describe_check(check_name: str, table: str, failed_rows: int | None,
     column = kwargs.get("column_name") or node.get("column_name")
     where = f"{table}.{column}" if column else table
     rows = "some rows" if failed_rows is None else f"{failed_rows:,} row{'s' if failed_rows != 1 else ''}"
+    one = failed_rows == 1  # "1 row names ...", "3 rows name ..."
     kind = meta.get("name")
     if kind == "relationships":
-        text = f"{rows} name a {kwargs.get('field', column)} not found in {_ref_name(kwargs.get('to'))}"
+        text = f"{rows} {'names' if one else 'name'} a {kwargs.get('field', column)} not found in {_ref_name(kwargs.get('to'))}"
     elif kind == "not_null":
-        text = f"{rows} have no value where one is required"
+        text = f"{rows} {'has' if one else 'have'} no value where one is required"
     elif kind == "unique":
-        text = f"{rows} repeat a value that must be unique"
+        text = f"{rows} {'repeats' if one else 'repeat'} a value that must be unique"
     elif kind == "accepted_values":
         allowed = ", ".join(str(v) for v in kwargs.get("values") or [])
-        text = f"{rows} hold a value outside the allowed ones ({allowed})"
+        text = f"{rows} {'holds' if one else 'hold'} a value outside the allowed ones ({allowed})"
     else:
         rule = (node.get("description") or "").strip().splitlines()
-        text = f"{rows} break the rule {kind or check_name}" + (f": {rule[0]}" if rule else "")
+        text = f"{rows} {'breaks' if one else 'break'} the rule {kind or check_name}" + (f": {rule[0]}" if rule else "")
     return f"{where}: {text}"
 
 
@@ -127,9 +128,10 @@ def print_summary(result, settings: Settings, elapsed_seconds: float, stream: Te
         print(line, file=out)
 
     say("\nSummary")
-    say(f"  {'source':<11}{'files':>6}{'rejected':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}")
+    width = max(len("source"), *(len(name) for name in SOURCES)) + 1  # privacy_requests fits
+    say(f"  {'source':<{width}}{'files':>6}{'rejected':>10}{'read':>12}{'loaded':>12}{'quarantined':>13}")
     for source, c in source_counts(settings.work_db, result.run_id).items():
-        say(f"  {source:<11}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
+        say(f"  {source:<{width}}{c['files']:>6}{c['rejected']:>10}{c['read']:>12,}{c['loaded']:>12,}{c['quarantined']:>13,}")
     issues = run_landing_issues(settings.work_db, result.run_id)
     if issues:
         say(f"  landing entries not read: {len(issues)} (each alone; see dq_landing_issues)")
