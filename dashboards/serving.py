@@ -15,7 +15,11 @@ pages themselves:
 
 from __future__ import annotations
 
+import ssl
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 # The served entry point: the app behind the request guard (see dashboards/server.py).
@@ -39,3 +43,20 @@ def streamlit_command(port: int, address: str | None = None) -> list[str]:
     for name, value in SERVER_OPTIONS.items():
         command += [f"--{name}", value]
     return command
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen | None, timeout: float = 60,
+                       context: ssl.SSLContext | None = None) -> bool:
+    """Poll ``<url>/_stcore/health`` until it answers 200: True then; False when ``process`` ended or
+    ``timeout`` seconds passed. One loop for the load test, ``rightswatch serve``'s tests and the proxy's."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context) as response:
+                if response.status == 200:
+                    return True
+        except OSError:
+            pass
+        if (process is not None and process.poll() is not None) or time.monotonic() > deadline:
+            return False
+        time.sleep(0.3)

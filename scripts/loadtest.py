@@ -40,6 +40,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from dashboards import serving  # noqa: E402
 from dashboards.serving import streamlit_command  # noqa: E402
 
 MAX_USERS = 32
@@ -165,17 +166,8 @@ def free_port() -> int:
 
 
 def wait_healthy(url: str, proc: subprocess.Popen | None, log: Path, timeout: float = 90) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if (proc is not None and proc.poll() is not None) or time.monotonic() > deadline:
-            raise SystemExit(f"loadtest: the dashboards did not start; log:\n{log.read_text()[-4000:]}")
-        time.sleep(0.3)
+    if not serving.wait_until_healthy(url, proc, timeout):
+        raise SystemExit(f"loadtest: the dashboards did not start; log:\n{log.read_text()[-4000:]}")
 
 
 def private_warehouse(source: Path, root: Path) -> Path:

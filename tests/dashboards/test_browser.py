@@ -21,7 +21,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -31,6 +30,7 @@ import pytest
 from conftest import PROJECT_ROOT, ROLES, password_of
 from fake_warehouse import HOSTILE_DESCRIPTION, HOSTILE_ID
 
+from dashboards import serving
 from dashboards.auth import PAGES
 
 pytestmark = pytest.mark.browser
@@ -83,17 +83,9 @@ def server(dash_data) -> Iterator[str]:
         cwd=PROJECT_ROOT, env=dash_data.env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise AssertionError("streamlit did not start:\n"
-                                     + (dash_data.root / "streamlit.log").read_text()[-4000:])
+        if not serving.wait_until_healthy(url, proc):
+            raise AssertionError("streamlit did not start:\n"
+                                 + (dash_data.root / "streamlit.log").read_text()[-4000:])
             time.sleep(0.3)
         yield url
     finally:

@@ -16,7 +16,6 @@ import sqlite3
 import stat
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -29,6 +28,7 @@ from conftest import PROJECT_ROOT, password_of
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _open, _require_browser, _sign_in, _switch_language
 
 from dagster_project.state.users import add_user, verify_password
+from dashboards import serving
 
 
 @dataclass
@@ -51,17 +51,8 @@ def _free_port() -> int:
 
 
 def _wait_healthy(url: str, proc: subprocess.Popen, output: Path) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
-                if r.status == 200:
-                    return
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            raise AssertionError("rightswatch serve did not start:\n" + output.read_text()[-4000:])
-        time.sleep(0.3)
+    if not serving.wait_until_healthy(url, proc):
+        raise AssertionError("rightswatch serve did not start:\n" + output.read_text()[-4000:])
 
 
 @pytest.fixture(scope="module")

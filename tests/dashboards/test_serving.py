@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import socket
 import subprocess
-import time
-import urllib.request
 
 from dagster_project.cli import commands
 from dashboards import serving
@@ -34,16 +32,7 @@ def test_the_serving_options_are_real_streamlit_options(dash_env, tmp_path):
     proc = subprocess.Popen(serving.streamlit_command(port, "127.0.0.1"), env=dash_env.env, stdout=log,
                             stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
-                    assert r.status == 200
-                    break
-            except OSError:
-                assert proc.poll() is None, (tmp_path / "serve.log").read_text()
-                assert time.monotonic() < deadline, "streamlit did not start"
-                time.sleep(0.3)
+        assert serving.wait_until_healthy(f"http://127.0.0.1:{port}", proc), (tmp_path / "serve.log").read_text()
     finally:
         proc.terminate()
         proc.wait(timeout=20)
