@@ -162,9 +162,12 @@ def render_violation_scoring() -> str:
              "`RW_CONFIG`.\n",
              f"- Points count over a rolling {v.get('rw_score_points_window_days')} days ending on the list "
              "date.",
-             f"- Rate breaches are judged over rolling {v.get('rw_score_rate_window_days')}-day windows, each "
-             "window with what is known on the list date. A breach is an evidence row dated on its window's last "
-             "day and counts like any other; the same rate type of the same merchant scores again once "
+             f"- Rate breaches are judged over rolling {v.get('rw_score_rate_window_days')}-day windows: for "
+             "the list of day D, the windows ending on every day up to D, each with what is known on D (data "
+             "delivered late still shows a past breach). Only complete windows are judged: a window that starts "
+             "before the first order day the platform's records hold is not. A breach is an evidence row dated "
+             "on its window's last day and counts like any other; the same rate type of the same merchant "
+             "scores again on the first day in breach once "
              f"{v.get('rw_score_rate_window_days')} days have passed since its last scoring breach. A "
              f"merchant with fewer than {v.get('rw_score_min_orders')} orders in the window is not rate-scored. "
              f"Thresholds: order defect rate {v.get('rw_score_order_defect_threshold')}, late shipment rate "

@@ -154,10 +154,13 @@
     or withdraws it and it comes back, the new stretch gets its own row, id `<evidence_id>@<first day>`.
     Returns the evidence columns with known_on = the first list day of the stretch and superseded_on =
     the first list day it no longer holds (the earlier of the version's end and the row's own
-    superseded_on; NULL = still holds). -#}
-{% macro rw_score_evidence_islands(relation) -%}
+    superseded_on; NULL = still holds). With compare_detail false a change of the detail text alone
+    does not start a new stretch (a rate breach whose figures later data refines is the same breach); the
+    stretch keeps the detail of its first list day. -#}
+{% macro rw_score_evidence_islands(relation, compare_detail=true) -%}
     {%- set content = "coalesce(merchant_id, '') || '|' || violation_type || '|' || cast(evidence_date as varchar)"
-        ~ " || '|' || cast(points as varchar) || '|' || coalesce(detail, '')"
+        ~ " || '|' || cast(points as varchar)"
+        ~ (" || '|' || coalesce(detail, '')" if compare_detail else "")
         ~ " || '|' || coalesce(cast(stage_superseded_on as varchar), '')" -%}
     with island_rows as (
 

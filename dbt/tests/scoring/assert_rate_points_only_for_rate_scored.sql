@@ -1,8 +1,10 @@
--- A rate breach is only ever scored for a merchant with enough orders in its window (rate_scored).
+-- A rate breach is only ever scored for a merchant with enough orders in its window (rate_scored), as
+-- judged on the first list that scored it.
 select evidence.evidence_id
 from {{ ref('fct_violation_evidence') }} as evidence
 left join {{ ref('int_scoring__rate_windows') }} as rates
     on rates.merchant_id = evidence.merchant_id
-   and rates.as_of_date = evidence.evidence_date
+   and rates.window_end = evidence.evidence_date
+   and rates.as_of_date = evidence.known_on
 where evidence.violation_type like 'rate\_%' escape '\'
   and not coalesce(rates.rate_scored, false)

@@ -3,12 +3,14 @@
 -- Event evidence (complaints, refunds, licences, fake prices) is dated on the local day the violation
 -- was established and counts in every list whose 365-day points window holds that day, until
 -- superseded_on (a late refund's 7-day row is replaced by its 15-day row).
--- Rate breaches (violation-scoring.md 1.1, section 2): the 90-day window ending on each list date is
--- judged with what was known that day (int_scoring__rate_windows). A scoring breach is an evidence row
--- dated on its window's last day and, like every evidence row, counts for 365 days. "Once per window":
--- after a scoring breach on day b, the same rate type of the same merchant scores again on the first
--- list date >= b + rw_score_rate_window_days whose window is in breach (chain below), so a merchant in
--- breach all year collects four or five rows per rate type, not one per list.
+-- Rate breaches (violation-scoring.md 1.1, section 2): for each list date D the 90-day windows ending on
+-- every day up to D are judged with what was known on D (int_scoring__rate_windows). On each list, the
+-- scoring breaches of a merchant and rate type are its first breach, then repeatedly the first breach on
+-- or after the previous scoring breach + rw_score_rate_window_days (a merchant in breach all year
+-- collects four or five rows per rate type, not one per list). A scoring breach is an evidence row
+-- dated on its window's last day and, like every evidence row, counts for 365 days; it holds on the
+-- lists that score it (known_on = the first, superseded_on = the first list that no longer does, when
+-- later data cleared or moved the breach), so each list equals a build with that day as cut-off.
 {%- set rate_types = [
     ('rate_order_defect', 'breach_order_defect'),
     ('rate_late_shipment', 'breach_late_shipment'),
@@ -40,7 +42,7 @@ rates as (
 breaches as (
 
     {%- for vtype, flag in rate_types %}
-    select merchant_id, '{{ vtype }}' as violation_type, as_of_date
+    select as_of_date, merchant_id, '{{ vtype }}' as violation_type, window_end as breach_date
     from rates
     where {{ flag }}
     {{ 'union all' if not loop.last }}
@@ -48,54 +50,98 @@ breaches as (
 
 ),
 
--- The scoring breaches: the first breach of each merchant and rate type, then repeatedly the first
--- breach on or after the previous scoring breach + the window length.
+-- For each breach b of a list, the first breach of the same list, merchant and type on or after
+-- b + the window length: the one that scores next if b scores. Set-based: a probe row at b + gap sorts
+-- before a breach of the same day, and the smallest breach date from the probe onwards is the answer.
+probes as (
+
+    select as_of_date, merchant_id, violation_type, breach_date as probe_of,
+           {{ rw_add_days('breach_date', gap) }} as at_date, 0 as sort_kind, cast(null as date) as candidate
+    from breaches
+
+    union all
+
+    select as_of_date, merchant_id, violation_type, cast(null as date) as probe_of,
+           breach_date as at_date, 1 as sort_kind, breach_date as candidate
+    from breaches
+
+),
+
+next_breaches as (
+
+    select as_of_date, merchant_id, violation_type, probe_of as breach_date, next_date
+    from (
+        select
+            probes.*,
+            min(candidate) over (
+                partition by as_of_date, merchant_id, violation_type
+                order by at_date, sort_kind
+                rows between current row and unbounded following
+            ) as next_date
+        from probes
+    ) as probed
+    where sort_kind = 0
+
+),
+
+-- The scoring breaches of each list: the first breach, then the chain of next breaches.
 scoring_breaches as (
 
     with recursive chain as (
 
-        select merchant_id, violation_type, min(as_of_date) as breach_date
+        select as_of_date, merchant_id, violation_type, min(breach_date) as breach_date
         from breaches
-        group by merchant_id, violation_type
+        group by as_of_date, merchant_id, violation_type
 
         union all
 
-        select
-            chain.merchant_id,
-            chain.violation_type,
-            (
-                select min(later.as_of_date)
-                from breaches as later
-                where later.merchant_id = chain.merchant_id
-                  and later.violation_type = chain.violation_type
-                  and later.as_of_date >= {{ rw_add_days('chain.breach_date', gap) }}
-            ) as breach_date
+        select chain.as_of_date, chain.merchant_id, chain.violation_type, next_breaches.next_date
         from chain
-        where chain.breach_date is not null
+        inner join next_breaches
+            on next_breaches.as_of_date = chain.as_of_date
+           and next_breaches.merchant_id = chain.merchant_id
+           and next_breaches.violation_type = chain.violation_type
+           and next_breaches.breach_date = chain.breach_date
+        where next_breaches.next_date is not null
 
     )
 
-    select * from chain where breach_date is not null
+    select * from chain
+
+),
+
+list_days as (
+
+    select
+        as_of_date,
+        lead(as_of_date) over (order by as_of_date) as next_list_date
+    from {{ ref('int_scoring__list_dates') }}
 
 ),
 
 scored_rates as (
 
-    select rates.*, scoring_breaches.violation_type as scored_type
+    select
+        rates.*,
+        scoring_breaches.violation_type as scored_type,
+        list_days.next_list_date
     from scoring_breaches
     inner join rates
-        on rates.merchant_id = scoring_breaches.merchant_id
-       and rates.as_of_date = scoring_breaches.breach_date
+        on rates.as_of_date = scoring_breaches.as_of_date
+       and rates.merchant_id = scoring_breaches.merchant_id
+       and rates.window_end = scoring_breaches.breach_date
+    inner join list_days
+        on list_days.as_of_date = scoring_breaches.as_of_date
 
 ),
 
-rate_evidence as (
+rate_per_list as (
 
     {%- for vtype, flag in rate_types %}
     select
-        '{{ vtype }}:' || merchant_id || ':' || cast(as_of_date as varchar) as evidence_id,
+        '{{ vtype }}:' || merchant_id || ':' || cast(window_end as varchar) as evidence_id,
         merchant_id,
-        as_of_date as evidence_date,
+        window_end as evidence_date,
         '{{ vtype }}' as violation_type,
         '{{ rw_score_severity(vtype) }}' as severity,
         {{ rw_score_points(vtype) }} as points,
@@ -117,14 +163,24 @@ rate_evidence as (
             || '{{ var("rw_score_complaint_ratio_multiple") }} x the ' || coalesce(category, '?')
             || ' median ' || cast(round(category_median_per_1000, 1) as varchar)
         {%- endif %}
-            || ', window ' || cast(window_start as varchar) || ' to ' || cast(as_of_date as varchar)
-            || '; scores again no earlier than ' || cast({{ rw_add_days('as_of_date', gap) }} as varchar) as detail,
-        cast(null as date) as superseded_on,
-        as_of_date as known_on
+            || ', window ' || cast(window_start as varchar) || ' to ' || cast(window_end as varchar)
+            || ' as known on ' || cast(as_of_date as varchar)
+            || '; scores again no earlier than ' || cast({{ rw_add_days('window_end', gap) }} as varchar) as detail,
+        cast(null as date) as stage_superseded_on,
+        as_of_date as known_from,
+        next_list_date as known_to
     from scored_rates
     where scored_type = '{{ vtype }}'
     {{ 'union all' if not loop.last }}
     {%- endfor %}
+
+),
+
+-- consecutive lists scoring the same breach make one evidence row; a breach that stops scoring and
+-- scores again later gets a second row <id>@<day>
+rate_evidence as (
+
+    {{ rw_score_evidence_islands('rate_per_list', compare_detail=false) }}
 
 ),
 

@@ -116,4 +116,7 @@ select
 from listed
 left join totals using (as_of_date, merchant_id)
 left join reasons using (as_of_date, merchant_id)
-left join {{ ref('int_scoring__rate_windows') }} as rates using (as_of_date, merchant_id)
+left join {{ ref('int_scoring__rate_windows') }} as rates
+    on rates.as_of_date = listed.as_of_date
+   and rates.merchant_id = listed.merchant_id
+   and rates.window_end = listed.as_of_date

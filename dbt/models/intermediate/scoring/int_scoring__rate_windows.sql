@@ -1,19 +1,26 @@
--- Rates per merchant over the rolling rw_score_rate_window_days (90) local days ending on each list
--- date (D-89 ... D), with the kpis.md definitions, as known at the end of day D:
+-- Rates per merchant over the rolling rw_score_rate_window_days (90) local days ending on window_end
+-- (window_end-89 ... window_end), for every list date D (as_of_date) and every window_end up to D, as
+-- known at the end of day D (violation-scoring.md 1.1 section 2: for the list of day D the windows ending
+-- on every day up to D are judged with what is known on D, so data delivered late still shows a past
+-- breach). With the kpis.md definitions:
 --   order_defect_rate = distinct orders placed in the window with a substantiated complaint or an
 --     approved refund with a reason in rw_defect_refund_reasons, established (verified / decided) by D
 --     / distinct orders placed in the window;
 --   late_shipment_rate = lines whose promised_ship_by falls in the window shipped after it or not
 --     shipped by then / such lines, less cancelled lines (none is pending: every deadline in the
---     window has passed by the end of D, and a line shipped after D was unshipped at D);
+--     window has passed by the end of window_end <= D);
 --   complaints_per_1000_orders = complaints received in the window x 1000 / distinct orders placed in
 --     the window; compared with rw_score_complaint_ratio_multiple x the median of that figure over the
---     rate-scored merchants of the same category (category of the version in force on D).
+--     rate-scored merchants of the same category for the same window (category of the version in force
+--     on D).
 -- Only what was delivered by D counts (first delivery day of the record; for a defect, the version
 -- known on D that substantiated / approved it), so the figures equal those of a build with cut-off D,
 -- even after a later version reversed a defect.
 -- A merchant with fewer than rw_score_min_orders orders in the window is not rate-scored
 -- (rate_scored false: too few to judge) and never breaches.
+-- Set-based: the facts are counted per merchant and day as known on each D, laid on a calendar of
+-- every day of the merchant's activity, and summed over a 90-day range window (no days x rows join).
+-- Only windows holding at least one order, due line or complaint are kept.
 {{ config(materialized='table') }}
 {%- set days = var('rw_score_rate_window_days') %}
 
@@ -21,10 +28,7 @@ with
 
 list_dates as (
 
-    select
-        as_of_date,
-        {{ rw_score_window_start('as_of_date', days) }} as window_start
-    from {{ ref('int_scoring__list_dates') }}
+    select as_of_date from {{ ref('int_scoring__list_dates') }}
 
 ),
 
@@ -93,82 +97,43 @@ defects as (
 
 ),
 
-order_days as (
-
-    select merchant_id, order_date, known_on, count(*) as orders
-    from orders
-    group by merchant_id, order_date, known_on
-
-),
-
-order_window as (
-
-    select
-        list_dates.as_of_date,
-        order_days.merchant_id,
-        sum(order_days.orders) as orders
-    from list_dates
-    inner join order_days
-        on order_days.order_date between list_dates.window_start and list_dates.as_of_date
-       and order_days.known_on <= list_dates.as_of_date
-    group by list_dates.as_of_date, order_days.merchant_id
-
-),
-
-defect_window as (
-
-    select
-        list_dates.as_of_date,
-        orders.merchant_id,
-        count(distinct orders.order_id) as defect_orders
-    from list_dates
-    inner join orders
-        on orders.order_date between list_dates.window_start and list_dates.as_of_date
-       and orders.known_on <= list_dates.as_of_date
-    inner join defects
-        on defects.merchant_id = orders.merchant_id
-       and defects.order_id = orders.order_id
-       and defects.defect_date <= list_dates.as_of_date
-       and (defects.known_to is null or defects.known_to > list_dates.as_of_date)
-    group by list_dates.as_of_date, orders.merchant_id
-
-),
-
-ship_days as (
+-- Facts per merchant, day and first delivery day: orders placed, lines due to ship, complaints received.
+day_facts as (
 
     select
         merchant_id,
-        {{ rw_local_date('promised_ship_by') }} as ship_by_date,
+        order_date as fact_date,
         known_on,
+        count(*) as orders,
+        0 as ship_lines,
+        0 as late_lines,
+        0 as complaints
+    from orders
+    group by 1, 2, 3
+
+    union all
+
+    select
+        merchant_id,
+        {{ rw_local_date('promised_ship_by') }} as fact_date,
+        known_on,
+        0 as orders,
         count(*) as ship_lines,
-        count(*) filter (where {{ rw_is_late_shipment() }}) as late_lines
+        count(*) filter (where {{ rw_is_late_shipment() }}) as late_lines,
+        0 as complaints
     from lines
     where {{ rw_counts_for_shipping() }}
     group by 1, 2, 3
 
-),
-
-ship_window as (
-
-    select
-        list_dates.as_of_date,
-        ship_days.merchant_id,
-        sum(ship_days.ship_lines) as ship_lines,
-        sum(ship_days.late_lines) as late_lines
-    from list_dates
-    inner join ship_days
-        on ship_days.ship_by_date between list_dates.window_start and list_dates.as_of_date
-       and ship_days.known_on <= list_dates.as_of_date
-    group by 1, 2
-
-),
-
-complaint_days as (
+    union all
 
     select
         merchant_id,
-        {{ rw_local_date('received_at') }} as received_date,
+        {{ rw_local_date('received_at') }} as fact_date,
         coalesce(complaint_known.known_on, {{ rw_local_date('received_at') }}) as known_on,
+        0 as orders,
+        0 as ship_lines,
+        0 as late_lines,
         count(*) as complaints
     from {{ ref('int_complaints__latest') }}
     left join complaint_known using (complaint_id)
@@ -176,59 +141,146 @@ complaint_days as (
 
 ),
 
-complaint_window as (
+-- What list D knows per merchant and day: the facts delivered by D, on days up to D.
+known_days as (
 
     select
         list_dates.as_of_date,
-        complaint_days.merchant_id,
-        sum(complaint_days.complaints) as complaints
+        day_facts.merchant_id,
+        day_facts.fact_date,
+        sum(day_facts.orders) as orders,
+        sum(day_facts.ship_lines) as ship_lines,
+        sum(day_facts.late_lines) as late_lines,
+        sum(day_facts.complaints) as complaints
     from list_dates
-    inner join complaint_days
-        on complaint_days.received_date between list_dates.window_start and list_dates.as_of_date
-       and complaint_days.known_on <= list_dates.as_of_date
-    group by 1, 2
+    inner join day_facts
+        on day_facts.known_on <= list_dates.as_of_date
+       and day_facts.fact_date <= list_dates.as_of_date
+    group by 1, 2, 3
 
 ),
 
-keys as (
-
-    select as_of_date, merchant_id from order_window
-    union
-    select as_of_date, merchant_id from ship_window
-    union
-    select as_of_date, merchant_id from complaint_window
-
-),
-
-rates as (
+-- Defective orders per merchant and order day, as list D knows them.
+defect_days as (
 
     select
-        keys.as_of_date,
-        keys.merchant_id,
-        merchants.category,
-        cast(coalesce(order_window.orders, 0) as bigint) as orders,
-        cast(coalesce(defect_window.defect_orders, 0) as bigint) as defect_orders,
-        cast(coalesce(ship_window.ship_lines, 0) as bigint) as ship_lines,
-        cast(coalesce(ship_window.late_lines, 0) as bigint) as late_lines,
-        cast(coalesce(complaint_window.complaints, 0) as bigint) as complaints,
-        coalesce(order_window.orders, 0) >= {{ var('rw_score_min_orders') }} as rate_scored
-    from keys
-    left join order_window using (as_of_date, merchant_id)
-    left join defect_window using (as_of_date, merchant_id)
-    left join ship_window using (as_of_date, merchant_id)
-    left join complaint_window using (as_of_date, merchant_id)
-    left join {{ ref('int_scoring__merchants_as_of') }} as merchants using (as_of_date, merchant_id)
+        list_dates.as_of_date,
+        orders.merchant_id,
+        orders.order_date as fact_date,
+        count(distinct orders.order_id) as defect_orders
+    from list_dates
+    inner join defects
+        on defects.defect_date <= list_dates.as_of_date
+       and (defects.known_to is null or defects.known_to > list_dates.as_of_date)
+    inner join orders
+        on orders.merchant_id = defects.merchant_id
+       and orders.order_id = defects.order_id
+       and orders.known_on <= list_dates.as_of_date
+       and orders.order_date <= list_dates.as_of_date
+    group by 1, 2, 3
+
+),
+
+-- The first order day list D knows of any merchant: the platform's records begin there. A window that
+-- starts earlier is not a 90-day window of records but a few days of them (the first delivery of a new
+-- warehouse backfills some months): it is not judged, for any merchant.
+coverage as (
+
+    select as_of_date, min(fact_date) as coverage_start
+    from known_days
+    where orders > 0
+    group by as_of_date
+
+),
+
+-- Every window end of list D from the first complete window and the merchant's first known fact up to D
+-- (or until its last fact has left the window): a breach can end on a day without any new fact, as older
+-- days drop out of the window.
+spans as (
+
+    select
+        known_days.as_of_date,
+        known_days.merchant_id,
+        min(known_days.fact_date) as first_date,
+        greatest(min(known_days.fact_date), {{ rw_add_days('any_value(coverage.coverage_start)', days - 1) }})
+            as first_window_end,
+        least(known_days.as_of_date, {{ rw_add_days('max(known_days.fact_date)', days - 1) }}) as last_window_end
+    from known_days
+    inner join coverage using (as_of_date)
+    group by known_days.as_of_date, known_days.merchant_id
+
+),
+
+calendar as (
+
+    select cast(unnest(generate_series(
+        cast((select min(first_date) from spans) as timestamp),
+        cast((select max(as_of_date) from spans) as timestamp),
+        interval '1 day'
+    )) as date) as window_end
+
+),
+
+daily as (
+
+    select
+        spans.as_of_date,
+        spans.merchant_id,
+        spans.first_window_end,
+        calendar.window_end,
+        coalesce(known_days.orders, 0) as orders,
+        coalesce(defect_days.defect_orders, 0) as defect_orders,
+        coalesce(known_days.ship_lines, 0) as ship_lines,
+        coalesce(known_days.late_lines, 0) as late_lines,
+        coalesce(known_days.complaints, 0) as complaints
+    from spans
+    inner join calendar
+        on calendar.window_end between spans.first_date and spans.last_window_end
+    left join known_days
+        on known_days.as_of_date = spans.as_of_date
+       and known_days.merchant_id = spans.merchant_id
+       and known_days.fact_date = calendar.window_end
+    left join defect_days
+        on defect_days.as_of_date = spans.as_of_date
+       and defect_days.merchant_id = spans.merchant_id
+       and defect_days.fact_date = calendar.window_end
+
+),
+
+windows as (
+
+    select
+        as_of_date,
+        window_end,
+        merchant_id,
+        first_window_end,
+        cast(sum(orders) over rolling as bigint) as orders,
+        cast(sum(defect_orders) over rolling as bigint) as defect_orders,
+        cast(sum(ship_lines) over rolling as bigint) as ship_lines,
+        cast(sum(late_lines) over rolling as bigint) as late_lines,
+        cast(sum(complaints) over rolling as bigint) as complaints
+    from daily
+    window rolling as (
+        partition by as_of_date, merchant_id
+        order by window_end
+        range between interval '{{ days - 1 }} days' preceding and current row
+    )
 
 ),
 
 with_values as (
 
     select
-        rates.*,
-        cast(defect_orders as double) / nullif(orders, 0) as order_defect_rate,
-        cast(late_lines as double) / nullif(ship_lines, 0) as late_shipment_rate,
-        cast(complaints as double) * 1000 / nullif(orders, 0) as complaints_per_1000_orders
-    from rates
+        windows.*,
+        merchants.category,
+        windows.orders >= {{ var('rw_score_min_orders') }} as rate_scored,
+        cast(windows.defect_orders as double) / nullif(windows.orders, 0) as order_defect_rate,
+        cast(windows.late_lines as double) / nullif(windows.ship_lines, 0) as late_shipment_rate,
+        cast(windows.complaints as double) * 1000 / nullif(windows.orders, 0) as complaints_per_1000_orders
+    from windows
+    left join {{ ref('int_scoring__merchants_as_of') }} as merchants using (as_of_date, merchant_id)
+    where windows.window_end >= windows.first_window_end
+      and (windows.orders > 0 or windows.ship_lines > 0 or windows.complaints > 0)
 
 ),
 
@@ -236,17 +288,19 @@ category_medians as (
 
     select
         as_of_date,
+        window_end,
         category,
         {{ rw_median('complaints_per_1000_orders') }} as category_median_per_1000
     from with_values
     where rate_scored and category is not null
-    group by as_of_date, category
+    group by as_of_date, window_end, category
 
 )
 
 select
     with_values.as_of_date,
-    {{ rw_score_window_start('with_values.as_of_date', days) }} as window_start,
+    with_values.window_end,
+    {{ rw_score_window_start('with_values.window_end', days) }} as window_start,
     with_values.merchant_id,
     with_values.category,
     with_values.orders,
@@ -272,4 +326,5 @@ select
 from with_values
 left join category_medians
     on category_medians.as_of_date = with_values.as_of_date
+   and category_medians.window_end = with_values.window_end
    and category_medians.category = with_values.category
