@@ -2,7 +2,8 @@
 boundaries, serious > 0, low volume 29/30, the fake-price monthly cap, 365/366-day ageing, refunds at
 7/8 and 15/16 days, nrr eligibility, decisions carried while the tier is unchanged; spec 1.1: windows
 ending on every day up to the list date judged with what the list knows, rate breaches persisting 365
-days and scoring again after 90, reversed findings kept on past lists.
+days and scoring again after 90, reversed findings (complaints, refunds, licences, fake prices) kept on
+past lists.
 
 The pipeline leaves dbt unit tests to the test suite; they run here on a copy of the sample's work
 database (dbt reads the input columns' types from the built relations). A second run with other
@@ -31,10 +32,12 @@ EXPECTED_TESTS = {
     "nrr_refusal_only_of_eligible_requests", "tier_runs_and_decisions_carried_while_tier_unchanged",
     "rate_breaches_persist_and_score_again_after_90_days", "reversed_complaint_findings_stay_on_past_lists",
     "overturned_refund_refusal_stays_on_past_lists", "rate_windows_end_on_every_day_judged_with_what_the_list_knows",
-    "rate_breach_counts_for_365_days_from_its_window_end",
+    "rate_breach_counts_for_365_days_from_its_window_end", "corrected_fake_price_stays_on_past_lists",
+    "reversed_licence_findings_stay_on_past_lists",
 }
 # pinned by no configured limit: they check which versions a list sees, not a number
-LIMIT_FREE_TESTS = {"tier_runs_and_decisions_carried_while_tier_unchanged", "reversed_complaint_findings_stay_on_past_lists"}
+LIMIT_FREE_TESTS = {"tier_runs_and_decisions_carried_while_tier_unchanged", "reversed_complaint_findings_stay_on_past_lists",
+                    "reversed_licence_findings_stay_on_past_lists"}
 
 
 @pytest.fixture(scope="module")

@@ -1,62 +1,128 @@
 -- Fake original price (general, 2 points per order line; Price Marking and Price Fraud Provisions
--- Art. 16): the line's list_price is above its reference price (fct_price_checks verdict 'fake').
+-- Art. 16): the line's list_price is above its reference price (int_orders__price_checks: the merchant's
+-- lowest unit price for the SKU over the previous days).
 -- Monthly cap, explicit here: per merchant and local calendar month, lines are taken in order
 -- (order day, order id, line no); each earns its points until the month's total reaches
 -- rw_score_fake_price_monthly_cap (12). Lines past the cap stay as evidence with 0 points and say so,
 -- so the list shows every fake price while one bad month cannot outweigh a serious violation.
+-- Derived from every version of the line over the list days it was the version known (macro
+-- rw_known_intervals), not from the current version: a list of a past day keeps a fake price that a later
+-- version corrected, and the correction ends it (superseded_on), as builds with those days as cut-off
+-- show. The cap is applied per list: within a merchant-month the lines known fake change only on the
+-- days a version arrives or is replaced (epochs), and each epoch ranks the lines it knows. The reference
+-- price is the one of the current build (the merchant's other lines), which later versions rarely move.
 {%- set per_line = rw_score_points('fake_original_price') %}
 {%- set cap = var('rw_score_fake_price_monthly_cap') %}
 
 with
 
-known as (
+-- every version of the lines that are fake in at least one version
+candidate_versions as (
 
-    {{ rw_first_delivered(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}
+    select
+        versions.*,
+        checks.reference_price,
+        checks.reference_basis
+    from {{ ref('int_orders__versions_as_of') }} as versions
+    inner join {{ ref('int_orders__price_checks') }} as checks
+        on checks.order_id = versions.order_id
+       and checks.line_no = versions.line_no
+    qualify bool_or(versions.list_price > checks.reference_price)
+        over (partition by versions.order_id, versions.line_no)
+
+),
+
+versions as (
+
+    {{ rw_known_intervals('candidate_versions', ['order_id', 'line_no']) }}
 
 ),
 
 fake as (
 
     select
-        checks.*,
-        known.known_on,
-        cast(date_trunc('month', ordered_date_local) as date) as order_month,
+        versions.*,
+        cast(date_trunc('month', ordered_date_local) as date) as cap_month
+    from versions
+    where list_price > reference_price
+
+),
+
+boundaries as (
+
+    select merchant_id, cap_month, known_from as epoch_start from fake
+    union
+    select merchant_id, cap_month, known_to as epoch_start from fake where known_to is not null
+
+),
+
+epochs as (
+
+    select
+        boundaries.*,
+        lead(epoch_start) over (partition by merchant_id, cap_month order by epoch_start) as epoch_end
+    from boundaries
+
+),
+
+ranked as (
+
+    select
+        fake.*,
+        epochs.epoch_start,
+        epochs.epoch_end,
         row_number() over (
-            partition by merchant_id, cast(date_trunc('month', ordered_date_local) as date)
-            order by ordered_date_local, order_id, line_no
+            partition by fake.merchant_id, fake.cap_month, epochs.epoch_start
+            order by fake.ordered_date_local, fake.order_id, fake.line_no
         ) as month_seq
-    from {{ ref('int_orders__price_checks') }} as checks
-    left join known using (order_id, line_no)
-    where verdict = 'fake'
+    from fake
+    inner join epochs
+        on epochs.merchant_id = fake.merchant_id
+       and epochs.cap_month = fake.cap_month
+       and epochs.epoch_start >= fake.known_from
+       and (fake.known_to is null or epochs.epoch_start < fake.known_to)
 
 ),
 
 scored as (
 
     select
-        fake.*,
+        ranked.*,
         greatest(0, least({{ per_line }}, {{ cap }} - (month_seq - 1) * {{ per_line }})) as points
-    from fake
+    from ranked
+
+),
+
+per_version as (
+
+    select
+        'fake_original_price:' || order_id || '#' || cast(line_no as varchar) as evidence_id,
+        merchant_id,
+        ordered_date_local as evidence_date,
+        'fake_original_price' as violation_type,
+        '{{ rw_score_severity("fake_original_price") }}' as severity,
+        points,
+        cast(null as varchar) as complaint_id,
+        cast(null as varchar) as refund_id,
+        order_id,
+        cast(line_no as bigint) as line_no,
+        'order line ' || order_id || '#' || cast(line_no as varchar) || ' (' || sku_id || '): list price '
+            || cast(list_price as varchar) || ' above the reference price ' || cast(reference_price as varchar)
+            || ' (' || reference_basis || ')'
+            || case when points < {{ per_line }}
+                then '; monthly cap of {{ cap }} points for ' || strftime(cap_month, '%Y-%m') || ' reached'
+                else '' end as detail,
+        cast(null as date) as stage_superseded_on,
+        epoch_start as known_from,
+        epoch_end as known_to
+    from scored
+
+),
+
+evidence as (
+
+    {{ rw_score_evidence_islands('per_version') }}
 
 )
 
-select
-    'fake_original_price:' || order_id || '#' || cast(line_no as varchar) as evidence_id,
-    merchant_id,
-    ordered_date_local as evidence_date,
-    'fake_original_price' as violation_type,
-    '{{ rw_score_severity("fake_original_price") }}' as severity,
-    points,
-    cast(null as varchar) as complaint_id,
-    cast(null as varchar) as refund_id,
-    order_id,
-    cast(line_no as bigint) as line_no,
-    'order line ' || order_id || '#' || cast(line_no as varchar) || ' (' || sku_id || '): list price '
-        || cast(list_price as varchar) || ' above the reference price ' || cast(reference_price as varchar)
-        || ' (' || reference_basis || ')'
-        || case when points < {{ per_line }}
-            then '; monthly cap of {{ cap }} points for ' || strftime(order_month, '%Y-%m') || ' reached'
-            else '' end as detail,
-    cast(null as date) as superseded_on,
-    coalesce(known_on, ordered_date_local) as known_on
-from scored
+select * from evidence

@@ -6,6 +6,11 @@
 --   invalid: the version in force is one that ingestion quarantined with rule license_check_failed
 --            (its business_license_no fails GB 32100-2015), taken from meta.quarantine; it never
 --            reaches dim_merchants; int_merchants__quarantined_versions recovers it from the quarantine.
+-- Derived per merchant version over the list days it was known (macro rw_known_intervals), not from the
+-- current versions: a past list keeps the finding that a later delivery reversed (a corrected copy of the
+-- version, or a renewal backdated before the sale), and the reversal ends it (superseded_on), as builds
+-- with those days as cut-off show. A merchant's known versions change only on the delivery days of its
+-- versions (epochs); each epoch finds the version in force for every line known by then.
 -- Unit (var rw_score_licence_unit): by default one evidence row per merchant and local day with at
 -- least one such line ('merchant_day'): the violation is trading without a valid licence, a continuing
 -- state whose gravity is the days traded, not the number of baskets — per line would scale the
@@ -13,52 +18,82 @@
 -- every line instead.
 with
 
-version_known as (
-
-    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id', 'updated_at']) }}
-
-),
-
-valid_versions as (
-
-    select
-        dim.merchant_id,
-        dim.valid_from as version_at,
-        dim.license_expires_on,
-        false as is_invalid,
-        version_known.known_on
-    from {{ ref('int_merchants__history') }} as dim
-    left join version_known
-        on version_known.merchant_id = dim.merchant_id and version_known.updated_at = dim.valid_from
-
-),
-
-invalid_versions as (
+-- loaded versions and versions quarantined as invalid, in one shape, each copy with the list days it was
+-- the known copy of its version (merchant_id, updated_at)
+delivered_versions as (
 
     select
         merchant_id,
-        updated_at as version_at,
+        updated_at,
+        license_expires_on,
+        false as is_invalid,
+        delivery_date,
+        loaded_at,
+        file_name,
+        file_line
+    from {{ ref('int_merchants__versions_as_of') }}
+
+    union all
+
+    select
+        merchant_id,
+        updated_at,
         cast(null as date) as license_expires_on,
         true as is_invalid,
-        min(delivery_date) as known_on
+        delivery_date,
+        cast(null as timestamp) as loaded_at,
+        file_name,
+        file_line
     from {{ ref('int_merchants__quarantined_versions') }}
-    group by 1, 2, 3, 4
+    where updated_at is not null
 
 ),
 
 versions as (
 
-    select * from valid_versions
-    union all
-    select * from invalid_versions where version_at is not null
+    {{ rw_known_intervals('delivered_versions', ['merchant_id', 'updated_at']) }}
+
+),
+
+epochs as (
+
+    select
+        merchant_id,
+        epoch_start,
+        lead(epoch_start) over (partition by merchant_id order by epoch_start) as epoch_end
+    from (
+        select merchant_id, known_from as epoch_start from versions
+        union
+        select merchant_id, known_to as epoch_start from versions where known_to is not null
+    ) as boundaries
+
+),
+
+-- the versions each epoch knows
+epoch_versions as (
+
+    select
+        epochs.merchant_id,
+        epochs.epoch_start,
+        epochs.epoch_end,
+        versions.updated_at as version_at,
+        versions.license_expires_on,
+        versions.is_invalid
+    from epochs
+    inner join versions
+        on versions.merchant_id = epochs.merchant_id
+       and versions.known_from <= epochs.epoch_start
+       and (versions.known_to is null or versions.known_to > epochs.epoch_start)
 
 ),
 
 first_versions as (
 
     select *
-    from versions
-    qualify row_number() over (partition by merchant_id order by version_at, is_invalid) = 1
+    from epoch_versions
+    qualify row_number() over (
+        partition by merchant_id, epoch_start order by version_at, is_invalid
+    ) = 1
 
 ),
 
@@ -76,29 +111,39 @@ lines as (
         merchant_id,
         ordered_at,
         ordered_date_local,
-        line_known.known_on as line_known_on
+        coalesce(line_known.known_on, ordered_date_local) as line_known_on
     from {{ ref('int_orders__latest') }}
     left join line_known using (order_id, line_no)
+
+),
+
+-- each line in every epoch of its merchant that ends after the line is known
+epoch_lines as (
+
+    select lines.*, epochs.epoch_start, epochs.epoch_end
+    from lines
+    inner join epochs
+        on epochs.merchant_id = lines.merchant_id
+       and (epochs.epoch_end is null or epochs.epoch_end > lines.line_known_on)
 
 ),
 
 in_force as (
 
     select
-        lines.*,
-        coalesce(asof_version.version_at, first_versions.version_at) as version_at,
+        epoch_lines.*,
         case when asof_version.merchant_id is not null
             then asof_version.license_expires_on else first_versions.license_expires_on end as license_expires_on,
         case when asof_version.merchant_id is not null
-            then asof_version.is_invalid else first_versions.is_invalid end as is_invalid,
-        case when asof_version.merchant_id is not null
-            then asof_version.known_on else first_versions.known_on end as version_known_on
-    from lines
-    asof left join versions as asof_version
-        on asof_version.merchant_id = lines.merchant_id
-       and lines.ordered_at >= asof_version.version_at
-    left join first_versions
-        on first_versions.merchant_id = lines.merchant_id
+            then asof_version.is_invalid else first_versions.is_invalid end as is_invalid
+    from epoch_lines
+    asof left join epoch_versions as asof_version
+        on asof_version.merchant_id = epoch_lines.merchant_id
+       and asof_version.epoch_start = epoch_lines.epoch_start
+       and epoch_lines.ordered_at >= asof_version.version_at
+    inner join first_versions
+        on first_versions.merchant_id = epoch_lines.merchant_id
+       and first_versions.epoch_start = epoch_lines.epoch_start
 
 ),
 
@@ -107,8 +152,7 @@ violating as (
     select
         in_force.*,
         case when is_invalid then 'licence_invalid' else 'licence_expired' end as violation_type,
-        greatest(coalesce(line_known_on, ordered_date_local), coalesce(version_known_on, ordered_date_local))
-            as known_on
+        greatest(epoch_start, line_known_on) as known_from
     from in_force
     where is_invalid
        or license_expires_on < ordered_date_local
@@ -121,51 +165,73 @@ grouped as (
         merchant_id,
         ordered_date_local as evidence_date,
         violation_type,
+        epoch_start,
+        any_value(epoch_end) as known_to,
         {%- if rw_score_licence_unit() == 'merchant_day' %}
         min(order_id) as order_id,
         cast(min(line_no) filter (where order_id = first_order) as bigint) as line_no,
         count(*) as line_count,
         max(license_expires_on) as license_expires_on,
-        min(known_on) as known_on
+        min(known_from) as known_from
         {%- else %}
         order_id,
         cast(line_no as bigint) as line_no,
         1 as line_count,
         license_expires_on,
-        known_on
+        known_from
         {%- endif %}
     from (
-        select violating.*, min(order_id) over (partition by merchant_id, ordered_date_local, violation_type) as first_order
+        select
+            violating.*,
+            min(order_id) over (
+                partition by merchant_id, ordered_date_local, violation_type, epoch_start
+            ) as first_order
         from violating
     ) as v
     {%- if rw_score_licence_unit() == 'merchant_day' %}
-    group by merchant_id, ordered_date_local, violation_type
+    group by merchant_id, ordered_date_local, violation_type, epoch_start
+    {%- else %}
+    group by all
     {%- endif %}
+
+),
+
+per_version as (
+
+    select
+        violation_type || ':' || merchant_id || ':' || cast(evidence_date as varchar)
+            {%- if rw_score_licence_unit() == 'order_line' %} || ':' || order_id || '#' || cast(line_no as varchar){% endif %}
+            as evidence_id,
+        merchant_id,
+        evidence_date,
+        violation_type,
+        '{{ rw_score_severity("licence_expired") }}' as severity,
+        case violation_type
+            when 'licence_expired' then {{ rw_score_points('licence_expired') }}
+            else {{ rw_score_points('licence_invalid') }}
+        end as points,
+        cast(null as varchar) as complaint_id,
+        cast(null as varchar) as refund_id,
+        order_id,
+        line_no,
+        cast(line_count as varchar) || ' order line(s) sold on '
+            || case
+                when violation_type = 'licence_invalid' then 'a licence that fails the GB 32100-2015 check'
+                else 'a licence expired on ' || cast(license_expires_on as varchar)
+               end
+            || '; first ' || order_id || '#' || cast(line_no as varchar) as detail,
+        cast(null as date) as stage_superseded_on,
+        known_from,
+        known_to
+    from grouped
+
+),
+
+-- consecutive epochs with the same finding make one row; the line count may grow as late lines arrive
+evidence as (
+
+    {{ rw_score_evidence_islands('per_version', compare_detail=false) }}
 
 )
 
-select
-    violation_type || ':' || merchant_id || ':' || cast(evidence_date as varchar)
-        {%- if rw_score_licence_unit() == 'order_line' %} || ':' || order_id || '#' || cast(line_no as varchar){% endif %}
-        as evidence_id,
-    merchant_id,
-    evidence_date,
-    violation_type,
-    '{{ rw_score_severity("licence_expired") }}' as severity,
-    case violation_type
-        when 'licence_expired' then {{ rw_score_points('licence_expired') }}
-        else {{ rw_score_points('licence_invalid') }}
-    end as points,
-    cast(null as varchar) as complaint_id,
-    cast(null as varchar) as refund_id,
-    order_id,
-    line_no,
-    cast(line_count as varchar) || ' order line(s) sold on '
-        || case
-            when violation_type = 'licence_invalid' then 'a licence that fails the GB 32100-2015 check'
-            else 'a licence expired on ' || cast(license_expires_on as varchar)
-           end
-        || '; first ' || order_id || '#' || cast(line_no as varchar) as detail,
-    cast(null as date) as superseded_on,
-    known_on
-from grouped
+select * from evidence
