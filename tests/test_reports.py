@@ -321,7 +321,8 @@ def test_kpis_follow_the_published_dictionary_order_and_a_new_kpi_appears(env):
     with duckdb.connect(str(warehouse)) as con:
         con.execute("update marts.rpt_kpi_definitions set sort_order = 100 - sort_order")
         con.execute("insert into marts.rpt_kpi_definitions select 'brand_new_kpi', '新指标', 'New KPI', "
-                    "'compensation', 'received_at', 'count', null, 'monitor', '依据', 'basis', 'def', 50")
+                    "'compensation', 'received_at', 'count', null, 'monitor', '依据', 'basis', 'def', 50, "
+                    "null, null, null")
         con.execute("insert into marts.rpt_kpi_monthly select month, null, 'brand_new_kpi', 3, null, 3, null, "
                     "'monitor', null, 0, 0, cutoff_at from marts.rpt_kpi_monthly where merchant_id is null "
                     "and kpi_code = 'complaint_resolved_rate'")
@@ -332,3 +333,26 @@ def test_kpis_follow_the_published_dictionary_order_and_a_new_kpi_appears(env):
     listed = [r["kpi_code"] for r in content.section("kpis").rows]
     assert listed == expected and "brand_new_kpi" in listed
     assert listed != [d[0] for d in KPI_DEFS]  # the reversed order, not the order the fake was written in
+
+
+def test_topic_sections_come_from_the_published_dictionary(env):
+    """Which KPIs a topic section lists, its title and the sections' order are rpt_kpi_definitions'
+    report_topic columns (dbt seeds kpi_report_topics / report_topics), not a list of codes in Python:
+    moving a KPI to another topic moves it, and a topic new to the dictionary gets its section and page."""
+    warehouse = Path(env) / "warehouse" / "rightswatch.duckdb"
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = load_report(con, JAN, "en")
+    assert before.topics == ["complaints", "refunds", "price", "qualification"]
+    assert {r["kpi_code"] for r in before.section("refunds").rows} == {"refund_within_7d_rate", "nrr_refusal_rate"}
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("update marts.rpt_kpi_definitions set report_topic = 'returns_watch', "
+                    "report_topic_zh = '退货观察', report_topic_en = 'Returns watch' where kpi_code = 'nrr_refusal_rate'")
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = load_report(con, JAN, "zh")
+    assert after.topics == ["complaints", "refunds", "returns_watch", "price", "qualification"]
+    assert [r["kpi_code"] for r in after.section("refunds").rows] == ["refund_within_7d_rate"]
+    assert [r["kpi_code"] for r in after.section("returns_watch").rows] == ["nrr_refusal_rate"]
+    assert after.section("returns_watch").title("zh") == "退货观察"
+    assert after.section("returns_watch_merchants").title("en") == "Returns watch: merchants in breach"
+    result = build_report(JAN, lang="en")
+    assert "Returnswatch:merchantsinbreach" in _pdf_text(result.report_dir / "rightswatch_2026-01.pdf")

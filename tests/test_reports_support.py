@@ -39,6 +39,16 @@ VALUES_JAN = {
 CUTOFF = datetime(2026, 1, 31, 15, 59, 59, 999999)  # 2026-01-31 23:59:59.999999 Asia/Shanghai
 
 
+def report_topics() -> dict[str, tuple[str, str, str]]:
+    """kpi_code -> (report_topic, title_zh, title_en), read from the dbt seeds rpt_kpi_definitions publishes
+    them from, so the fake dictionary carries the real topics."""
+    seeds = Path(__file__).resolve().parent.parent / "dbt" / "seeds"
+    with open(seeds / "report_topics.csv", encoding="utf-8", newline="") as fh:
+        titles = {r["report_topic"]: (r["title_zh"], r["title_en"]) for r in csv.DictReader(fh)}
+    with open(seeds / "kpi_report_topics.csv", encoding="utf-8", newline="") as fh:
+        return {r["kpi_code"]: (r["report_topic"], *titles[r["report_topic"]]) for r in csv.DictReader(fh)}
+
+
 def _breached(value, target, op):
     if value is None or op == "monitor":
         return None
@@ -54,11 +64,14 @@ def make_marts(path: Path, *, pipeline_status: str = "success", failed_error_che
     con.execute("create schema marts")
     con.execute("""create table marts.rpt_kpi_definitions (kpi_code varchar, name_zh varchar, name_en varchar,
         right_category varchar, start_event varchar, unit varchar, target double, target_operator varchar,
-        legal_basis_zh varchar, legal_basis_en varchar, definition_en varchar, sort_order integer)""")
+        legal_basis_zh varchar, legal_basis_en varchar, definition_en varchar, sort_order integer,
+        report_topic varchar, report_topic_zh varchar, report_topic_en varchar)""")
+    topics = report_topics()
     for place, (code, zh, en, right, unit, target, op) in enumerate(KPI_DEFS, start=1):
-        con.execute("insert into marts.rpt_kpi_definitions values (?,?,?,?,?,?,?,?,?,?,?,?)",
+        topic = topics.get(code, (None, None, None))
+        con.execute("insert into marts.rpt_kpi_definitions values (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [code, zh, en, right, "received_at", unit, target, op, "《电子商务法》第五十九条",
-                     "E-Commerce Law Art. 59", "def", place])
+                     "E-Commerce Law Art. 59", "def", place, *topic])
     con.execute("""create table marts.rpt_kpi_monthly (month date, merchant_id varchar, kpi_code varchar,
         numerator double, denominator double, value double, target double, target_operator varchar,
         breached boolean, pending_count bigint, unverifiable_count bigint, cutoff_at timestamp)""")

@@ -23,21 +23,6 @@ from dagster_project.warehouse.kpi_config import CONFIG_SQL, parse_config
 DEFAULT_TZ = str(default_vars()["rw_reporting_tz"])  # when a warehouse predates rpt_kpi_config
 PERCENT_UNITS = ("rate", "share", "fraction", "ratio_0_1")  # KPI units shown as a percentage
 
-# Which KPIs each topic section of the report lists (a layout choice); the ORDER of KPIs everywhere is
-# the dictionary's (rpt_kpi_definitions.sort_order), so a KPI added to the dictionary appears in the
-# headline table without editing Python.
-KPI_GROUPS: dict[str, tuple[str, ...]] = {
-    "complaints": ("complaint_first_response_24h_rate", "complaint_verified_24h_rate",
-                   "complaint_resolution_median_hours", "complaint_resolved_rate", "complaint_escalation_rate",
-                   "complaints_per_1000_orders", "advance_compensation_count", "advance_compensation_amount",
-                   "punitive_damages_exposure"),
-    "refunds": ("nrr_refusal_rate", "refund_within_7d_rate", "refund_over_15d_count", "refund_median_days"),
-    "price": ("fake_original_price_rate", "fake_original_price_count", "late_shipment_rate", "order_defect_rate"),
-    "qualification": ("expired_licence_order_count", "invalid_licence_merchant_count", "review_removal_count",
-                      "privacy_incident_count"),
-}
-
-
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -74,6 +59,7 @@ class ReportContent:
     dq: dict[str, Any]                    # attestation for the manifest (no wall-clock values)
     blockers: list[str] = field(default_factory=list)
     pipeline_run: dict[str, Any] | None = None
+    topics: list[str] = field(default_factory=list)  # topic section codes, in the dictionary's order
 
     @property
     def cutoff_local(self) -> datetime | None:
@@ -144,6 +130,33 @@ def latest_pipeline_run(con: duckdb.DuckDBPyConnection) -> dict[str, Any] | None
 def kpi_positions(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
     """Each KPI code's place in the published dictionary (rpt_kpi_definitions.sort_order)."""
     return dict(con.execute("select kpi_code, sort_order from marts.rpt_kpi_definitions").fetchall())
+
+
+@dataclass(frozen=True)
+class ReportTopic:
+    code: str
+    title_zh: str
+    title_en: str
+    kpi_codes: frozenset[str]
+
+
+def report_topics(con: duckdb.DuckDBPyConnection) -> list[ReportTopic]:
+    """The report's topic sections as the published dictionary names them (rpt_kpi_definitions.report_topic,
+    from the dbt seed kpi_report_topics), in the order of each topic's first KPI in the dictionary. A
+    warehouse built before the dictionary carried topics has none."""
+    columns = {r[0] for r in con.execute(
+        "select column_name from information_schema.columns"
+        " where table_schema = 'marts' and table_name = 'rpt_kpi_definitions'").fetchall()}
+    if "report_topic" not in columns:
+        return []
+    rows = con.execute("""
+        select report_topic, any_value(report_topic_zh), any_value(report_topic_en), list(kpi_code)
+        from marts.rpt_kpi_definitions
+        where report_topic is not null
+        group by report_topic
+        order by min(sort_order)
+    """).fetchall()
+    return [ReportTopic(code, zh or code, en or code, frozenset(codes)) for code, zh, en, codes in rows]
 
 
 def _kpi_sort(positions: dict[str, int], code: str) -> tuple[bool, int, str]:
@@ -251,13 +264,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         Column("complaints_mom_change", "环比变化", "Month-on-month change", "num"),
     ], rights))
 
-    # --- sections of KPIs with the merchants that breached them ---------------------------------
-    titles = {
-        "complaints": ("投诉处理时效", "Complaint-handling timeliness"),
-        "refunds": ("退款与七日无理由退货", "Refunds and no-reason returns"),
-        "price": ("价格诚信", "Price honesty"),
-        "qualification": ("商家资质", "Merchant qualification"),
-    }
+    # --- sections of KPIs with the merchants that breached them (topics: the published dictionary) ---
+    topics = report_topics(con)
     merchant_breaches = _rows(con, """
         select k.kpi_code, k.merchant_id, k.value, k.target_operator, k.target, k.numerator, k.denominator
         from marts.rpt_kpi_monthly k
@@ -265,7 +273,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         order by k.kpi_code, k.merchant_id
     """, [month])
     names = {r["kpi_code"]: r["kpi_name"] for r in kpi_rows}
-    for group, codes in KPI_GROUPS.items():
+    for topic in topics:
+        codes = topic.kpi_codes
         platform = [r for r in kpi_rows if r["kpi_code"] in codes]
         merchants = [{
             "kpi_code": r["kpi_code"], "kpi_name": names.get(r["kpi_code"], r["kpi_code"]),
@@ -273,10 +282,10 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
             "target": _num(r["target"]), "numerator": _num(r["numerator"]), "denominator": _num(r["denominator"]),
         } for r in merchant_breaches if r["kpi_code"] in codes]
         merchants.sort(key=lambda r: (_kpi_sort(positions, r["kpi_code"]), str(r["merchant_id"])))
-        sections.append(Section(group, *titles[group], kpi_columns[:10], platform,
+        sections.append(Section(topic.code, topic.title_zh, topic.title_en, kpi_columns[:10], platform,
                                 "平台整体。", "Platform as a whole."))
-        sections.append(Section(f"{group}_merchants", titles[group][0] + "：未达标商家",
-                                titles[group][1] + ": merchants in breach", [
+        sections.append(Section(f"{topic.code}_merchants", topic.title_zh + "：未达标商家",
+                                topic.title_en + ": merchants in breach", [
             Column("kpi_code", "指标代码", "KPI code", "label"),
             Column("kpi_name", "指标", "KPI", "text"),
             Column("merchant_id", "商家", "Merchant", "text"),
@@ -441,7 +450,8 @@ def load_report(con: duckdb.DuckDBPyConnection, period: Period, lang: str,
         "enforcement_list_as_of": as_of.isoformat() if as_of else None,
     }
     return ReportContent(period=period, lang=lang, cutoff_at=cutoff_at, reporting_tz=tz, config=config,
-                         sections=sections, dq=dq, blockers=blockers, pipeline_run=run)
+                         sections=sections, dq=dq, blockers=blockers, pipeline_run=run,
+                         topics=[topic.code for topic in topics])
 
 
 def format_value(value: Any, kind: str, lang: str, unit: str | None = None) -> str:

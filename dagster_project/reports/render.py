@@ -361,15 +361,20 @@ def write_pdf(content: ReportContent, path: Path, *, generated_at: datetime, run
                                           "median_resolution_hours", "complaints_mom_change"])
     doc.image(chart_rights(content), 220)
 
-    for group in ("complaints", "refunds", "price", "qualification"):
+    # one page per topic of the published dictionary (rpt_kpi_definitions.report_topic); the price
+    # checks by merchant follow the price topic, or the last topic when the dictionary has none
+    for topic in content.topics:
         pdf.add_page()
-        doc.table(content.section(group), ["kpi_name", "value", "target_operator", "target", "previous_value",
+        doc.table(content.section(topic), ["kpi_name", "value", "target_operator", "target", "previous_value",
                                            "change", "breached"], [90, 30, 20, 30, 30, 30, 20])
-        doc.table(content.section(f"{group}_merchants"),
+        doc.table(content.section(f"{topic}_merchants"),
                   ["kpi_name", "merchant_id", "value", "target_operator", "target", "numerator", "denominator"],
                   limit=25)
-        if group == "price":
+        if topic == "price" or ("price" not in content.topics and topic == content.topics[-1]):
             doc.table(content.section("price_checks"), limit=25)
+    if not content.topics:
+        pdf.add_page()
+        doc.table(content.section("price_checks"), limit=25)
 
     pdf.add_page()
     doc.table(content.section("enforcement"), ["merchant_id", "merchant_name", "tier", "tier_name",
