@@ -141,14 +141,15 @@ day_facts as (
 
 ),
 
--- What list D knows per merchant and day: the facts delivered by D, on days up to D.
-known_days as (
+-- What list D knows per merchant and day: the facts delivered by D, on days up to D ...
+known_facts as (
 
     select
         list_dates.as_of_date,
         day_facts.merchant_id,
         day_facts.fact_date,
         sum(day_facts.orders) as orders,
+        0 as defect_orders,
         sum(day_facts.ship_lines) as ship_lines,
         sum(day_facts.late_lines) as late_lines,
         sum(day_facts.complaints) as complaints
@@ -160,14 +161,18 @@ known_days as (
 
 ),
 
--- Defective orders per merchant and order day, as list D knows them.
-defect_days as (
+-- ... and the defective orders per merchant and order day, as list D knows them.
+known_defects as (
 
     select
         list_dates.as_of_date,
         orders.merchant_id,
         orders.order_date as fact_date,
-        count(distinct orders.order_id) as defect_orders
+        0 as orders,
+        count(distinct orders.order_id) as defect_orders,
+        0 as ship_lines,
+        0 as late_lines,
+        0 as complaints
     from list_dates
     inner join defects
         on defects.defect_date <= list_dates.as_of_date
@@ -177,6 +182,26 @@ defect_days as (
        and orders.order_id = defects.order_id
        and orders.known_on <= list_dates.as_of_date
        and orders.order_date <= list_dates.as_of_date
+    group by 1, 2, 3
+
+),
+
+known_days as (
+
+    select
+        as_of_date,
+        merchant_id,
+        fact_date,
+        sum(orders) as orders,
+        sum(defect_orders) as defect_orders,
+        sum(ship_lines) as ship_lines,
+        sum(late_lines) as late_lines,
+        sum(complaints) as complaints
+    from (
+        select * from known_facts
+        union all
+        select * from known_defects
+    ) as facts
     group by 1, 2, 3
 
 ),
@@ -229,7 +254,7 @@ daily as (
         spans.first_window_end,
         calendar.window_end,
         coalesce(known_days.orders, 0) as orders,
-        coalesce(defect_days.defect_orders, 0) as defect_orders,
+        coalesce(known_days.defect_orders, 0) as defect_orders,
         coalesce(known_days.ship_lines, 0) as ship_lines,
         coalesce(known_days.late_lines, 0) as late_lines,
         coalesce(known_days.complaints, 0) as complaints
@@ -240,10 +265,6 @@ daily as (
         on known_days.as_of_date = spans.as_of_date
        and known_days.merchant_id = spans.merchant_id
        and known_days.fact_date = calendar.window_end
-    left join defect_days
-        on defect_days.as_of_date = spans.as_of_date
-       and defect_days.merchant_id = spans.merchant_id
-       and defect_days.fact_date = calendar.window_end
 
 ),
 
