@@ -337,7 +337,7 @@ def test_kpis_follow_the_published_dictionary_order_and_a_new_kpi_appears(env):
 
 def test_topic_sections_come_from_the_published_dictionary(env):
     """Which KPIs a topic section lists, its title and the sections' order are rpt_kpi_definitions'
-    report_topic columns (dbt seeds kpi_report_topics / report_topics), not a list of codes in Python:
+    report_topic columns (dbt macro kpi_report_topics), not a list of codes in Python:
     moving a KPI to another topic moves it, and a topic new to the dictionary gets its section and page."""
     warehouse = Path(env) / "warehouse" / "rightswatch.duckdb"
     with duckdb.connect(str(warehouse), read_only=True) as con:

@@ -142,7 +142,7 @@ class ReportTopic:
 
 def report_topics(con: duckdb.DuckDBPyConnection) -> list[ReportTopic]:
     """The report's topic sections as the published dictionary names them (rpt_kpi_definitions.report_topic,
-    from the dbt seed kpi_report_topics), in the order of each topic's first KPI in the dictionary. A
+    from the dbt macro kpi_report_topics), in the order of each topic's first KPI in the dictionary. A
     warehouse built before the dictionary carried topics has none."""
     columns = {r[0] for r in con.execute(
         "select column_name from information_schema.columns"
