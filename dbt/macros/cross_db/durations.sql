@@ -38,3 +38,18 @@
 {% macro duckdb__rw_add_days(d, n) -%}
     cast(cast({{ d }} as date) + cast({{ n }} as integer) as date)
 {%- endmacro %}
+
+
+{#- rw_day_number(d): DATE d as a whole number of days (days since 1970-01-01), so a window can frame
+    "the N calendar days before" with a numeric RANGE frame, which every engine supports. -#}
+{% macro rw_day_number(d) -%}
+    {{- return(adapter.dispatch('rw_day_number', 'rightswatch')(d)) -}}
+{%- endmacro %}
+
+{% macro default__rw_day_number(d) -%}
+    (cast({{ d }} as date) - date '1970-01-01')
+{%- endmacro %}
+
+{% macro duckdb__rw_day_number(d) -%}
+    date_diff('day', date '1970-01-01', cast({{ d }} as date))
+{%- endmacro %}

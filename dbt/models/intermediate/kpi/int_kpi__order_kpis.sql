@@ -77,18 +77,20 @@ defects as (
       and {{ rw_is_defect_refund('r.decision', 'r.reason') }}
 ),
 
+-- defects holds distinct (order_id, merchant_id) pairs, so each join below matches an order at most once
+defect_orders as (
+    select distinct order_id from defects
+),
+
 odr as (
-    select o.month, null as merchant_id,
-           count(*) filter (where exists (select 1 from defects as d where d.order_id = o.order_id)) as num,
-           count(*) as den
+    select o.month, null as merchant_id, count(d.order_id) as num, count(*) as den
     from order_platform as o
+    left join defect_orders as d on d.order_id = o.order_id
     group by o.month
     union all
-    select o.month, o.merchant_id,
-           count(*) filter (where exists (select 1 from defects as d
-                                          where d.order_id = o.order_id and d.merchant_id = o.merchant_id)) as num,
-           count(*) as den
+    select o.month, o.merchant_id, count(d.order_id) as num, count(*) as den
     from order_merchant as o
+    left join defects as d on d.order_id = o.order_id and d.merchant_id = o.merchant_id
     group by o.month, o.merchant_id
 ),
 

@@ -29,6 +29,9 @@ refunds as (
 -- matches each of its lines. It is eligible for the no-reason return when a matched line is not
 -- exempt, was delivered, and the request came on or before the rw_nrr_days-th local calendar day
 -- after the local day of delivery.
+-- The join is on order_id alone and the line is matched in the aggregate's filter: with the line test
+-- (`r.line_no is null or l.line_no = r.line_no`) in the join condition DuckDB planned a block-wise
+-- nested-loop join of every request with every order line (134 s at 1 M lines); the result is the same.
 nrr_eligibility as (
     select
         r.refund_id,
@@ -38,11 +41,10 @@ nrr_eligibility as (
             and l.delivered_at <= r.cutoff_at
             and {{ kpi_local_date('r.requested_at') }}
                 <= {{ kpi_local_date('l.delivered_at') }} + {{ var('rw_nrr_days') }}
-        ), false) as is_eligible
+        ) filter (where r.line_no is null or l.line_no = r.line_no), false) as is_eligible
     from refunds as r
     left join {{ ref('int_orders__latest') }} as l
         on l.order_id = r.order_id
-       and (r.line_no is null or l.line_no = r.line_no)
     where r.reason = 'no_reason_7day'
     group by r.refund_id
 ),
