@@ -67,9 +67,9 @@ def _mart_rows(db: Path, schema: str = "marts") -> dict[str, list[tuple]]:
 def _full_refresh_reference(work_db: Path, scratch: Path) -> dict[str, list[tuple]]:
     """Copy the work file and rebuild every model in the copy with ``dbt run --full-refresh``."""
     scratch.mkdir(parents=True, exist_ok=True)
-    reference = scratch / "reference.work.duckdb"
+    reference = scratch / work_db.name  # same name: DuckDB views name their catalog (the file's stem)
     shutil.copyfile(work_db, reference)
-    env = {**build_env(scratch.parent), "RW_WAREHOUSE": str(scratch / "reference.duckdb")}
+    env = {**build_env(scratch.parent), "RW_WAREHOUSE": str(scratch / work_db.name.replace(".work", ""))}
     dbt_dir = PROJECT_ROOT / "dbt"
     proc = subprocess.run(
         [*DBT, "run", "--full-refresh", "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir),
