@@ -44,3 +44,37 @@ def test_full_refresh_only_for_build_and_run():
 def test_pipeline_builds_can_leave_unit_tests_to_the_test_suite():
     args = build_dbt_args(exclude_resource_types=["unit_test"])
     assert args == ["build", "--exclude-resource-type", "unit_test"]
+
+
+def test_a_warehouse_run_builds_incrementally_by_default():
+    from dagster_project.orchestration.dbt_args import pipeline_build_args, run_tags
+
+    assert run_tags() == {}
+    assert pipeline_build_args(None, run_tags()) == ["build", "--exclude-resource-type", "unit_test"]
+
+
+def test_full_refresh_tag_adds_full_refresh_to_the_pipeline_build():
+    from dagster_project.orchestration.dbt_args import FULL_REFRESH_TAG, pipeline_build_args, run_tags
+
+    tags = run_tags(full_refresh=True)
+    assert tags == {FULL_REFRESH_TAG: "true"}
+    args = pipeline_build_args({"rw_refund_days": 5}, tags)
+    assert args == ["build", "--vars", '{"rw_refund_days": 5}', "--exclude-resource-type", "unit_test",
+                    "--full-refresh"]
+    # typed on the Dagster launchpad by hand
+    assert pipeline_build_args(None, {FULL_REFRESH_TAG: " True "})[-1] == "--full-refresh"
+    assert "--full-refresh" not in pipeline_build_args(None, {FULL_REFRESH_TAG: "false"})
+
+
+def test_run_command_line_has_full_refresh():
+    from dagster_project.cli import build_parser
+
+    assert build_parser().parse_args(["run", "--full-refresh"]).full_refresh is True
+    assert build_parser().parse_args(["run"]).full_refresh is False
+
+
+def test_full_refresh_with_an_as_of_rebuild_is_refused(capsys):
+    from dagster_project.cli import main
+
+    assert main(["run", "--full-refresh", "--cutoff", "2026-10-28", "--into", "/nonexistent"]) == 2
+    assert "--full-refresh does not go with --cutoff" in capsys.readouterr().err

@@ -29,6 +29,9 @@ def register_cli(subparsers: argparse._SubParsersAction) -> None:
                      help="rebuild the marts as of this local day or time instead (needs --into; the live "
                           "warehouse is untouched)")
     run.add_argument("--into", type=Path, default=None, help="folder for the --cutoff rebuild's published file")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild every incremental model from the kept history, even with nothing new "
+                          "(after a change of logic, or to check the incremental build)")
     run.set_defaults(handler=_run)
 
     serve = subparsers.add_parser("serve", help="serve the dashboards on the published warehouse")
@@ -66,6 +69,10 @@ def _generate(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.full_refresh and (args.cutoff or args.into):
+        print("error: --full-refresh does not go with --cutoff/--into: an as-of rebuild always rebuilds every model",
+              file=sys.stderr)
+        return 2
     _apply_paths(args)
     os.environ["RW_PROGRESS"] = "1"
     ensure_dagster_home()
@@ -93,7 +100,7 @@ def _run(args: argparse.Namespace) -> int:
         with warehouse_lock(settings.work_db):  # before DuckDB is opened; raises only on entry
             if args.cutoff or args.into:  # the as-of rebuild reads the work file: same lock
                 return _run_as_of(args, settings)
-            return _run_locked(settings)
+            return _run_locked(settings, full_refresh=args.full_refresh)
     except WarehouseBusy as busy:
         record_refused_run(settings, busy)
         print(f"error: {busy}", file=sys.stderr)
@@ -121,10 +128,11 @@ def _recover(settings, instance, job_name: str) -> None:
         print(f"  run {run_id} was killed or crashed: marked abandoned", flush=True)
 
 
-def _run_locked(settings) -> int:
+def _run_locked(settings, *, full_refresh: bool = False) -> int:
     from dagster import DagsterInstance
 
     from dagster_project.definitions import defs
+    from dagster_project.orchestration.dbt_args import run_tags
     from dagster_project.orchestration.jobs import WAREHOUSE_JOB_NAME
     from dagster_project.orchestration.recovery import disk_full_line
     from dagster_project.orchestration.sensors import mark_run_failed
@@ -137,6 +145,7 @@ def _run_locked(settings) -> int:
         result = job.execute_in_process(
             instance=instance,
             raise_on_error=False,
+            tags=run_tags(full_refresh=full_refresh),
             # errors only: warnings are told in plain words by the summary below
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )

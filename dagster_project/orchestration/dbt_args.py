@@ -6,6 +6,14 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+# The run tag that asks a warehouse run to rebuild every incremental model from the kept history.
+# A tag (not op config) because two steps read it: ingestion must not stop at "nothing new", and the
+# dbt step adds ``--full-refresh``. ``rightswatch run --full-refresh`` sets it; in the Dagster UI it is
+# added on the launchpad like any tag.
+FULL_REFRESH_TAG = "rightswatch/full_refresh"
+# dbt unit tests check SQL logic on fixed rows; they run in the test suite, not on every data build.
+PIPELINE_EXCLUDED_RESOURCE_TYPES = ("unit_test",)
+
 
 def build_dbt_args(
     command: str = "build",
@@ -39,3 +47,20 @@ def build_dbt_args(
             raise ValueError("--full-refresh applies to dbt build and dbt run only")
         args.append("--full-refresh")
     return args
+
+
+def run_tags(*, full_refresh: bool = False) -> dict[str, str]:
+    """The tags a warehouse run is launched with for the command-line options given."""
+    return {FULL_REFRESH_TAG: "true"} if full_refresh else {}
+
+
+def full_refresh_requested(tags: Mapping[str, str]) -> bool:
+    """Whether a run's tags ask for a full refresh (``true``/``1``/``yes``, any case)."""
+    return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in {"true", "1", "yes"}
+
+
+def pipeline_build_args(overrides: Mapping[str, Any] | None, tags: Mapping[str, str]) -> list[str]:
+    """``dbt build`` as a warehouse run issues it: configuration overrides, unit tests left to the
+    test suite, and ``--full-refresh`` when the run was launched with :data:`FULL_REFRESH_TAG`."""
+    return build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES,
+                          full_refresh=full_refresh_requested(tags))

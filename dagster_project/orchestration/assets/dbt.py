@@ -12,7 +12,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.orchestration import dbt_targets
 from dagster_project.orchestration.config import load_overrides
-from dagster_project.orchestration.dbt_args import build_dbt_args
+from dagster_project.orchestration.dbt_args import full_refresh_requested, pipeline_build_args
 from dagster_project.orchestration.dbt_project import rightswatch_dbt
 from dagster_project.orchestration.resources import WarehouseResource, dbt_child_environment, progress
 from dagster_project.warehouse.memory import export_for_dbt
@@ -20,8 +20,6 @@ from dagster_project.warehouse.memory import export_for_dbt
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
 # assets that write them (landing_ingestion writes raw/<source> and meta/<table>).
 SOURCE_KEY_PREFIX = {"platform": "raw", "pipeline_meta": "meta"}
-# dbt unit tests check SQL logic on fixed rows; they run in the test suite, not on every data build.
-PIPELINE_EXCLUDED_RESOURCE_TYPES = ("unit_test",)
 
 
 class RightsWatchTranslator(DagsterDbtTranslator):
@@ -44,8 +42,11 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     settings = warehouse.settings()
     overrides = load_overrides(settings.config_file)
     export_for_dbt(settings.work_db)  # dbt/profiles.yml reads the memory limit and spill dir
-    args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES)
-    progress(context, "dbt build" + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
+    tags = context.run.tags
+    args = pipeline_build_args(overrides, tags)
+    progress(context, "dbt build" + (" --full-refresh (every incremental model rebuilt from the kept history)"
+                                     if full_refresh_requested(tags) else "")
+             + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     dbt_child_environment()  # dbt dies with this process (kill -9 included)
     started, built = time.monotonic(), 0
     invocation = dbt.cli(args, context=context, target_path=dbt_targets.new_target(settings, context.run_id))

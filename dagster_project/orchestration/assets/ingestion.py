@@ -14,6 +14,7 @@ import dagster as dg
 from dagster_project.contract import SOURCES
 from dagster_project.ingest import ingest_source, load_or_create_key, scan_landing
 from dagster_project.orchestration import build_inputs
+from dagster_project.orchestration.dbt_args import full_refresh_requested
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.privacy.erasure import compact_duckdb_file, erase_completed_deletions, sync_work_list
 from dagster_project.state import connect_state
@@ -135,8 +136,9 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
         erased = erase_completed_deletions(con, key, settings.state_db)
         inputs = build_inputs.fingerprint(con, settings)
         build_inputs.record(con, run_id, inputs)
-        # an erasure rewrote stored values: the marts must be rebuilt even if no file is new
-        unchanged = None if erased.links_erased else build_inputs.unchanged_since(con, settings, inputs)
+        # an erasure rewrote stored values, or a full refresh was asked for: rebuild even if no file is new
+        rebuild = erased.links_erased or full_refresh_requested(context.run.tags)
+        unchanged = None if rebuild else build_inputs.unchanged_since(con, settings, inputs)
         if unchanged is not None:
             message = build_inputs.nothing_new_message(unchanged)
             con.execute("update meta.pipeline_runs set status = 'nothing_new', finished_at = ?, message = ? "

@@ -1,18 +1,19 @@
 {#-
   Every delivered order-line version with the derived columns that do not depend on the cut-off.
-  This is the big one. Incremental-ready: set materialized='incremental' (delete+insert on
-  unique_key) and only files not yet in the table are read; files superseded since the last run are
-  removed by the pre-hook (their raw rows were deleted by ingestion). As a view it is always correct.
+  This is the big one, and it only grows: incremental. A run reads only the files not yet in the table
+  (macro rw_files_not_yet_in) and replaces by unique key (strategy: macro rw_incremental_strategy); the
+  pre-hook first removes the rows of files no longer loaded (superseded by a corrected delivery: their
+  raw rows were deleted by ingestion). Nothing here depends on the cut-off, so an "as of" rebuild keeps
+  it; `--full-refresh` rebuilds it from the raw history. A privacy erasure scrubs this table in place like
+  every table of the work file.
 -#}
 {{
     config(
-        materialized='view',
+        materialized='incremental',
         unique_key=['delivery_date', 'file_name', 'file_line'],
-        incremental_strategy='delete+insert',
+        incremental_strategy=rw_incremental_strategy(),
         on_schema_change='fail',
-        pre_hook=[
-            "{% if is_incremental() %}delete from {{ this }} where not exists (select 1 from {{ ref('stg_pipeline_meta__file_registry') }} r where r.status = 'loaded' and r.source = 'orders' and r.delivery_date = {{ this }}.delivery_date and r.file_name = {{ this }}.file_name and r.file_sha256 = {{ this }}.file_sha256){% endif %}"
-        ],
+        pre_hook="{{ rw_delete_unloaded_files('orders') }}",
     )
 }}
 
@@ -23,15 +24,7 @@ with
 versions as (
 
     select * from {{ ref('stg_platform__orders') }} as stg
-
-    {% if is_incremental() %}
-    where not exists (
-        select 1 from {{ this }} as loaded
-        where loaded.delivery_date = stg.delivery_date
-          and loaded.file_name = stg.file_name
-          and loaded.file_sha256 = stg.file_sha256
-    )
-    {% endif %}
+    where {{ rw_files_not_yet_in('stg') }}
 
 ),
 

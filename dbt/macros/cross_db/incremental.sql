@@ -1,0 +1,48 @@
+{#- Incremental building, the engine-specific part. Models that grow with history say
+    incremental_strategy=rw_incremental_strategy() and never name a strategy themselves. -#}
+
+{# rw_incremental_strategy(): how an incremental model replaces the rows of the keys a run rebuilds. #}
+{% macro rw_incremental_strategy() -%}
+    {{- return(adapter.dispatch('rw_incremental_strategy', 'rightswatch')()) -}}
+{%- endmacro %}
+
+{#- delete+insert: delete the target rows whose unique_key a run rebuilds, insert the new rows (DuckDB,
+    Postgres). A Spark port returns 'insert_overwrite' from spark__rw_incremental_strategy. -#}
+{% macro default__rw_incremental_strategy() -%}
+    {{- return('delete+insert') -}}
+{%- endmacro %}
+
+
+{#- rw_delete_unloaded_files(source): pre-hook SQL for a per-version incremental model: deletes the rows of
+    files that are no longer loaded (a file superseded by a corrected delivery of the same name, whose raw
+    rows ingestion deleted), so the model never keeps a version the raw history no longer has. Empty on a
+    full build. Rendered at run time, inside the model's pre_hook string. -#}
+{% macro rw_delete_unloaded_files(source) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ ref('stg_pipeline_meta__file_registry') }} as registry
+        where registry.status = 'loaded'
+          and registry.source = '{{ source }}'
+          and registry.delivery_date = {{ this }}.delivery_date
+          and registry.file_name = {{ this }}.file_name
+          and registry.file_sha256 = {{ this }}.file_sha256
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- rw_files_not_yet_in(alias): predicate for the per-version source rows of an incremental model: the
+    row's file (delivery_date, file_name, file_sha256) is not in the model yet. True on a full build. -#}
+{% macro rw_files_not_yet_in(alias) -%}
+    {%- if is_incremental() -%}
+    not exists (
+        select 1 from {{ this }} as loaded
+        where loaded.delivery_date = {{ alias }}.delivery_date
+          and loaded.file_name = {{ alias }}.file_name
+          and loaded.file_sha256 = {{ alias }}.file_sha256
+    )
+    {%- else -%}
+    true
+    {%- endif -%}
+{%- endmacro %}
