@@ -4,8 +4,18 @@ wording drifts the figures would silently vanish, so the parser is checked again
 from __future__ import annotations
 
 import datetime as dt
+import re
 
-from dagster_project.cli.bench import file_format, parse_run
+from dagster_project.cli import bench as bench_module
+from dagster_project.cli.bench import (
+    PAGES,
+    dashboard_times,
+    file_format,
+    landing_files,
+    parse_run,
+    percentile,
+)
+from dagster_project.contract import SOURCES
 from dagster_project.ingest.results import FileResult
 
 
@@ -40,3 +50,37 @@ def test_nothing_new_has_no_dbt_or_publication_figures():
 def test_formats_are_named_as_the_loader_dispatches_them():
     assert [file_format(n) for n in ("a.csv", "a.csv.gz", "b.jsonl", "b.jsonl.gz", "c.parquet")] == [
         "csv", "csv.gz", "jsonl", "jsonl.gz", "parquet"]
+
+
+def test_gx_seconds_are_kept_per_source():
+    figures = parse_run("\n".join([
+        "  orders: Great Expectations on 7 delivery(ies): 322 expectations, 0 failed (error), 0 failed (warning), in 12.5 s",
+        "  orders: Great Expectations on 1 delivery(ies): 46 expectations, 0 failed (error), 0 failed (warning), in 1.5 s",
+        "  refunds: Great Expectations on 1 delivery(ies): 10 expectations, 0 failed (error), 0 failed (warning), in 0.5 s",
+    ]))
+    assert dict(figures.gx) == {"orders": 14.0, "refunds": 0.5}
+
+
+def test_percentile_is_nearest_rank():
+    runs = [float(i) for i in range(1, 21)]  # 1 … 20
+    assert (percentile(runs, 50), percentile(runs, 95), percentile([0.3], 95)) == (10.0, 19.0, 0.3)
+
+
+def test_a_real_build_gives_every_figure_the_bench_prints(sample_build, tmp_path, capsys):
+    """At the sample's size: the figures of a real `rightswatch run` (ingestion per source and format,
+    GX per source, dbt, publication) and the dashboard query times of its published file, p50/p95 for
+    each of the four pages, as `make bench` prints them; a missing figure fails here."""
+    figures = parse_run(sample_build.run_output)
+    delivered = {(p.parent.parent.name, file_format(p.name)) for p in landing_files(sample_build.landing)}
+    assert set(figures.ingest) == delivered
+    assert all(rows > 0 and seconds > 0 for rows, seconds in figures.ingest.values())
+    assert set(figures.gx) == set(SOURCES) and all(s > 0 for s in figures.gx.values())
+    assert figures.dbt_s and figures.publish_s
+
+    times = dashboard_times(sample_build.env, repeat=2, log=tmp_path / "dashboards.log")
+    assert set(times) == set(PAGES) == {"overview", "merchants", "complaints", "data_quality"}
+    assert all(len(runs) == 2 and all(s > 0 for s in runs) for runs in times.values())
+    bench_module._print_dashboards(times)
+    printed = capsys.readouterr().out
+    for page in PAGES:
+        assert re.search(rf"^\s+{page}\s+p50 \d+\.\d{{3}}\s+p95 \d+\.\d{{3}}", printed, re.M), printed

@@ -8,11 +8,14 @@ Per size (order lines; 100 k and 1 M by default, 10 M with ``--ten-million``) it
 - the floor: the same landing files read once by DuckDB alone (``read_csv`` / ``read_json`` /
   ``read_parquet`` into a table), measured in the same run, and end to end ÷ floor;
 - landing and published file sizes;
+- dashboard query times, p50/p95 per page (overview, merchants, complaints, data quality), of the
+  queries each page sends through ``dashboards.queries`` against the published file of this size,
+  the shared cache emptied before each of ``--dashboard-repeat`` runs (``bench_dashboards``);
 - one more delivery day: a second warehouse built without the last delivery day, then the day added;
 - a run with nothing new on top of that.
 
-Dashboard page times (p50/p95 per page, real browsers) are measured by ``make loadtest``
-(scripts/loadtest.py), not here.
+What the browser adds to a page (real browsers, several users) is measured by ``make loadtest``
+(scripts/loadtest.py).
 
 Every build runs as a child process; its peak RSS and CPU time come from ``os.wait4`` (children of
 the child, such as dbt, included). Speed goals are checked here, never by timed unit tests. The
@@ -23,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import json
 import os
 import platform
 import re
@@ -37,14 +41,16 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.cli.bench_dashboards import PAGES, percentile
 from dagster_project.contract import SOURCES
 
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where ``dashboards`` is imported from
 DEFAULT_SIZES = (100_000, 1_000_000)
 TEN_MILLION = 10_000_000
 
 _FILE_LINE = re.compile(r"^\s+(?P<source>\w+) \d{4}-\d{2}-\d{2} (?P<file>\S+): (?P<read>[\d,]+) read, .* "
                         r"in (?P<s>[\d.]+) s \(")
-_GX_LINE = re.compile(r"^\s+\w+: Great Expectations .* in (?P<s>[\d.]+) s$")
+_GX_LINE = re.compile(r"^\s+(?P<source>\w+): Great Expectations .* in (?P<s>[\d.]+) s$")
 _DBT_LINE = re.compile(r"^\s+dbt build: \d+ models in (?P<s>[\d.]+) s$")
 _PUBLISH_LINE = re.compile(r"^\s+published \d+ tables .* in (?P<s>[\d.]+) s$")
 
@@ -63,9 +69,13 @@ class RunFigures:
     """What one `rightswatch run` printed, summed per step."""
 
     ingest: dict[tuple[str, str], list[float]] = field(default_factory=lambda: defaultdict(lambda: [0, 0.0]))
-    gx_s: float = 0.0
+    gx: dict[str, float] = field(default_factory=lambda: defaultdict(float))  # seconds per source
     dbt_s: float | None = None
     publish_s: float | None = None
+
+    @property
+    def gx_s(self) -> float:
+        return sum(self.gx.values())
 
 
 def file_format(name: str) -> str:
@@ -84,7 +94,7 @@ def parse_run(stdout: str) -> RunFigures:
             cell[0] += int(m["read"].replace(",", ""))
             cell[1] += float(m["s"])
         elif m := _GX_LINE.match(line):
-            figures.gx_s += float(m["s"])
+            figures.gx[m["source"]] += float(m["s"])
         elif m := _DBT_LINE.match(line):
             figures.dbt_s = float(m["s"])
         elif m := _PUBLISH_LINE.match(line):
@@ -188,13 +198,36 @@ def _print_run(figures: RunFigures, phase: Phase) -> None:
     for (source, fmt), (rows, seconds) in sorted(figures.ingest.items()):
         rate = f"{rows / seconds:>12,.0f} rows/s" if seconds else f"{'-':>12} rows/s"
         print(f"      ingest {source:<17}{fmt:<9}{rows:>12,} rows{seconds:>8.1f} s{rate}")
+    if figures.gx:
+        print("      Great Expectations per source: "
+              + ", ".join(f"{source} {s:.1f} s" for source, s in sorted(figures.gx.items())))
     steps = [("Great Expectations", figures.gx_s), ("dbt build", figures.dbt_s), ("publish", figures.publish_s)]
     print("      " + ", ".join(f"{n} {s:.1f} s" if s is not None else f"{n} skipped" for n, s in steps))
     rows = sum(cell[0] for cell in figures.ingest.values())
     print(f"      end to end {rows / phase.wall_s:,.0f} rows/s ({rows:,} rows read by this run)")
 
 
-def bench_size(orders: int, root: Path, seed: int) -> None:
+def dashboard_times(env: dict[str, str], repeat: int, log: Path) -> dict[str, list[float]]:
+    """Per page, the seconds of each run of its queries against ``env``'s published warehouse
+    (a child process, as a served dashboard reads the file: see ``bench_dashboards``)."""
+    with open(log, "w", encoding="utf-8") as err:
+        proc = subprocess.run([sys.executable, "-m", "dagster_project.cli.bench_dashboards", "--repeat", str(repeat)],
+                              env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+    if proc.returncode != 0:
+        sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:])
+        raise SystemExit(f"bench: dashboard queries failed (exit {proc.returncode}); log {log}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])["pages"]
+
+
+def _print_dashboards(times: dict[str, list[float]]) -> None:
+    runs = min((len(v) for v in times.values()), default=0)
+    print(f"  dashboard queries, {runs} runs per page, cache emptied before each (seconds):")
+    for page in PAGES:
+        secs = times[page]
+        print(f"      {page:<14} p50 {percentile(secs, 50):.3f}  p95 {percentile(secs, 95):.3f}  max {max(secs):.3f}")
+
+
+def bench_size(orders: int, root: Path, seed: int, dashboard_repeat: int = 20) -> None:
     print(f"\n== {orders:,} order lines (seed {seed}) in {root}", flush=True)
     landing = root / "landing"
     generated = run_phase("generate", ["generate", "--out", str(landing), "--orders", str(orders), "--seed", str(seed)],
@@ -214,6 +247,7 @@ def bench_size(orders: int, root: Path, seed: int) -> None:
           f"end to end / floor = {full.wall_s / floor:.1f} (wall), {full.cpu_s / max(floor_cpu, 0.01):.1f} (CPU)")
     print(f"  sizes: landing {_size_mb(files):,.0f} MB, published {_size_mb([Path(env['RW_WAREHOUSE'])]):,.0f} MB, "
           f"work {_size_mb([work]):,.0f} MB; {rows:,} rows read")
+    _print_dashboards(dashboard_times(env, dashboard_repeat, root / "dashboards.log"))
 
     without = root / "landing_without_last_day"
     _last_day_split(landing, without)
@@ -237,6 +271,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--dir", type=Path, default=None, help="where to work (default: a temporary directory)")
     parser.add_argument("--keep", action="store_true", help="keep the benchmark directory")
+    parser.add_argument("--dashboard-repeat", type=int, default=20,
+                        help="runs of each dashboard page's queries per size (default 20)")
     args = parser.parse_args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()] + ([TEN_MILLION] if args.ten_million else [])
     base = Path(args.dir or tempfile.mkdtemp(prefix="rightswatch-bench-"))
@@ -249,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
             root = base / f"{orders}"
             shutil.rmtree(root, ignore_errors=True)
             root.mkdir(parents=True)
-            bench_size(orders, root, args.seed)
+            bench_size(orders, root, args.seed, args.dashboard_repeat)
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(base, ignore_errors=True)

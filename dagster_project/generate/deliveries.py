@@ -58,6 +58,26 @@ def coupon(row: dict) -> str:
     return f"D11-{h * 10}" if h < 3 else ""
 
 
+class _Schedule:
+    """The running state of one file's :class:`Injection`: normal rows counted, kinds still owed."""
+
+    __slots__ = ("interval", "queue", "normal", "rot", "rotation")
+
+    def __init__(self, inj: Injection, rotation: tuple[str, ...]):
+        self.interval, self.queue, self.rotation = inj.interval, list(inj.guarantee), rotation
+        self.normal = self.rot = 0
+
+    def after_normal_row(self) -> str | None:
+        """Count one normal row; the kind to plant after it, if any."""
+        self.normal += 1
+        if self.queue and self.normal % 2 == 0:
+            return self.queue.pop(0)
+        if self.interval and self.normal % self.interval == 0:
+            self.rot += 1
+            return self.rotation[(self.rot - 1) % len(self.rotation)]
+        return None
+
+
 class Router:
     """Writes each record's version as of the end of every delivery window it changed in.
 
@@ -70,7 +90,7 @@ class Router:
         self.root, self.seed, self.factory, self.progress = root, seed, factory, progress
         self.columns = load_columns()
         self.files: dict[tuple[str, int], DeliveryFile] = {}
-        self.injection: dict[tuple[str, int], dict] = {}
+        self.injection: dict[tuple[str, int], _Schedule] = {}
         self.bad: list[tuple[str, str, str, int, str]] = []
         self.soft: list[tuple[str, str, str, int, str]] = []
         self.written: list[dict] = []
@@ -88,9 +108,7 @@ class Router:
             f = open_delivery_file(self.root, source, delivery, stem, spec, self.columns[source])
             self.files[(source, w)] = f
             if inj is not None:
-                rotation = kinds_for(source, spec.fmt)
-                self.injection[(source, w)] = {"inj": inj, "queue": list(inj.guarantee), "normal": 0,
-                                               "rot": 0, "rotation": rotation}
+                self.injection[(source, w)] = _Schedule(inj, kinds_for(source, spec.fmt))
         return f
 
     def close_through(self, day) -> None:
@@ -141,22 +159,16 @@ class Router:
             self.write_normal(source, w, record.row(i))
 
     def write_normal(self, source: str, w: int, row: dict) -> None:
-        f = self.file(source, w)
+        key = (source, w)
+        f = self.files.get(key) or self.file(source, w)
         if f.spec.extra_columns:
             row["coupon_code"] = coupon(row)
         f.write(row)
-        state = self.injection.get((source, w))
-        if state is None:
-            return
-        state["normal"] += 1
-        kind = None
-        if state["queue"] and state["normal"] % 2 == 0:
-            kind = state["queue"].pop(0)
-        elif state["inj"].interval and state["normal"] % state["inj"].interval == 0:
-            kind = state["rotation"][state["rot"] % len(state["rotation"])]
-            state["rot"] += 1
-        if kind is not None:
-            self._plant(f, source, kind, row)
+        schedule = self.injection.get(key)
+        if schedule is not None:
+            kind = schedule.after_normal_row()
+            if kind is not None:
+                self._plant(f, source, kind, row)
 
     def _plant(self, f: DeliveryFile, source: str, kind: str, template: dict) -> None:
         for p in self.factory.make(kind, source, template):

@@ -52,42 +52,49 @@ _PICK_HOUR = Picker(range(24), _HOUR_W)
 _PICK_CHANNEL = Picker(_CHANNELS, _CHANNEL_W)
 _PICK_PROVINCE = Picker(PROVINCES, PROVINCE_WEIGHTS)
 PROMISE = timedelta(hours=48)
+_COMPLETED_AFTER = timedelta(days=7, hours=6)  # an unreturned delivered line completes 7 days 6 hours later
 
 
 class Line:
-    """One order line with its whole future: versions are cut from ``events`` by the router."""
+    """One order line with its whole future: version i is as of ``times[i]``, with status ``statuses[i]``."""
 
     __slots__ = ("order_id", "line_no", "merchant_id", "consumer_id", "consumer_phone", "sku_id", "quantity",
                  "unit_price", "list_price", "currency", "ordered", "paid", "promised", "shipped", "delivered",
-                 "exempt", "channel", "ship_to", "events")
+                 "exempt", "channel", "ship_to", "times", "statuses")
 
     def event_times(self) -> list[datetime]:
-        return [t for t, _ in self.events]
+        return self.times
 
     def amount(self) -> int:
         return self.quantity * self.unit_price
 
     def build_events(self, end: tuple[datetime, str] | None) -> None:
-        ev = [(self.ordered, "created")]
-        if self.paid is not None:
-            ev.append((self.paid, "paid"))
-            ev.append((self.shipped, "shipped"))
-            ev.append((self.delivered, "delivered"))
+        paid = self.paid
+        if paid is None:
+            times, statuses = [self.ordered], ["created"]
+        else:
+            times = [self.ordered, paid, self.shipped, self.delivered]
+            statuses = ["created", "paid", "shipped", "delivered"]
         if end is not None:
-            ev.append(end)
-        self.events = ev
+            times.append(end[0])
+            statuses.append(end[1])
+        self.times = times
+        self.statuses = statuses
 
     def row(self, i: int) -> dict:
-        at, status = self.events[i]
-        paid = self.paid if self.paid is not None and self.paid <= at else None
+        at, status = self.times[i], self.statuses[i]
+        paid = self.paid
+        if paid is not None and paid > at:
+            paid = None
+        shipped, delivered = self.shipped, self.delivered
         return {
             "order_id": self.order_id, "line_no": self.line_no, "merchant_id": self.merchant_id,
             "consumer_id": self.consumer_id, "consumer_phone": self.consumer_phone, "sku_id": self.sku_id,
             "quantity": self.quantity, "unit_price": self.unit_price, "list_price": self.list_price,
             "currency": self.currency, "ordered_at": self.ordered, "paid_at": paid,
             "promised_ship_by": self.promised if paid is not None else None,
-            "shipped_at": self.shipped if self.shipped is not None and self.shipped <= at else None,
-            "delivered_at": self.delivered if self.delivered is not None and self.delivered <= at else None,
+            "shipped_at": shipped if shipped is not None and shipped <= at else None,
+            "delivered_at": delivered if delivered is not None and delivered <= at else None,
             "nrr_exempt": self.exempt, "order_status": status, "channel": self.channel,
             "ship_to_region": self.ship_to, "updated_at": at,
         }
@@ -116,43 +123,53 @@ class OrderGenerator:
 
     # ------------------------------------------------------------------ helpers
     def _consumer(self, rng: random.Random) -> tuple[str, str | None]:
-        n = rng.randrange(1, self.consumer_pool)
+        n = 1 + rng._randbelow(self.consumer_pool - 1)  # = rng.randrange(1, pool), see _random_order
         return f"U{n:09d}", (mobile_number(n) if n % 10 < 7 else None)
 
     def _line(self, rng: random.Random, m: Merchant, order_id: str, line_no: int, consumer, ordered: datetime,
               paid: datetime | None, channel: str, ship_to: str, currency: str | None) -> Line:
+        random_ = rng.random
         ln = Line()
         ln.order_id, ln.line_no, ln.merchant_id = order_id, line_no, m.merchant_id
         ln.consumer_id, ln.consumer_phone = consumer
-        ln.sku_id, ln.unit_price = rng.choice(m.skus)
-        ln.quantity = 1 if rng.random() < 0.8 else rng.randint(2, 4)
-        ln.list_price = ln.unit_price if rng.random() < 0.3 else None  # honest: shown price = price charged
+        skus = m.skus
+        ln.sku_id, ln.unit_price = sku_id, unit_price = skus[rng._randbelow(len(skus))]  # = rng.choice(skus)
+        ln.quantity = 1 if random_() < 0.8 else rng.randint(2, 4)
+        ln.list_price = unit_price if random_() < 0.3 else None  # honest: shown price = price charged
         ln.currency, ln.ordered, ln.paid, ln.channel, ln.ship_to = currency, ordered, paid, channel, ship_to
         ln.promised = paid + PROMISE if paid is not None else None
-        if m.category == "食品" and rng.random() < 0.3:
+        if m.category == "食品" and random_() < 0.3:
             ln.exempt = True  # perishable
-        elif rng.random() < 0.01:
+        elif random_() < 0.01:
             ln.exempt = True  # made to order
         else:
-            ln.exempt = False if rng.random() < 0.3 else None
+            ln.exempt = False if random_() < 0.3 else None
         ln.shipped = ln.delivered = None
         return ln
 
-    def _ship(self, rng: random.Random, ln: Line, late: bool) -> None:
+    @staticmethod
+    def _ship(rng: random.Random, ln: Line, late: bool) -> None:
+        # hours(rng, lo, hi) inlined: the same draw (uniform = lo + (hi - lo) * random()), one call fewer
         if ln.paid is None:
             return
-        ln.shipped = ln.promised + cmp.hours(rng, 6, 72) if late else ln.paid + cmp.hours(rng, 2, 40)
-        ln.delivered = ln.shipped + cmp.hours(rng, 18, 96)
+        random_ = rng.random
+        if late:
+            shipped = ln.promised + timedelta(seconds=int((6 + 66 * random_()) * 3600))
+        else:
+            shipped = ln.paid + timedelta(seconds=int((2 + 38 * random_()) * 3600))
+        ln.shipped = shipped
+        ln.delivered = shipped + timedelta(seconds=int((18 + 78 * random_()) * 3600))
 
     def _emit_lines(self, lines: list[Line], ends: dict[int, tuple[datetime, str]]) -> None:
+        emit = self.sink.emit
         for ln in lines:
             if ln.paid is None:
                 end = (ln.ordered + timedelta(minutes=25 + ln.line_no), "cancelled")
             else:
-                end = ends.get(ln.line_no, (ln.delivered + timedelta(days=7, hours=6), "completed"))
+                end = ends.get(ln.line_no) or (ln.delivered + _COMPLETED_AFTER, "completed")
             ln.build_events(end)
-            self.sink.emit("orders", ln)
-            self.counts["order_lines"] += 1
+            emit("orders", ln)
+        self.counts["order_lines"] += len(lines)
 
     # ------------------------------------------------------------------ days
     def run(self, after_day=None) -> None:
@@ -178,29 +195,36 @@ class OrderGenerator:
             self._planned(rng, ctx, ev)
 
     def _random_order(self, rng: random.Random, ctx: _DayCtx, m: Merchant) -> int:
+        """One random order of ``m`` with its lines, complaint and refunds; returns its line count.
+
+        This runs once per order (10 M lines ≈ 7.5 M orders), so it takes the draws of
+        ``randrange``/``choice`` straight from ``rng._randbelow``, the one call those make: the same
+        numbers in the same order (a seed's files stay byte-identical) without their argument checks.
+        """
+        random_, below = rng.random, rng._randbelow
         st = self.state[m.merchant_id]
         st.orders += 1
         order_id = ctx.next_order_id()
-        ordered = day_start(ctx.day) + timedelta(hours=_PICK_HOUR(rng),
-                                                 seconds=rng.randrange(3600))
-        cancelled = rng.random() < 0.03
-        paid = None if cancelled else ordered + timedelta(seconds=rng.randrange(30, 1200))
+        ordered = ctx.start + timedelta(seconds=_PICK_HOUR(rng) * 3600 + below(3600))
+        cancelled = random_() < 0.03
+        paid = None if cancelled else ordered + timedelta(seconds=30 + below(1170))
         consumer = self._consumer(rng)
         channel = _PICK_CHANNEL(rng)
         ship_to = _PICK_PROVINCE(rng)
-        currency = "CNY" if rng.random() < 0.4 else None
-        n = 1 if rng.random() < 0.75 else (2 if rng.random() < 0.72 else 3)
+        currency = "CNY" if random_() < 0.4 else None
+        n = 1 if random_() < 0.75 else (2 if random_() < 0.72 else 3)
         plan = m.rate_plan
         late_every = plan["late_every"] if "late_every" in plan and ctx.day >= plan["late_from"] else None
         lines = []
+        line, ship = self._line, self._ship
         for k in range(1, n + 1):
-            ln = self._line(rng, m, order_id, k, consumer, ordered, paid, channel, ship_to, currency)
+            ln = line(rng, m, order_id, k, consumer, ordered, paid, channel, ship_to, currency)
             st.lines += 1
             if late_every is not None:
                 late = st.lines % late_every == 0
             else:
                 late = (st.lines + st.late_off) % BACKGROUND_LATE_EVERY == 0
-            self._ship(rng, ln, late)
+            ship(rng, ln, late)
             lines.append(ln)
         self.counts["orders"] += 1
         ends: dict[int, tuple[datetime, str]] = {}
@@ -362,6 +386,7 @@ class _DayCtx:
 
     def __init__(self, day: date):
         self.day = day
+        self.start = day_start(day)
         self._tag = day.strftime("%Y%m%d")
         self._o = self._c = self._r = 0
 

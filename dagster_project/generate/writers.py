@@ -18,6 +18,7 @@ import csv
 import gzip
 import io
 import json
+import operator
 import zlib
 from dataclasses import dataclass
 from datetime import date
@@ -105,6 +106,23 @@ def _close_text(text: io.TextIOWrapper) -> None:
         raw.close()
 
 
+def _bool_text(v: object) -> str:
+    return "true" if v else "false"
+
+
+#: How a typed value becomes CSV text; timestamps use the row's style, any other type ``str``.
+_CELL_FORMATS = {"decimal": money, "boolean": _bool_text, "date": operator.methodcaller("isoformat"), "timestamp": None}
+
+
+def _csv_cell(v: object, fmt, style) -> str:
+    """One CSV cell: empty for None, a ``str`` exactly as given (planted bad values), else typed text."""
+    if v is None:
+        return ""
+    if isinstance(v, str):
+        return v
+    return style(v) if fmt is None else fmt(v)
+
+
 class CsvFile(DeliveryFile):
     """RFC 4180 CSV (CRLF record ends, minimal quoting) in UTF-8, UTF-8 with BOM or GB18030."""
 
@@ -115,29 +133,14 @@ class CsvFile(DeliveryFile):
         self._extra = list(spec.extra_columns)
         self._csv.writerow(self.names + self._extra)
         self.next_line = 2
-        self._types = [typ for _, typ in columns]
+        self._formats = [(name, _CELL_FORMATS.get(typ, str)) for name, typ in columns]
 
     def _cells(self, row: dict) -> list[str]:
         style = _TS_FORMATTERS[ts_style(row.get(self.names[0]))]
-        cells = []
-        for name, typ in zip(self.names, self._types, strict=True):
-            v = row.get(name)
-            if v is None:
-                cells.append("")
-            elif isinstance(v, str):
-                cells.append(v)
-            elif typ == "timestamp":
-                cells.append(style(v))
-            elif typ == "decimal":
-                cells.append(money(v))
-            elif typ == "boolean":
-                cells.append("true" if v else "false")
-            elif typ == "date":
-                cells.append(v.isoformat())
-            else:
-                cells.append(str(v))
+        get = row.get
+        cells = [_csv_cell(get(name), fmt, style) for name, fmt in self._formats]
         for name in self._extra:
-            v = row.get(name)
+            v = get(name)
             cells.append("" if v is None else str(v))
         return cells
 
@@ -207,6 +210,21 @@ _ARROW_TYPES = {
 }
 
 
+def _typed_array(typ: str, values: tuple) -> pa.Array:
+    """A typed Arrow column from Python values (raises when a value does not fit the type)."""
+    if typ == "decimal":
+        # cents are exactly the unscaled value of DECIMAL(18,2): build the 128-bit buffer directly
+        ints = pa.array(values, type=pa.int64())
+        cents = np.asarray(ints.fill_null(0), dtype=np.int64)
+        data = np.column_stack((cents, cents >> 63)).ravel()
+        return pa.Array.from_buffers(pa.decimal128(18, 2), len(values), [ints.buffers()[0], pa.py_buffer(data)],
+                                     null_count=ints.null_count)
+    if typ == "timestamp":
+        local = pa.array(values, type=pa.timestamp("us")).cast(pa.int64())
+        return pc.subtract(local, _OFFSET_US).cast(pa.timestamp("us", tz="UTC"))
+    return pa.array(values, type=_ARROW_TYPES[typ])
+
+
 class ParquetFile(DeliveryFile):
     """Typed Parquet (timestamps as UTC instants, decimals as DECIMAL(18,2)), one row group per batch."""
 
@@ -216,38 +234,39 @@ class ParquetFile(DeliveryFile):
         super().__init__(path, source, delivery, columns, spec)
         self.schema = pa.schema([pa.field(n, _ARROW_TYPES[t]) for n, t in columns])
         self._writer = pq.ParquetWriter(str(path), self.schema, compression="snappy", write_statistics=True)
-        self._buf: list[dict] = []
+        self._buf: list[tuple] = []
+        # one C call takes a row's values in column order (rows are captured as tuples when written)
+        self._values = operator.itemgetter(*self.names) if len(self.names) > 1 else (
+            lambda row: (row[self.names[0]],))
 
     def write(self, row: dict) -> int:
-        self._buf.append(row)
+        try:
+            values = self._values(row)
+        except KeyError:  # a planted row may leave a column out: that cell is null
+            values = tuple(row.get(n) for n in self.names)
+        self._buf.append(values)
         self.rows += 1
         if len(self._buf) >= self.BATCH:
             self._flush()
         return self.rows
 
-    def _column(self, name: str, typ: str) -> pa.Array:
-        values = [r.get(name) for r in self._buf]
+    @staticmethod
+    def _column(name: str, typ: str, values: tuple) -> pa.Array:
         if typ in ("string", "enum"):
             return pa.array(values, type=pa.string())
-        bad = next((v for v in values if isinstance(v, str)), None)
-        if bad is not None:
-            raise TypeError(f"Parquet column {name} is typed; cannot hold {bad!r}")
-        if typ == "decimal":
-            # cents are exactly the unscaled value of DECIMAL(18,2): build the 128-bit buffer directly
-            ints = pa.array(values, type=pa.int64())
-            cents = np.asarray(ints.fill_null(0), dtype=np.int64)
-            data = np.column_stack((cents, cents >> 63)).ravel()
-            return pa.Array.from_buffers(pa.decimal128(18, 2), len(values), [ints.buffers()[0], pa.py_buffer(data)],
-                                         null_count=ints.null_count)
-        if typ == "timestamp":
-            local = pa.array(values, type=pa.timestamp("us")).cast(pa.int64())
-            return pc.subtract(local, _OFFSET_US).cast(pa.timestamp("us", tz="UTC"))
-        return pa.array(values, type=_ARROW_TYPES[typ])
+        try:
+            return _typed_array(typ, values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+            bad = next((v for v in values if isinstance(v, str)), None)
+            if bad is None:
+                raise
+            raise TypeError(f"Parquet column {name} is typed; cannot hold {bad!r}") from None
 
     def _flush(self) -> None:
         if not self._buf:
             return
-        arrays = [self._column(n, t) for n, t in self.columns]
+        columns = zip(*self._buf, strict=True)  # row tuples → column tuples, in C
+        arrays = [self._column(n, t, vals) for (n, t), vals in zip(self.columns, columns, strict=True)]
         self._writer.write_table(pa.Table.from_arrays(arrays, schema=self.schema))
         self._buf = []
 

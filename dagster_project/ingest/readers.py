@@ -290,6 +290,13 @@ class RestartExact(Exception):
     """The fast CSV path cannot vouch for its line numbers: re-read the file on the exact path."""
 
 
+# Numbers (and NaN/Infinity) are kept as their delivered text: one decoder, built once (json.loads
+# with hooks builds a new decoder for every line).
+_DECODER = json.JSONDecoder(parse_float=str, parse_int=str, parse_constant=str)
+_SCALAR_TYPES = frozenset({str, bool, type(None)})  # a JSONL value once numbers are text, unless nested
+_ARROW_SCALARS = (pa.string(), pa.bool_(), pa.null())  # what Arrow infers from such values
+
+
 class JsonlReader(Reader):
     """One JSON object per line, UTF-8. A line that is not a JSON object is one malformed record;
     blank lines are not records. Numbers are kept as their delivered text (no float rounding)."""
@@ -301,6 +308,7 @@ class JsonlReader(Reader):
 
     def batches(self) -> Iterator[pa.Table]:
         seen: dict[str, None] = {}
+        seen_keys = seen.keys()
         records: list[dict] = []
         lines: list[int] = []
         problems: dict[int, tuple[str, str | None, str, str | None]] = {}
@@ -312,7 +320,7 @@ class JsonlReader(Reader):
                 if not text.strip():
                     continue
                 try:
-                    obj = json.loads(text, parse_float=str, parse_int=str, parse_constant=str)
+                    obj = _DECODER.decode(text)
                 except json.JSONDecodeError as exc:  # its message names a position, never content
                     obj = None
                     why = f"not valid JSON: {exc.msg} at column {exc.colno}"
@@ -325,15 +333,14 @@ class JsonlReader(Reader):
                     problems[len(records)] = ("malformed_record", None, why, _redacted(text, self.redact, "line is not a JSON object"))
                     obj = {}
                 else:
-                    for key, value in obj.items():
-                        if key not in seen:
-                            seen[key] = None
-                        if isinstance(value, dict | list):
-                            obj[key] = json.dumps(value, ensure_ascii=False)
-                            if len(records) not in problems:
-                                problems[len(records)] = ("type_invalid", key, f"{key} is a JSON {type(value).__name__}, not a value", None)
-                        elif isinstance(value, bool):
-                            obj[key] = "true" if value else "false"
+                    if not seen_keys >= obj.keys():
+                        for key in obj:
+                            seen.setdefault(key, None)
+                        seen_keys = seen.keys()
+                    # Numbers arrive as text already and true/false become text in Arrow (_table):
+                    # only a record holding an object or an array needs its values visited here.
+                    if not _SCALAR_TYPES.issuperset(map(type, obj.values())):
+                        self._plain_values(obj, len(records), problems)
                 records.append(obj)
                 lines.append(number)
                 if len(records) >= CHUNK_ROWS:
@@ -344,11 +351,22 @@ class JsonlReader(Reader):
         self.seen_columns = list(seen)
         self.header = self.seen_columns
 
+    @staticmethod
+    def _plain_values(obj: dict, index: int, problems: dict) -> None:
+        """true/false as their JSON text; an object or array as its JSON text, and the record's first
+        such key is its ``type_invalid`` problem (unless the record already has one)."""
+        for key, value in obj.items():
+            if isinstance(value, dict | list):
+                obj[key] = json.dumps(value, ensure_ascii=False)
+                if index not in problems:
+                    problems[index] = ("type_invalid", key, f"{key} is a JSON {type(value).__name__}, not a value", None)
+            elif isinstance(value, bool):
+                obj[key] = "true" if value else "false"
+
     def _table(self, records, lines, problems, seen) -> pa.Table:
-        columns = {LINE: pa.array(lines, pa.int64())}
         names = [k for k in seen if k not in INTERNAL]
-        for name in names:
-            columns[name] = pa.array([r.get(name) for r in records], pa.string())
+        columns = {LINE: pa.array(lines, pa.int64())}
+        columns.update(_string_columns(records, names))
         if problems:
             n = len(records)
             for key, pos in ((RULE, 0), (COL, 1), (MSG, 2), (RAW, 3)):
@@ -357,6 +375,29 @@ class JsonlReader(Reader):
                     values[idx] = problem[pos]
                 columns[key] = pa.array(values, pa.string())
         return pa.table(columns)
+
+
+def _string_columns(records: list[dict], names: list[str]) -> dict[str, pa.Array]:
+    """One string column per name from the records' values (text, true/false, null; a missing key is null).
+
+    Fast path: Arrow infers one struct from all the dicts in C++ (a column of true/false becomes
+    bool, cast to the same "true"/"false" text). A chunk Arrow cannot type that way (a column mixing
+    text and true/false, a nested value) takes the exact path, value by value in Python.
+    """
+    try:
+        struct = pa.array(records)
+    except (pa.ArrowException, ValueError, TypeError):  # mixed types, text Arrow cannot encode, ...
+        struct = None
+    if struct is not None and pa.types.is_struct(struct.type) and all(
+            f.type in _ARROW_SCALARS for f in struct.type):
+        inferred = {f.name: col for f, col in zip(struct.type, struct.flatten(), strict=True)}
+        return {name: inferred[name].cast(pa.string()) if name in inferred else pa.nulls(len(records), pa.string())
+                for name in names}
+    for obj in records:
+        for key, value in obj.items():
+            if isinstance(value, bool):
+                obj[key] = "true" if value else "false"
+    return {name: pa.array([r.get(name) for r in records], pa.string()) for name in names}
 
 
 class ParquetReader(Reader):

@@ -1,0 +1,127 @@
+"""Dashboard query times for `make bench`: p50/p95 per page against one published warehouse.
+
+A page's time here is the time of the queries it sends through ``dashboards.queries`` (the pages' one,
+read-only, bound-parameter query module), called exactly as the page calls them with its default
+filters, **every tab opened** (the tabs are lazy in the browser, so this is the most a visit can ask
+of the warehouse). The shared query cache is emptied before every repetition, so each one reads the
+published file; what the browser and Streamlit add on top is measured by ``make loadtest``.
+
+Run as a child of the bench, so the warehouse is chosen by ``RW_WAREHOUSE`` as when serving::
+
+    RW_WAREHOUSE=FILE python -m dagster_project.cli.bench_dashboards --repeat 20
+
+It prints one JSON object: ``{"pages": {page: [seconds per repetition, ...]}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from datetime import date
+
+PAGES = ("overview", "merchants", "complaints", "data_quality")
+
+
+def _overview() -> None:
+    from dashboards import queries
+    from dashboards.ui import default_month_range
+
+    queries.kpi_definitions()
+    queries.kpi_platform()
+    months = queries.kpi_months()
+    queries.rights_monthly()  # tab: per right
+    queries.merchants()  # tab: every KPI
+    if months:
+        lo, hi = default_month_range(months)
+        queries.kpi_rows(lo, hi, "__platform__", "")
+        queries.kpi_breach_grid(lo, hi, "__platform__", "")
+
+
+def _merchants() -> None:
+    from dashboards import queries
+
+    queries.enforcement_facets()
+    listed = queries.enforcement(0)  # a manager's list: every tier
+    if listed.empty:
+        return
+    merchant_id = str(listed["merchant_id"].iloc[0])  # the drill-down opens on the first merchant
+    queries.evidence(merchant_id)
+    queries.kpi_rows(date(1900, 1, 1), date(2999, 12, 1), merchant_id)
+    queries.kpi_definitions()
+    queries.evidence_complaints(merchant_id)
+    queries.evidence_refunds(merchant_id)
+    queries.evidence_orders(merchant_id)
+
+
+def _complaints() -> None:
+    from dashboards import queries
+    from dashboards.ui import TABLE_PAGE_SIZE, default_month_range
+
+    queries.complaint_facets()
+    queries.merchants()
+    months = queries.complaint_months()
+    if not months:
+        return
+    lo, hi = default_month_range(months, queries.COMPLAINT_DEFAULT_MONTHS)
+    where = queries.ComplaintFilter(lo, hi)
+    queries.first_response_limit_hours()
+    summary = queries.complaints_summary(where)
+    queries.kpi_rows(hi, hi, "__platform__", queries.FIRST_RESPONSE_KPI)
+    queries.kpi_definitions()
+    if summary["responded"]:
+        queries.complaints_histogram(where)
+    queries.complaints_page(where, 0, TABLE_PAGE_SIZE)
+
+
+def _data_quality() -> None:
+    from dashboards import queries
+
+    for call in (queries.pipeline_runs, queries.reconciliation, queries.delivery_blocks, queries.landing_issues,
+                 queries.freshness, queries.quarantine_reasons, queries.row_flags, queries.gx_results,
+                 queries.delivery_overrides):
+        call()
+
+
+VISITS: dict[str, Callable[[], None]] = {"overview": _overview, "merchants": _merchants,
+                                         "complaints": _complaints, "data_quality": _data_quality}
+
+
+def percentile(values: list[float], p: float) -> float:
+    """Nearest-rank percentile (the value below which ``p`` % of the runs fall), as the load test."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(p / 100 * len(ordered)) - 1)]
+
+
+def time_pages(repeat: int) -> dict[str, list[float]]:
+    """Seconds per repetition and page, the query cache emptied before each (the published file is read)."""
+    from dashboards import queries
+
+    # Outside a served app Streamlit warns once per cached call that there is no runtime: not news here.
+    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    times: dict[str, list[float]] = {}
+    for page in PAGES:
+        visit = VISITS[page]
+        runs = []
+        for _ in range(repeat):
+            queries.clear_cache()
+            started = time.perf_counter()
+            visit()
+            runs.append(time.perf_counter() - started)
+        times[page] = runs
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=20, help="repetitions per page (default 20)")
+    args = parser.parse_args(argv)
+    print(json.dumps({"pages": time_pages(max(1, args.repeat))}))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
