@@ -7,9 +7,13 @@ Playwright: each simulated user signs in, then opens merchants, complaints, data
 (``--rounds`` times). Chromium runs at low priority (``nice``) so the server gets the CPU first, as a
 room of people on their own machines would leave it.
 
-A page's time is taken inside the browser: ``performance.now()`` at the sidebar click, and the moment
-Streamlit's app root (``data-test-script-state``) leaves ``running`` after the run that click started,
-as recorded by a MutationObserver. The script prints n, p50, p95 and max per page.
+A page's time is taken inside the browser: ``performance.now()`` at the sidebar click, until the first
+animation frame in which Streamlit's app root (``data-test-script-state``) has left ``running`` after
+the run that click started (recorded by a MutationObserver) and the page's content is drawn (its
+title, no element left from the previous page, every chart and data grid drawn). The script prints
+n, p50, p95 and max per page, the p95 until the run finished alone, each visit's browser CPU
+(the tab's main-thread task seconds, CDP ``Performance.getMetrics``), the server's and the browsers'
+CPU seconds and the load average, so a run on a shared machine can be read by CPU, not only wall time.
 
 Bounded: at most ``MAX_USERS`` users, ``--deadline`` seconds in all; loopback addresses only.
 """
@@ -28,6 +32,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.parse
 import urllib.request
@@ -68,22 +73,30 @@ STATE_RECORDER = """
 })();
 """
 
-# The in-page seconds from t0 until the run finished, once the page's title is shown, the app root is
-# not running and no status widget is left (else null). The end is the last change of the app root out
-# of "running" after t0; React may batch a quick run so that "running" never reaches the DOM, and then
-# the end is now. Every visit goes to a page with another title, so an old title cannot pass.
+# A visit is over when Streamlit's run has finished AND its content is on screen: the page's title is
+# shown, the app root is not "running", no status widget and no element of the previous run (stale) is
+# left, every Vega-Lite chart has drawn its canvas or SVG and every data grid its canvas (both draw
+# after the run's last message, asynchronously). Returns null until then, else the in-page seconds from
+# t0 to the animation frame in which all of that first held ("rendered") and, for comparison, to the
+# last change of the app root out of "running" after t0 ("finished", what this script measured before).
+# React may batch a quick run so that "running" never reaches the DOM; then "finished" is now. Every
+# visit goes to a page with another title, so an old title cannot pass.
 RUN_FINISHED = """
 ([t0, title]) => {
   const app = document.querySelector('[data-testid="stApp"]');
   if (!app || app.getAttribute('data-test-script-state') === 'running') return null;
-  if (document.querySelector('[data-testid="stStatusWidget"]')) return null;
+  if (document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]')) return null;
   if (![...document.querySelectorAll('h1')].some(h => h.textContent.includes(title))) return null;
-  let end = performance.now();
+  const drawn = (sel, inner) => [...document.querySelectorAll(sel)].every(e => e.querySelector(inner));
+  if (!drawn('[data-testid="stVegaLiteChart"]', 'canvas, svg')) return null;
+  if (!drawn('[data-testid="stDataFrame"]', 'canvas')) return null;
+  const now = performance.now();
+  let end = now;
   const states = (window.__rwStates || []).filter(([t]) => t >= t0);
   for (let i = 1; i < states.length; i++) {
     if (states[i - 1][1] === 'running' && states[i][1] !== 'running') end = states[i][0];
   }
-  return (end - t0) / 1000;
+  return {rendered: (now - t0) / 1000, finished: (end - t0) / 1000};
 }
 """
 
@@ -101,11 +114,23 @@ CLICK_LINK = """
 
 @dataclass
 class Results:
-    times: dict[str, list[float]] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)        # click to rendered (the figure)
+    finished: dict[str, list[float]] = field(default_factory=dict)     # click to run finished only
+    browser_cpu: dict[str, list[float]] = field(default_factory=dict)  # renderer main-thread CPU per visit
     errors: list[str] = field(default_factory=list)
 
-    def add(self, page: str, seconds: float) -> None:
-        self.times.setdefault(page, []).append(seconds)
+    def add(self, page: str, visit: Visit) -> None:
+        self.times.setdefault(page, []).append(visit.rendered)
+        self.finished.setdefault(page, []).append(visit.finished)
+        if visit.cpu is not None:
+            self.browser_cpu.setdefault(page, []).append(visit.cpu)
+
+
+@dataclass(frozen=True)
+class Visit:
+    rendered: float         # seconds from click until the run finished and its content is drawn
+    finished: float         # seconds from click until the app root left "running"
+    cpu: float | None       # the tab's main-thread task seconds over the same span (CDP TaskDuration)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -120,20 +145,30 @@ def summary_rows(results: Results) -> list[dict[str, float | int | str]]:
     for page in ["sign_in", *[p for p, _ in VISIT]]:
         values = results.times.get(page, [])
         if values:
+            finished, cpu = results.finished.get(page, []), results.browser_cpu.get(page, [])
             rows.append({"page": page, "n": len(values), "p50": round(statistics.median(values), 3),
-                         "p95": round(percentile(values, 95), 3), "max": round(max(values), 3)})
+                         "p95": round(percentile(values, 95), 3), "max": round(max(values), 3),
+                         "finished_p95": round(percentile(finished, 95), 3) if finished else None,
+                         "browser_cpu_mean": round(statistics.fmean(cpu), 3) if cpu else None})
     return rows
 
 
 def print_summary(results: Results, users: int, wall: float) -> None:
-    print(f"\n{users} user(s), wall time {wall:.1f}s; seconds from click to Streamlit run finished")
-    print(f"{'page':<14}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}")
+    print(f"\n{users} user(s), wall time {wall:.1f}s; seconds from click until Streamlit's run finished and "
+          "the page is drawn\n(p95 run-end: until the run finished only; cpu: the tab's main-thread CPU "
+          "seconds per visit)")
+    print(f"{'page':<14}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'p95 run-end':>13}{'cpu':>8}")
     for row in summary_rows(results):
-        print(f"{row['page']:<14}{row['n']:>5}{row['p50']:>9.3f}{row['p95']:>9.3f}{row['max']:>9.3f}")
+        cpu = f"{row['browser_cpu_mean']:>8.3f}" if row["browser_cpu_mean"] is not None else f"{'-':>8}"
+        print(f"{row['page']:<14}{row['n']:>5}{row['p50']:>9.3f}{row['p95']:>9.3f}{row['max']:>9.3f}"
+              f"{row['finished_p95']:>13.3f}{cpu}")
     every = [v for p, vs in results.times.items() if p != "sign_in" for v in vs]
     if every:
+        finished = [v for p, vs in results.finished.items() if p != "sign_in" for v in vs]
+        cpu = [v for p, vs in results.browser_cpu.items() if p != "sign_in" for v in vs]
         print(f"{'all pages':<14}{len(every):>5}{statistics.median(every):>9.3f}"
-              f"{percentile(every, 95):>9.3f}{max(every):>9.3f}")
+              f"{percentile(every, 95):>9.3f}{max(every):>9.3f}{percentile(finished, 95):>13.3f}"
+              + (f"{statistics.fmean(cpu):>8.3f}" if cpu else ""))
     for error in results.errors:
         print(f"error: {error}")
 
@@ -145,6 +180,54 @@ def cpu_seconds(pid: int) -> float | None:
     except OSError:
         return None
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class DescendantsCpu:
+    """CPU seconds used by this process's descendants (the Playwright driver and its Chromium processes),
+    except ``exclude`` (the server). Sampled from /proc every ``interval`` seconds in a thread, keeping
+    each process's last figure, because renderer processes end with their user's browser context."""
+
+    def __init__(self, exclude: int, interval: float = 0.25) -> None:
+        self.exclude, self.interval = exclude, interval
+        self.seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="browser-cpu", daemon=True)
+
+    def sample(self) -> None:
+        parents: dict[int, list[int]] = {}
+        for entry in os.listdir("/proc"):
+            if entry.isdigit():
+                try:
+                    fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                parents.setdefault(int(fields[1]), []).append(int(entry))
+        stack = [os.getpid()]
+        while stack:
+            for child in parents.get(stack.pop(), []):
+                if child != self.exclude:
+                    seconds = cpu_seconds(child)
+                    if seconds is not None:
+                        self.seen[child] = max(seconds, self.seen.get(child, 0.0))
+                    stack.append(child)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.sample()
+
+    def __enter__(self) -> DescendantsCpu:
+        self.sample()
+        self.before = sum(self.seen.values())
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def seconds(self) -> float:
+        return sum(self.seen.values()) - self.before
 
 
 def require_loopback(url: str) -> None:
@@ -221,9 +304,22 @@ def served(warehouse: Path, count: int) -> Iterator[tuple[str, dict[str, str], i
 
 # --- the simulated users ---------------------------------------------------------------------------
 
-async def wait_run(page, t0: float, title: str, timeout_ms: float) -> float:
+async def task_seconds(cdp) -> float | None:
+    """The tab's renderer main-thread task time so far (CDP Performance.getMetrics TaskDuration)."""
+    if cdp is None:
+        return None
+    metrics = (await cdp.send("Performance.getMetrics"))["metrics"]
+    return next((m["value"] for m in metrics if m["name"] == "TaskDuration"), None)
+
+
+async def wait_run(page, t0: float, title: str, timeout_ms: float, cdp=None,
+                   cpu_before: float | None = None) -> Visit:
+    """Wait until the run started at ``t0`` has finished and its content is drawn (see RUN_FINISHED)."""
     handle = await page.wait_for_function(RUN_FINISHED, arg=[t0, title], timeout=timeout_ms, polling="raf")
-    return float(await handle.json_value())
+    times = await handle.json_value()
+    cpu_after = await task_seconds(cdp)
+    cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
+    return Visit(float(times["rendered"]), float(times["finished"]), cpu)
 
 
 async def one_user(browser, url: str, name: str, password: str, rounds: int, results: Results,
@@ -231,18 +327,22 @@ async def one_user(browser, url: str, name: str, password: str, rounds: int, res
     context = await browser.new_context(viewport={"width": 1400, "height": 1000}, locale="zh-CN")
     try:
         page = await context.new_page()
+        cdp = await context.new_cdp_session(page)
+        await cdp.send("Performance.enable")
         await page.add_init_script(STATE_RECORDER)
         await page.goto(url)
         await page.locator("h1", has_text=SIGN_IN_TITLE).first.wait_for(timeout=timeout_ms)
         await page.locator('input[aria-label="用户名"]').fill(name)
         await page.locator('input[aria-label="密码"]').fill(password)
+        cpu = await task_seconds(cdp)
         t0 = await page.evaluate("() => performance.now()")
         await page.get_by_role("button", name="登录").click()
-        results.add("sign_in", await wait_run(page, t0, FIRST_PAGE_TITLE, timeout_ms))
+        results.add("sign_in", await wait_run(page, t0, FIRST_PAGE_TITLE, timeout_ms, cdp, cpu))
         for _ in range(rounds):
             for page_id, title in VISIT:
+                cpu = await task_seconds(cdp)
                 t0 = await page.evaluate(CLICK_LINK, title)
-                results.add(page_id, await wait_run(page, t0, title, timeout_ms))
+                results.add(page_id, await wait_run(page, t0, title, timeout_ms, cdp, cpu))
                 if await page.locator('[data-testid="stException"]').count():
                     results.errors.append(f"{name}: {page_id} shows an exception")
     except Exception as exc:  # noqa: BLE001 - one failed user is reported, the others go on
@@ -299,6 +399,7 @@ def main(argv: list[str] | None = None) -> int:
     if not Path(CHROMIUM).exists():
         raise SystemExit(f"loadtest: no Chromium at {CHROMIUM} (run scripts/install_system_deps.sh)")
     started = time.monotonic()
+    print("load average at start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     if args.url:
         require_loopback(args.url)
         accounts = dict(list(json.loads(args.accounts.read_text(encoding="utf-8")).items())[: args.users])
@@ -313,17 +414,25 @@ def main(argv: list[str] | None = None) -> int:
             require_loopback(url)
             print(f"serving {warehouse} on {url}; {args.users} user(s) x {args.rounds} round(s)", flush=True)
             before = cpu_seconds(pid)
-            results = asyncio.run(drive(url, accounts, args.rounds, args.deadline, args.nice))
+            with DescendantsCpu(exclude=pid) as browsers:
+                results = asyncio.run(drive(url, accounts, args.rounds, args.deadline, args.nice))
             after = cpu_seconds(pid)
             if before is not None and after is not None:
                 print(f"server CPU during the run: {after - before:.1f}s")
+            print(f"browsers CPU during the run: {browsers.seconds:.1f}s (every Chromium process and the "
+                  "Playwright driver)")
     wall = time.monotonic() - started
     print_summary(results, args.users, wall)
+    print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     if args.json:
         args.json.write_text(json.dumps({"users": args.users, "rounds": args.rounds,
                                          "pages": summary_rows(results), "errors": results.errors,
                                          # every visit in the order it finished, to tell first visits from later ones
-                                         "visits": {p: [round(v, 3) for v in vs] for p, vs in results.times.items()}},
+                                         "visits": {p: [round(v, 3) for v in vs] for p, vs in results.times.items()},
+                                         "visits_run_finished": {p: [round(v, 3) for v in vs]
+                                                                 for p, vs in results.finished.items()},
+                                         "visits_browser_cpu": {p: [round(v, 3) for v in vs]
+                                                                for p, vs in results.browser_cpu.items()}},
                                         indent=2))
     return 1 if results.errors else 0
 
