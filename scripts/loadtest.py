@@ -9,10 +9,11 @@ room of people on their own machines would leave it.
 
 A page's time is taken inside the browser: ``performance.now()`` at the sidebar click, until the first
 animation frame in which Streamlit's app root (``data-test-script-state``) has left ``running`` after
-the run that click started (recorded by a MutationObserver) and the page's content is drawn (its
-title, no element left from the previous page, every chart and data grid drawn). The script prints
+the run that click started and the page's content is drawn (its title, no element left from the
+previous page, every chart and data grid drawn), watched by MutationObservers rather than a polling
+loop (see VISIT_WATCHER). The script prints
 n, p50, p95 and max per page, the p95 until the run finished alone, each visit's browser CPU
-(the tab's main-thread task seconds, CDP ``Performance.getMetrics``), the server's and the browsers'
+(its renderer process's CPU seconds, CDP ``Performance.getMetrics`` ProcessTime), the server's and the browsers'
 CPU seconds and the load average, so a run on a shared machine can be read by CPU, not only wall time.
 
 Bounded: at most ``MAX_USERS`` users, ``--deadline`` seconds in all; loopback addresses only.
@@ -58,46 +59,64 @@ VISIT: tuple[tuple[str, str], ...] = (("merchants", "商家处置"), ("complaint
                                       ("data_quality", "数据质量"), ("overview", "总览"))
 SIGN_IN_TITLE, FIRST_PAGE_TITLE = "请先登录", "总览"
 
-# Records every change of Streamlit's script state with its in-page time.
-STATE_RECORDER = """
+# Installed in every page before Streamlit's own code. It records every change of Streamlit's script
+# state with its in-page time, and offers ``__rwArm(title)``: from then on, each animation frame that
+# follows a change of the page (a MutationObserver; no polling loop, which would make the browser draw
+# frames a real user's browser does not) checks whether the visit is over, and stores the times in
+# ``__rwVisitDone`` once it is. A visit is over when Streamlit's run has finished AND its content is on
+# screen: the page's title is shown, the app root is not "running", no status widget and no element of
+# the previous run (stale) is left, every Vega-Lite chart has drawn its canvas or SVG and every data
+# grid its canvas (both draw after the run's last message, asynchronously). "rendered" is the in-page
+# time of the first frame in which all of that held; "finished", for comparison, the last change of
+# the app root out of "running" after the click (what this script measured before; React may batch a
+# quick run so that "running" never reaches the DOM, and then it is the same frame). Every visit goes
+# to a page with another title, so an old title cannot pass.
+VISIT_WATCHER = """
 (() => {
   window.__rwStates = [];
-  const watch = () => {
+  window.__rwVisitDone = null;
+  let visit = null, scheduled = false;
+  const over = (app) => {
+    if (app.getAttribute('data-test-script-state') === 'running') return false;
+    if (document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]')) return false;
+    if (![...document.querySelectorAll('h1')].some(h => h.textContent.includes(visit.title))) return false;
+    const drawn = (sel, inner) => [...document.querySelectorAll(sel)].every(e => e.querySelector(inner));
+    return drawn('[data-testid="stVegaLiteChart"]', 'canvas, svg') && drawn('[data-testid="stDataFrame"]', 'canvas');
+  };
+  const check = () => {
+    scheduled = false;
     const app = document.querySelector('[data-testid="stApp"]');
-    if (!app) { requestAnimationFrame(watch); return; }
+    if (!visit || !app || !over(app)) return;
+    const now = performance.now();
+    let end = now;
+    const states = window.__rwStates.filter(([t]) => t >= visit.t0);
+    for (let i = 1; i < states.length; i++) {
+      if (states[i - 1][1] === 'running' && states[i][1] !== 'running') end = states[i][0];
+    }
+    window.__rwVisitDone = {rendered: (now - visit.t0) / 1000, finished: (end - visit.t0) / 1000};
+    visit = null;
+  };
+  const changed = () => { if (visit && !scheduled) { scheduled = true; requestAnimationFrame(check); } };
+  window.__rwArm = (title) => {
+    visit = {t0: performance.now(), title};
+    window.__rwVisitDone = null;
+    changed();
+    return visit.t0;
+  };
+  const start = () => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app) { setTimeout(start, 20); return; }
     const note = () => window.__rwStates.push([performance.now(), app.getAttribute('data-test-script-state')]);
     note();
     new MutationObserver(note).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
   };
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', watch); else watch();
+  const observe = () => {
+    new MutationObserver(changed).observe(document.documentElement,
+                                          {subtree: true, childList: true, attributes: true, characterData: true});
+    start();
+  };
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', observe); else observe();
 })();
-"""
-
-# A visit is over when Streamlit's run has finished AND its content is on screen: the page's title is
-# shown, the app root is not "running", no status widget and no element of the previous run (stale) is
-# left, every Vega-Lite chart has drawn its canvas or SVG and every data grid its canvas (both draw
-# after the run's last message, asynchronously). Returns null until then, else the in-page seconds from
-# t0 to the animation frame in which all of that first held ("rendered") and, for comparison, to the
-# last change of the app root out of "running" after t0 ("finished", what this script measured before).
-# React may batch a quick run so that "running" never reaches the DOM; then "finished" is now. Every
-# visit goes to a page with another title, so an old title cannot pass.
-RUN_FINISHED = """
-([t0, title]) => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute('data-test-script-state') === 'running') return null;
-  if (document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]')) return null;
-  if (![...document.querySelectorAll('h1')].some(h => h.textContent.includes(title))) return null;
-  const drawn = (sel, inner) => [...document.querySelectorAll(sel)].every(e => e.querySelector(inner));
-  if (!drawn('[data-testid="stVegaLiteChart"]', 'canvas, svg')) return null;
-  if (!drawn('[data-testid="stDataFrame"]', 'canvas')) return null;
-  const now = performance.now();
-  let end = now;
-  const states = (window.__rwStates || []).filter(([t]) => t >= t0);
-  for (let i = 1; i < states.length; i++) {
-    if (states[i - 1][1] === 'running' && states[i][1] !== 'running') end = states[i][0];
-  }
-  return {rendered: (now - t0) / 1000, finished: (end - t0) / 1000};
-}
 """
 
 CLICK_LINK = """
@@ -105,9 +124,8 @@ CLICK_LINK = """
   const link = [...document.querySelectorAll('[data-testid="stSidebarNav"] a')]
       .find(a => a.textContent.trim().endsWith(title));
   if (!link) throw new Error('no sidebar link ' + title);
-  const t0 = performance.now();
+  window.__rwArm(title);
   link.click();
-  return t0;
 }
 """
 
@@ -116,7 +134,7 @@ CLICK_LINK = """
 class Results:
     times: dict[str, list[float]] = field(default_factory=dict)        # click to rendered (the figure)
     finished: dict[str, list[float]] = field(default_factory=dict)     # click to run finished only
-    browser_cpu: dict[str, list[float]] = field(default_factory=dict)  # renderer main-thread CPU per visit
+    browser_cpu: dict[str, list[float]] = field(default_factory=dict)  # renderer process CPU per visit
     errors: list[str] = field(default_factory=list)
 
     def add(self, page: str, visit: Visit) -> None:
@@ -130,7 +148,7 @@ class Results:
 class Visit:
     rendered: float         # seconds from click until the run finished and its content is drawn
     finished: float         # seconds from click until the app root left "running"
-    cpu: float | None       # the tab's main-thread task seconds over the same span (CDP TaskDuration)
+    cpu: float | None       # the tab's renderer CPU seconds over the same span (CDP ProcessTime)
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -155,8 +173,8 @@ def summary_rows(results: Results) -> list[dict[str, float | int | str]]:
 
 def print_summary(results: Results, users: int, wall: float) -> None:
     print(f"\n{users} user(s), wall time {wall:.1f}s; seconds from click until Streamlit's run finished and "
-          "the page is drawn\n(p95 run-end: until the run finished only; cpu: the tab's main-thread CPU "
-          "seconds per visit)")
+          "the page is drawn\n(p95 run-end: until the run finished only; cpu: mean CPU seconds of the tab's "
+          "renderer per visit)")
     print(f"{'page':<14}{'n':>5}{'p50':>9}{'p95':>9}{'max':>9}{'p95 run-end':>13}{'cpu':>8}")
     for row in summary_rows(results):
         cpu = f"{row['browser_cpu_mean']:>8.3f}" if row["browser_cpu_mean"] is not None else f"{'-':>8}"
@@ -304,20 +322,21 @@ def served(warehouse: Path, count: int) -> Iterator[tuple[str, dict[str, str], i
 
 # --- the simulated users ---------------------------------------------------------------------------
 
-async def task_seconds(cdp) -> float | None:
-    """The tab's renderer main-thread task time so far (CDP Performance.getMetrics TaskDuration)."""
+async def renderer_cpu(cdp) -> float | None:
+    """CPU seconds the tab's renderer process has used so far, all its threads (CDP Performance.getMetrics
+    ProcessTime). Not TaskDuration: that is the main thread's busy wall time, inflated by a busy machine."""
     if cdp is None:
         return None
     metrics = (await cdp.send("Performance.getMetrics"))["metrics"]
-    return next((m["value"] for m in metrics if m["name"] == "TaskDuration"), None)
+    return next((m["value"] for m in metrics if m["name"] == "ProcessTime"), None)
 
 
-async def wait_run(page, t0: float, title: str, timeout_ms: float, cdp=None,
-                   cpu_before: float | None = None) -> Visit:
-    """Wait until the run started at ``t0`` has finished and its content is drawn (see RUN_FINISHED)."""
-    handle = await page.wait_for_function(RUN_FINISHED, arg=[t0, title], timeout=timeout_ms, polling="raf")
+async def wait_run(page, title: str, timeout_ms: float, cdp=None, cpu_before: float | None = None) -> Visit:
+    """Wait until the visit armed by ``__rwArm(title)`` is over (see VISIT_WATCHER). The times are taken
+    in the page; this side only looks every 50 ms whether they are there."""
+    handle = await page.wait_for_function("() => window.__rwVisitDone", timeout=timeout_ms, polling=50)
     times = await handle.json_value()
-    cpu_after = await task_seconds(cdp)
+    cpu_after = await renderer_cpu(cdp)
     cpu = cpu_after - cpu_before if cpu_after is not None and cpu_before is not None else None
     return Visit(float(times["rendered"]), float(times["finished"]), cpu)
 
@@ -329,20 +348,20 @@ async def one_user(browser, url: str, name: str, password: str, rounds: int, res
         page = await context.new_page()
         cdp = await context.new_cdp_session(page)
         await cdp.send("Performance.enable")
-        await page.add_init_script(STATE_RECORDER)
+        await page.add_init_script(VISIT_WATCHER)
         await page.goto(url)
         await page.locator("h1", has_text=SIGN_IN_TITLE).first.wait_for(timeout=timeout_ms)
         await page.locator('input[aria-label="用户名"]').fill(name)
         await page.locator('input[aria-label="密码"]').fill(password)
-        cpu = await task_seconds(cdp)
-        t0 = await page.evaluate("() => performance.now()")
+        cpu = await renderer_cpu(cdp)
+        await page.evaluate("(title) => window.__rwArm(title)", FIRST_PAGE_TITLE)
         await page.get_by_role("button", name="登录").click()
-        results.add("sign_in", await wait_run(page, t0, FIRST_PAGE_TITLE, timeout_ms, cdp, cpu))
+        results.add("sign_in", await wait_run(page, FIRST_PAGE_TITLE, timeout_ms, cdp, cpu))
         for _ in range(rounds):
             for page_id, title in VISIT:
-                cpu = await task_seconds(cdp)
-                t0 = await page.evaluate(CLICK_LINK, title)
-                results.add(page_id, await wait_run(page, t0, title, timeout_ms, cdp, cpu))
+                cpu = await renderer_cpu(cdp)
+                await page.evaluate(CLICK_LINK, title)
+                results.add(page_id, await wait_run(page, title, timeout_ms, cdp, cpu))
                 if await page.locator('[data-testid="stException"]').count():
                     results.errors.append(f"{name}: {page_id} shows an exception")
     except Exception as exc:  # noqa: BLE001 - one failed user is reported, the others go on
