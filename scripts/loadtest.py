@@ -208,6 +208,7 @@ class DescendantsCpu:
     def __init__(self, exclude: int, interval: float = 0.25) -> None:
         self.exclude, self.interval = exclude, interval
         self.seen: dict[int, float] = {}
+        self.kind: dict[int, str] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="browser-cpu", daemon=True)
 
@@ -227,6 +228,7 @@ class DescendantsCpu:
                     seconds = cpu_seconds(child)
                     if seconds is not None:
                         self.seen[child] = max(seconds, self.seen.get(child, 0.0))
+                        self.kind[child] = process_kind(child)  # again: Debian's chromium is a script that execs
                     stack.append(child)
 
     def _run(self) -> None:
@@ -235,6 +237,7 @@ class DescendantsCpu:
 
     def __enter__(self) -> DescendantsCpu:
         self.sample()
+        self.at_start = dict(self.seen)
         self.before = sum(self.seen.values())
         self._thread.start()
         return self
@@ -246,6 +249,30 @@ class DescendantsCpu:
     @property
     def seconds(self) -> float:
         return sum(self.seen.values()) - self.before
+
+    def by_kind(self) -> dict[str, float]:
+        """CPU seconds per kind of process (renderer, gpu-process, browser, driver...) since the start;
+        processes seen at the start are counted from the start figure on."""
+        totals: dict[str, float] = {}
+        for pid, seconds in self.seen.items():
+            start = self.at_start.get(pid, 0.0)
+            totals[self.kind.get(pid, "?")] = totals.get(self.kind.get(pid, "?"), 0.0) + seconds - start
+        return dict(sorted(totals.items(), key=lambda item: -item[1]))
+
+
+def process_kind(pid: int) -> str:
+    """Chromium's ``--type=`` of a process (renderer, gpu-process, utility...), "browser" for Chromium's
+    main process, else the program's name (the Playwright driver is node)."""
+    try:
+        # Chromium rewrites its child processes' titles with spaces, not NULs, between the arguments
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().decode(errors="replace").replace("\0", " ").split()
+    except OSError:
+        return "?"
+    kind = next((a.split("=", 1)[1] for a in argv if a.startswith("--type=")), None)
+    if kind:
+        return kind
+    name = Path(argv[0]).name if argv and argv[0] else "?"
+    return "browser" if "chrom" in name else name
 
 
 def require_loopback(url: str) -> None:
@@ -438,8 +465,8 @@ def main(argv: list[str] | None = None) -> int:
             after = cpu_seconds(pid)
             if before is not None and after is not None:
                 print(f"server CPU during the run: {after - before:.1f}s")
-            print(f"browsers CPU during the run: {browsers.seconds:.1f}s (every Chromium process and the "
-                  "Playwright driver)")
+            print(f"browsers CPU during the run: {browsers.seconds:.1f}s ("
+                  + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in browsers.by_kind().items()) + ")")
     wall = time.monotonic() - started
     print_summary(results, args.users, wall)
     print("load average at end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
