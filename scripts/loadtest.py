@@ -89,9 +89,9 @@ VISIT_WATCHER = """
     if (!visit || !app || !over(app)) return;
     const now = performance.now();
     let end = now;
-    const states = window.__rwStates.filter(([t]) => t >= visit.t0);
+    const states = window.__rwStates;  // from the state the click found on, to now
     for (let i = 1; i < states.length; i++) {
-      if (states[i - 1][1] === 'running' && states[i][1] !== 'running') end = states[i][0];
+      if (states[i][0] >= visit.t0 && states[i - 1][1] === 'running' && states[i][1] !== 'running') end = states[i][0];
     }
     window.__rwVisitDone = {rendered: (now - visit.t0) / 1000, finished: (end - visit.t0) / 1000};
     visit = null;
@@ -228,7 +228,9 @@ class DescendantsCpu:
                     seconds = cpu_seconds(child)
                     if seconds is not None:
                         self.seen[child] = max(seconds, self.seen.get(child, 0.0))
-                        self.kind[child] = process_kind(child)  # again: Debian's chromium is a script that execs
+                        kind = process_kind(child)  # each time: Debian's chromium is a script that execs
+                        if kind != "?" or child not in self.kind:  # an exited process has no command line
+                            self.kind[child] = kind
                     stack.append(child)
 
     def _run(self) -> None:
@@ -271,7 +273,9 @@ def process_kind(pid: int) -> str:
     kind = next((a.split("=", 1)[1] for a in argv if a.startswith("--type=")), None)
     if kind:
         return kind
-    name = Path(argv[0]).name if argv and argv[0] else "?"
+    if not argv:
+        return "?"
+    name = Path(argv[0]).name
     return "browser" if "chrom" in name else name
 
 
