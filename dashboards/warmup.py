@@ -48,14 +48,11 @@ def warm_defaults() -> int:
     for call in calls:
         call()
     count = len(calls)
-    # merchants: the list for managers (every tier) and regulators (public tiers), then the first
-    # merchant's drill-down on its first tab (the evidence timeline), as the page opens it.
+    # merchants: the list for managers (every tier) and regulators (public tiers), as the page opens it
+    # (a merchant's drill-down is built only once someone chooses one).
     for min_tier in sorted({0, queries.REGULATOR_MIN_TIER}):
-        listed = queries.enforcement(min_tier)
+        queries.enforcement(min_tier)
         count += 1
-        if not listed.empty:
-            queries.evidence(str(listed["merchant_id"].iloc[0]))
-            count += 1
     # complaints: the default month range, its figures against the published limit, the platform's
     # published first-response KPI for the last month, the histogram and the first table page.
     months = queries.complaint_months()

@@ -60,8 +60,15 @@ if df.empty:
     st.stop()
 st.subheader(t("drill_down"))
 listed_names = dict(zip(df["merchant_id"].tolist(), df["merchant_name"].tolist(), strict=False))
-merchant_id = st.selectbox(t("pick_merchant"), df["merchant_id"].tolist(),
+# Built only for the merchant asked for: opening the page sends the list, not a drill-down (its tabs,
+# chart, tables and decision form cost the browser about as much as the rest of the page; measured
+# with scripts/loadtest.py) for a merchant nobody chose.
+merchant_id = st.selectbox(t("pick_merchant"), df["merchant_id"].tolist(), index=None,
+                           placeholder=t("pick_merchant_placeholder"),
                            format_func=lambda m: f"{m} {listed_names.get(m, '')}", key="mx_pick")
+if merchant_id is None:
+    st.caption(t("pick_merchant_hint"))
+    st.stop()
 row = df.set_index("merchant_id").loc[merchant_id]
 m1, m2, m3 = st.columns(3)
 m1.metric(t("computed_tier"), f"{int(row['tier'])} · {localized(df[df['merchant_id'] == merchant_id], 'tier_name').iloc[0]}")

@@ -228,13 +228,23 @@ def test_regulator_sees_only_public_sanctions(dash_env):
 
 
 def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
-    """Opening the page sends the list and one tab; another tab's table is built when it is opened."""
+    """Opening the page sends the list only; choosing a merchant sends its drill-down with one tab;
+    another tab's table is built when it is opened."""
     at = signed_in("manager", lang="en")
     at.switch_page("pages/merchants.py").run()
-    assert [x.label for x in at.tabs][:3] == ["Evidence timeline", "KPI trend of this merchant",
-                                              "Complaints behind the points"]
     def first_columns():
         return [d.value.columns[0] for d in at.dataframe]
+    # nothing chosen yet: the list, no drill-down (no tabs, metrics, chart or decision form)
+    assert first_columns() == ["As of"]
+    assert not at.tabs and not at.metric and not at.get("vega_lite_chart") and not at.get("form")
+    assert at.selectbox(key="mx_pick").value is None
+    assert "Choose a merchant to see its evidence, KPI trend and management decision." in [c.value for c in at.caption]
+    listed = at.dataframe[0].value
+    at.selectbox(key="mx_pick").set_value(listed["Merchant id"].iloc[0]).run()
+    assert not at.exception
+    assert [x.label for x in at.tabs][:3] == ["Evidence timeline", "KPI trend of this merchant",
+                                              "Complaints behind the points"]
+    assert len(at.metric) == 3
     assert first_columns() == ["As of", "Evidence id"]
     at.session_state["mx_tab"] = "Complaints behind the points"
     at.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -48,6 +49,84 @@ def test_two_users_visit_every_page_and_figures_are_printed(dash_data, tmp_path)
     figures = {row["page"]: row for row in json.loads(out.read_text())["pages"]}
     assert set(figures) == {"sign_in", "merchants", "complaints", "data_quality", "overview"}
     assert all(row["n"] == 2 and 0 < row["p50"] <= row["p95"] <= row["max"] for row in figures.values())
-    assert "p95" in proc.stdout and "server CPU" in proc.stdout
+    assert "p95" in proc.stdout and "server CPU" in proc.stdout and "browsers CPU" in proc.stdout
+    assert "renderer" in proc.stdout and "load average at start" in proc.stdout
+    data = json.loads(out.read_text())
+    # every visit ends after its run has finished, and has its renderer's CPU
+    for page, times in data["visits"].items():
+        assert all(r >= f for r, f in zip(times, data["visits_run_finished"][page], strict=True))
+        assert len(data["visits_browser_cpu"][page]) == len(times) and all(c > 0 for c in data["visits_browser_cpu"][page])
     # the load run signs in with its own accounts on a private copy: the real state store is untouched
     assert not dash_data.state_db.exists() or "loadtest" not in dash_data.state_db.read_bytes().decode("latin-1")
+
+
+def test_summary_keeps_the_run_end_and_the_browser_cpu_beside_the_page_time():
+    results = loadtest.Results()
+    for rendered, finished, cpu in ((1.0, 0.5, 0.25), (3.0, 2.0, 0.75)):
+        results.add("merchants", loadtest.Visit(rendered, finished, cpu))
+    results.add("overview", loadtest.Visit(0.4, 0.4, None))  # no CDP figure: no mean is made up
+    rows = {row["page"]: row for row in loadtest.summary_rows(results)}
+    assert rows["merchants"] == {"page": "merchants", "n": 2, "p50": 2.0, "p95": 3.0, "max": 3.0,
+                                 "finished_p95": 2.0, "browser_cpu_mean": 0.5}
+    assert rows["overview"]["browser_cpu_mean"] is None and rows["overview"]["finished_p95"] == 0.4
+
+
+def test_descendants_cpu_counts_children_that_have_ended_and_leaves_out_the_server():
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\n"
+    server = subprocess.Popen([sys.executable, "-c", burn + "time.sleep(30)"])
+    try:
+        with loadtest.DescendantsCpu(exclude=server.pid, interval=0.05) as browsers:
+            subprocess.run([sys.executable, "-c", burn], check=True)  # ends before the sampler stops
+            child = subprocess.Popen([sys.executable, "-c", burn + "time.sleep(0.5)"])
+            child.wait()
+    finally:
+        server.kill()
+        server.wait()
+    assert 0.7 <= browsers.seconds < 1.6, browsers.seconds  # the two children, not the excluded one
+    assert sum(browsers.by_kind().values()) == pytest.approx(browsers.seconds)
+    assert set(browsers.by_kind()) <= {"python", "python3", "python3.11", "?"}
+
+
+def test_process_kind_reads_chromiums_type_argument():
+    assert loadtest.process_kind(os.getpid()).startswith("python")
+    assert loadtest.process_kind(2 ** 22 + 7) == "?"  # no such process
+
+
+@pytest.mark.browser
+def test_a_visit_ends_when_its_chart_is_drawn_not_when_the_run_ends():
+    """VISIT_WATCHER on a page that mimics Streamlit: the app root leaves "running" at once, the chart
+    draws 400 ms later. The visit's time is the drawing, and the run's end is kept beside it."""
+    import asyncio
+    import urllib.parse
+
+    from test_browser import _require_browser
+
+    _require_browser()
+    page_html = """<div data-testid="stApp" data-test-script-state="running"><h1>old</h1></div>"""
+    navigate = """() => {
+      const app = document.querySelector('[data-testid="stApp"]');
+      setTimeout(() => {
+        app.innerHTML = '<h1>商家处置</h1><div data-testid="stVegaLiteChart"></div>';
+        app.setAttribute('data-test-script-state', 'notRunning');
+      }, 100);
+      setTimeout(() => { document.querySelector('[data-testid="stVegaLiteChart"]').innerHTML = '<svg></svg>'; }, 500);
+    }"""
+
+    async def visit() -> loadtest.Visit:
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=loadtest.CHROMIUM, args=loadtest.CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                await page.add_init_script(loadtest.VISIT_WATCHER)
+                await page.goto("data:text/html;charset=utf-8," + urllib.parse.quote(page_html))  # runs init scripts
+                await page.evaluate("(title) => window.__rwArm(title)", "商家处置")
+                await page.evaluate(navigate)
+                return await loadtest.wait_run(page, "商家处置", 10_000)
+            finally:
+                await browser.close()
+
+    result = asyncio.run(visit())
+    assert 0.05 <= result.finished < 0.4, result
+    assert result.rendered >= 0.45, result
