@@ -207,24 +207,27 @@ def _print_run(figures: RunFigures, phase: Phase) -> None:
     print(f"      end to end {rows / phase.wall_s:,.0f} rows/s ({rows:,} rows read by this run)")
 
 
-def dashboard_times(env: dict[str, str], repeat: int, log: Path) -> dict[str, list[float]]:
-    """Per page, the seconds of each run of its queries against ``env``'s published warehouse
-    (a child process, as a served dashboard reads the file: see ``bench_dashboards``)."""
+def dashboard_times(env: dict[str, str], repeat: int, log: Path) -> dict[str, dict[str, list[float]]]:
+    """``{"pages": {page: wall seconds per run}, "cpu": {page: CPU-seconds per run}}`` of each page's
+    queries against ``env``'s published warehouse (a child process, as a served dashboard reads the
+    file: see ``bench_dashboards``)."""
     with open(log, "w", encoding="utf-8") as err:
         proc = subprocess.run([sys.executable, "-m", "dagster_project.cli.bench_dashboards", "--repeat", str(repeat)],
                               env=env, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
     if proc.returncode != 0:
         sys.stderr.write(log.read_text(encoding="utf-8", errors="replace")[-4000:])
         raise SystemExit(f"bench: dashboard queries failed (exit {proc.returncode}); log {log}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])["pages"]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _print_dashboards(times: dict[str, list[float]]) -> None:
+def _print_dashboards(figures: dict[str, dict[str, list[float]]]) -> None:
+    times, cpu = figures["pages"], figures["cpu"]
     runs = min((len(v) for v in times.values()), default=0)
     print(f"  dashboard queries, {runs} runs per page, cache emptied before each (seconds):")
     for page in PAGES:
         secs = times[page]
-        print(f"      {page:<14} p50 {percentile(secs, 50):.3f}  p95 {percentile(secs, 95):.3f}  max {max(secs):.3f}")
+        print(f"      {page:<14} p50 {percentile(secs, 50):.3f}  p95 {percentile(secs, 95):.3f}  max {max(secs):.3f}"
+              f"  (CPU-s p50 {percentile(cpu[page], 50):.3f}  p95 {percentile(cpu[page], 95):.3f})")
 
 
 def bench_size(orders: int, root: Path, seed: int, dashboard_repeat: int = 20) -> None:
