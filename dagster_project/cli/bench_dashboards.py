@@ -50,7 +50,9 @@ def _merchants() -> None:
     listed = queries.enforcement(0)  # a manager's list: every tier
     if listed.empty:
         return
-    merchant_id = str(listed["merchant_id"].iloc[0])  # the drill-down opens on the first merchant
+    # The page opens on the list; a drill-down is built once a merchant is picked: the first listed,
+    # every tab of it, is what a visit that goes on to look at one merchant asks for.
+    merchant_id = str(listed["merchant_id"].iloc[0])
     queries.evidence(merchant_id)
     queries.kpi_rows(date(1900, 1, 1), date(2999, 12, 1), merchant_id)
     queries.kpi_definitions()
