@@ -56,3 +56,12 @@ def test_reader_output_is_the_same_whichever_way_a_chunk_goes(tmp_path):
     assert got_fast["__rw_rule"] == [None, "type_invalid", None]
     assert {k: v[:3] for k, v in got_exact.items()} == got_fast
     assert got_exact["substantiated"][3] == "true"
+
+
+def test_reader_bench_counts_every_record_of_a_file(tmp_path):
+    """`python -m dagster_project.ingest.bench --read FILE` (how the docs time JSONL) reads every record."""
+    from dagster_project.ingest.bench import read_only
+
+    path = tmp_path / "complaints.jsonl"
+    path.write_text('{"a": 1}\n\n{"a": true}\nnot json\n', encoding="utf-8")
+    assert read_only(path).startswith("complaints.jsonl: 3 records read in ")
