@@ -28,8 +28,10 @@ Where an interpretation is open the counts are chosen so the plausible readings 
   the merchant's own unit price for that SKU in the previous 7 days → capped 12 + 12 = 24 → 2
   (uncapped 32 → also 2).
 - repeat_quality_offender: 13 substantiated quality_defect/not_as_described complaints × 2 = 26
-  general → 2; the complaints may also breach order defect rate and complaints per 1000 orders in the
-  window (+4 each → at most 34), still 2.
+  general → 2, all between 08-10 and 10-24; the complaints may also breach order defect rate and
+  complaints per 1000 orders (+4 each → at most 34), still 2. Spec 1.1 scores a rate type again from
+  b + 90: planted over April–October, the order defect rate scored twice (38 → 3), so the complaints
+  lie within 76 days and a second scoring breach cannot fall on or before the last list date.
 - late_refunds: 5 refunds paid 20 days after the return arrived (4 each, "instead" of 2) and 3 paid
   after 9 days (2 each) → 26 → 2.
 - odr_breach: from 2026-08-03 every 20th order gets an approved quality/damaged refund (5 % ≥ 1 %)
@@ -212,7 +214,14 @@ def _plan(roster: Roster, rng: random.Random) -> None:
         d += timedelta(days=10)
 
     m = roster.by_pattern("repeat_quality_offender")
-    for d in _days(rng, early, date(2026, 10, 24), 13):
+    # Drawn over the same span as before (the same random draws, so every other plant keeps its bytes),
+    # then laid into 76 days: a rate breach these complaints cause first scores on or after 08-10, so
+    # its re-scoring day (b + 90, spec 1.1) falls after the sample's last list date.
+    span_from, span_to = early, date(2026, 10, 24)
+    squeeze_from = date(2026, 8, 10)
+    for d in _days(rng, span_from, span_to, 13):
+        d = squeeze_from + timedelta(days=(d - span_from).days * (span_to - squeeze_from).days
+                                     // (span_to - span_from).days)
         add(d, m, "complaint", issue_code=rng.choice(("quality_defect", "not_as_described")), substantiated=True)
 
     m = roster.by_pattern("late_refunds")
