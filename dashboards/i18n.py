@@ -95,6 +95,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "complaint_table": ("投诉明细（消费者已假名化）", "Complaints (consumers pseudonymised)"),
     "description_of": ("投诉描述（纯文本）", "Complaint description (plain text)"),
     "pick_complaint": ("查看投诉", "Show complaint"),
+    "pick_complaint_placeholder": ("选择本页中的一条投诉以查看其描述", "A complaint on this page, to read its description"),
     "table_page": ("页码", "Page"),
     "rows_shown": ("第 {first}–{last} 条，共 {total} 条（下载包含全部筛选结果）",
                    "Rows {first}–{last} of {total} (downloads hold every filtered row)"),

@@ -66,9 +66,13 @@ page = ui.pager(total, TABLE_PAGE_SIZE, "cx_page", where)
 df = queries.complaints_page(where, page, TABLE_PAGE_SIZE)
 ui.table(df, "complaints", filters, height=420, everything=partial(queries.all_complaints, where), rows=total)
 
-# Free text is shown as text only: st.text never interprets markup.
+# Free text is shown as text only: st.text never interprets markup. Only for a complaint someone
+# chose (not the first row on every visit): one element less to draw per visit.
+chosen = None
 if not df.empty:
-    chosen = st.selectbox(t("pick_complaint"), df["complaint_id"].tolist(), key="cx_pick")
+    chosen = st.selectbox(t("pick_complaint"), df["complaint_id"].tolist(), key="cx_pick", index=None,
+                          placeholder=t("pick_complaint_placeholder"))
+if chosen is not None:
     row = df.loc[df["complaint_id"] == chosen].iloc[0]
     # ids come from the data too: shown with st.text, never as Markdown
     st.text(f"{col('description')} · {chosen} · {row['merchant_id']} · {row['issue_code']}")

@@ -202,6 +202,7 @@ def test_hostile_description_is_plain_text(dash_env):
     at.switch_page("pages/complaints.py").run()
     options = at.select_slider(key="cx_months").options
     at.select_slider(key="cx_months").set_value((options[0], options[-1])).run()
+    assert at.selectbox(key="cx_pick").value is None and not at.text  # a description only once chosen
     at.selectbox(key="cx_pick").set_value(HOSTILE_ID).run()
     assert HOSTILE_DESCRIPTION in [t.value for t in at.text]
     frame = at.dataframe[0].value
