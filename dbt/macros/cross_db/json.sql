@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro duckdb__rw_json_object(pairs) -%}
-    cast(json_object({% for key, value in pairs.items() %}'{{ key }}', {{ value }}{% if not loop.last %}, {% endif %}{% endfor %}) as varchar)
+    cast(json_object({% for key, value in pairs.items() %}'{{ key }}', {{ value }}{% if not loop.last %}, {% endif %}{% endfor %}) as string)
 {%- endmacro %}
 
 
@@ -24,5 +24,5 @@
 {%- endmacro %}
 
 {% macro duckdb__rw_json_object_agg(key_expr, value_expr) -%}
-    cast(json_group_object({{ key_expr }}, {{ value_expr }}) as varchar)
+    cast(json_group_object({{ key_expr }}, {{ value_expr }}) as string)
 {%- endmacro %}

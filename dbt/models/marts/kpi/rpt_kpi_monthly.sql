@@ -74,7 +74,7 @@ select
     c.pending_count,
     c.unverifiable_count,
     c.cutoff_at,
-    cast('{{ invocation_id }}' as varchar) as build_id,
+    cast('{{ invocation_id }}' as string) as build_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as built_at,
     cast(w.loaded_through as timestamp) as loaded_through
 from computed as c
