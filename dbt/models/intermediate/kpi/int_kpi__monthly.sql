@@ -16,9 +16,9 @@ with kpi_rows as (
 ),
 
 definitions as (
-    select *, false as platform_only from {{ ref('int_kpi__definitions') }}
-    union all by name
-    select *, true as platform_only from {{ ref('int_kpi__privacy_definitions') }}
+    select kpi_code, kind, target, target_operator, false as platform_only from {{ ref('int_kpi__definitions') }}
+    union all
+    select kpi_code, kind, target, target_operator, true as platform_only from {{ ref('int_kpi__privacy_definitions') }}
 ),
 
 entities as (

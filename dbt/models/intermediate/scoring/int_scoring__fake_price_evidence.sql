@@ -110,7 +110,7 @@ per_version as (
             || cast(list_price as string) || ' above the reference price ' || cast(reference_price as string)
             || ' (' || reference_basis || ')'
             || case when points < {{ per_line }}
-                then '; monthly cap of {{ cap }} points for ' || strftime(cap_month, '%Y-%m') || ' reached'
+                then '; monthly cap of {{ cap }} points for ' || {{ rw_format_ts('cap_month', '%Y-%m') }} || ' reached'
                 else '' end as detail,
         cast(null as date) as stage_superseded_on,
         epoch_start as known_from,

@@ -137,10 +137,9 @@ in_force as (
         case when asof_version.merchant_id is not null
             then asof_version.is_invalid else first_versions.is_invalid end as is_invalid
     from epoch_lines
-    asof left join epoch_versions as asof_version
-        on asof_version.merchant_id = epoch_lines.merchant_id
-       and asof_version.epoch_start = epoch_lines.epoch_start
-       and epoch_lines.ordered_at >= asof_version.version_at
+    {{ rw_asof_left_join('epoch_versions', 'asof_version',
+                         {'epoch_lines.merchant_id': 'merchant_id', 'epoch_lines.epoch_start': 'epoch_start'},
+                         'epoch_lines.ordered_at', 'version_at', 'is_invalid') }}
     inner join first_versions
         on first_versions.merchant_id = epoch_lines.merchant_id
        and first_versions.epoch_start = epoch_lines.epoch_start

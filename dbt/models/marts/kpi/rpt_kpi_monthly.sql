@@ -1,9 +1,9 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=rw_incremental_strategy(),
     unique_key='month',
     on_schema_change='fail',
-    full_refresh=(true if var('rw_cutoff') else none),
+    full_refresh=(true if var('rw_cutoff') or rw_incremental_full_refresh() else none),
     pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ 'true' if var('rw_cutoff') else 'month not in (select month from ' ~ ref('int_kpi__months') ~ ')' }}{% endif %}",
 ) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when

@@ -7,7 +7,7 @@ with cutoff as (
 ),
 
 rights as (
-    select unnest(['information', 'choice', 'fair_trade', 'safety', 'privacy', 'returns', 'reviews', 'compensation']) as right_category
+    select right_category from (values ('information'), ('choice'), ('fair_trade'), ('safety'), ('privacy'), ('returns'), ('reviews'), ('compensation')) as rights(right_category)
 ),
 
 complaints as (
