@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -71,6 +72,9 @@ def start(work_dir: Path = DEFAULT_DIR, port: int = DEFAULT_PORT, timeout: float
     if is_listening(port):
         return remote_url(port)
     work_dir.mkdir(parents=True, exist_ok=True)
+    # The catalog is in memory: tables a previous server left on disk are orphans that would make
+    # every CREATE TABLE fail (LOCATION_ALREADY_EXISTS). A fresh server starts from an empty warehouse.
+    shutil.rmtree(work_dir / "spark-warehouse", ignore_errors=True)
     conf = {**SPARK_CONF, "spark.connect.grpc.binding.port": str(port),
             "spark.sql.warehouse.dir": str(work_dir / "spark-warehouse"),
             "spark.local.dir": str(work_dir / "tmp")}
