@@ -55,8 +55,8 @@ def _normalise(value):
         if math.isnan(value):
             return "NaN"
         return round(value, FLOAT_PLACES) + 0.0
-    if isinstance(value, Decimal):
-        return value.normalize()
+    if isinstance(value, Decimal):  # a DECIMAL on one engine may be a DOUBLE on the other: compare the number
+        return round(float(value), FLOAT_PLACES) + 0.0
     return value
 
 
