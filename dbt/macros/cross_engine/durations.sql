@@ -74,6 +74,22 @@
 {%- endmacro %}
 
 
+{#- rw_day_series(start, stop): every day from start to stop (DATE/TIMESTAMP expressions, stop inclusive)
+    as a list/array; empty (NULL on Spark) when start is after stop. Use with rw_explode. -#}
+{% macro rw_day_series(start, stop) -%}
+    {{- return(adapter.dispatch('rw_day_series', 'rightswatch')(start, stop)) -}}
+{%- endmacro %}
+
+{% macro default__rw_day_series(start, stop) -%}
+    generate_series(cast({{ start }} as timestamp), cast({{ stop }} as timestamp), interval '1 day')
+{%- endmacro %}
+
+{% macro spark__rw_day_series(start, stop) -%}
+    case when cast({{ start }} as date) <= cast({{ stop }} as date)
+         then sequence(cast({{ start }} as date), cast({{ stop }} as date), interval 1 day) end
+{%- endmacro %}
+
+
 {#- rw_format_ts(expr, fmt): a timestamp or date as text; fmt uses strftime codes %Y %m %d %H %M %S. -#}
 {% macro rw_format_ts(expr, fmt) -%}
     {{- return(adapter.dispatch('rw_format_ts', 'rightswatch')(expr, fmt)) -}}
