@@ -12,6 +12,8 @@ passing paths around:
 - ``RW_CONFIG``    optional YAML overriding KPI and scoring parameters (defaults in dbt_project.yml).
 - ``RW_REPORTS``   where regulator reports are written.
 - ``RW_USERS_FILE`` dashboard accounts (salted hashes), outside the repository by default.
+- ``RW_ENGINE``    ``duckdb`` (default: one machine) or ``spark`` (the same dbt models on Apache Spark
+  through Spark Connect, docs/scale-out.md): names the dbt target of ``dbt/profiles.yml``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CONTRACT_PATH = Path(__file__).resolve().parent / "contract" / "landing_contract.yml"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+# The dbt targets of dbt/profiles.yml a run may build on; the first is the default.
+ENGINES = ("duckdb", "spark")
 
 
 def _path_from_env(name: str, default: Path) -> Path:
@@ -39,6 +43,7 @@ class Settings:
     reports: Path
     users_file: Path
     config_file: Path | None
+    engine: str = ENGINES[0]
 
     @property
     def work_db(self) -> Path:
@@ -55,6 +60,14 @@ class Settings:
         return self.warehouse.with_name(self.warehouse.stem + ".state.sqlite")
 
 
+def engine_from_env() -> str:
+    """RW_ENGINE, checked: a misspelt engine must not silently build on the default one."""
+    engine = os.environ.get("RW_ENGINE", "").strip().lower() or ENGINES[0]
+    if engine not in ENGINES:
+        raise ValueError(f"RW_ENGINE={os.environ['RW_ENGINE']!r}: expected one of {', '.join(ENGINES)}")
+    return engine
+
+
 def get_settings() -> Settings:
     config = os.environ.get("RW_CONFIG")
     return Settings(
@@ -63,4 +76,5 @@ def get_settings() -> Settings:
         reports=_path_from_env("RW_REPORTS", DEFAULT_DATA_DIR / "reports"),
         users_file=_path_from_env("RW_USERS_FILE", Path.home() / ".rightswatch" / "users.json"),
         config_file=Path(config).expanduser().resolve() if config else None,
+        engine=engine_from_env(),
     )

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages RightsWatch needs beyond Python: Chromium for the real-browser tests, a CJK font so
 # Chinese renders in screenshots, charts and PDFs, poppler-utils to look at PDF pages, and nginx to
-# test the documented TLS reverse proxy (docs/deploy/nginx.conf) in front of `rightswatch serve`.
+# test the documented TLS reverse proxy (docs/deploy/nginx.conf) in front of `rightswatch serve`, and a
+# Java 17 runtime for the local Spark Connect server of the Spark parity test (docs/scale-out.md).
 # Idempotent: installs only what is missing. Needs root (as on CI) or sudo.
 set -euo pipefail
 need=()
@@ -10,8 +11,9 @@ fc-list 2>/dev/null | grep -qi "noto sans cjk" || need+=(fonts-noto-cjk)
 command -v pdftoppm >/dev/null || need+=(poppler-utils)
 command -v fc-list >/dev/null || need+=(fontconfig)
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || need+=(nginx-light)
+command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 if [ ${#need[@]} -eq 0 ]; then
-  echo "system packages present (chromium, fonts-noto-cjk, poppler-utils, nginx)"
+  echo "system packages present (chromium, fonts-noto-cjk, poppler-utils, nginx, java)"
   exit 0
 fi
 SUDO=""

@@ -78,3 +78,43 @@ def test_full_refresh_with_an_as_of_rebuild_is_refused(capsys):
 
     assert main(["run", "--full-refresh", "--cutoff", "2026-10-28", "--into", "/nonexistent"]) == 2
     assert "--full-refresh does not go with --cutoff" in capsys.readouterr().err
+def test_duckdb_engine_uses_the_profile_default_target():
+    assert "--target" not in build_dbt_args("build", engine="duckdb")
+
+
+def test_spark_engine_selects_the_spark_target():
+    args = build_dbt_args("run", vars={"rw_cutoff": "2026-01-31"}, full_refresh=True, engine="spark")
+    assert args[-3:] == ["--full-refresh", "--target", "spark"]
+
+
+def test_a_spark_warehouse_run_builds_on_the_spark_target():
+    from dagster_project.orchestration.dbt_args import pipeline_build_args, run_tags
+
+    assert pipeline_build_args(None, run_tags(), engine="spark")[-2:] == ["--target", "spark"]
+
+
+def test_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine 'sparkk'"):
+        build_dbt_args(engine="sparkk")
+
+
+def test_rw_engine_reaches_settings_and_is_checked(monkeypatch):
+    from dagster_project.settings import get_settings
+
+    monkeypatch.delenv("RW_ENGINE", raising=False)
+    assert get_settings().engine == "duckdb"
+    monkeypatch.setenv("RW_ENGINE", "Spark")
+    assert get_settings().engine == "spark"
+    monkeypatch.setenv("RW_ENGINE", "postgres")
+    with pytest.raises(ValueError, match="RW_ENGINE='postgres'"):
+        get_settings()
+
+
+def test_profiles_define_every_engine_as_a_target():
+    import yaml
+
+    from dagster_project.settings import DBT_PROJECT_DIR, ENGINES
+
+    outputs = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["rightswatch"]["outputs"]
+    assert set(ENGINES) <= set(outputs)
+    assert outputs["spark"]["type"] == "spark" and outputs["spark"]["method"] == "session"

@@ -52,7 +52,9 @@ def _jinja_module(path: Path) -> Any:
                        ref=lambda name: name, source=lambda *a: ".".join(a), tojson=json.dumps,
                        rw_landing_tz=lambda: load_contract().default_timezone)  # the dbt macro's answer
     env.globals["kpi_limit_text"] = env.from_string(KPI_LABEL_MACROS.read_text(encoding="utf-8")).module.kpi_limit_text
-    env.globals["kpi_definition_rows"] = lambda *args, **kwargs: ""  # only the `defs` lists are read here
+    # only the `defs`/`rows` lists are read here: SQL-producing macros render to nothing
+    for sql_macro in ("kpi_definition_rows", "rw_format_ts"):
+        env.globals[sql_macro] = lambda *args, **kwargs: ""
     return env.from_string(path.read_text(encoding="utf-8")).make_module()
 
 

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dagster_project.settings import ENGINES
+
 # The run tag that asks a warehouse run to rebuild every incremental model from the kept history.
 # A tag (not op config) because two steps read it: ingestion must not stop at "nothing new", and the
 # dbt step adds ``--full-refresh``. ``rightswatch run --full-refresh`` sets it; in the Dagster UI it is
@@ -23,16 +25,20 @@ def build_dbt_args(
     exclude: Sequence[str] = (),
     exclude_resource_types: Sequence[str] = (),
     full_refresh: bool = False,
+    engine: str = "duckdb",
 ) -> list[str]:
     """Arguments for ``dbt <command>``.
 
     ``vars`` holds only the overrides in force (the defaults stay in dbt_project.yml); they are
     serialised with sorted keys so the same configuration always gives the same command line.
     Pipeline runs exclude ``unit_test``: unit tests check the SQL, not the data, and run in the test
-    suite instead of on every build.
+    suite instead of on every build. ``engine`` (settings.engine, RW_ENGINE) names the dbt target; the
+    profile's default target is DuckDB, so only another engine adds ``--target``.
     """
     if command not in {"build", "run", "test", "parse", "compile", "docs generate"}:
         raise ValueError(f"unsupported dbt command {command!r}")
+    if engine not in ENGINES:
+        raise ValueError(f"unsupported engine {engine!r}: expected one of {', '.join(ENGINES)}")
     args = command.split()
     if vars:
         args += ["--vars", json.dumps(dict(vars), sort_keys=True, ensure_ascii=False, default=str)]
@@ -46,6 +52,8 @@ def build_dbt_args(
         if command not in {"build", "run"}:
             raise ValueError("--full-refresh applies to dbt build and dbt run only")
         args.append("--full-refresh")
+    if engine != ENGINES[0]:
+        args += ["--target", engine]
     return args
 
 
@@ -59,8 +67,10 @@ def full_refresh_requested(tags: Mapping[str, str]) -> bool:
     return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in {"true", "1", "yes"}
 
 
-def pipeline_build_args(overrides: Mapping[str, Any] | None, tags: Mapping[str, str]) -> list[str]:
+def pipeline_build_args(overrides: Mapping[str, Any] | None, tags: Mapping[str, str],
+                        engine: str = "duckdb") -> list[str]:
     """``dbt build`` as a warehouse run issues it: configuration overrides, unit tests left to the
-    test suite, and ``--full-refresh`` when the run was launched with :data:`FULL_REFRESH_TAG`."""
+    test suite, ``--full-refresh`` when the run was launched with :data:`FULL_REFRESH_TAG`, and the
+    dbt target of ``engine`` (settings.engine, RW_ENGINE)."""
     return build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES,
-                          full_refresh=full_refresh_requested(tags))
+                          full_refresh=full_refresh_requested(tags), engine=engine)

@@ -60,7 +60,7 @@ def cutoff_local(text: str) -> str:
 def asof_dbt_args(settings: Settings, cutoff: str) -> list[str]:
     """``dbt run --full-refresh`` with the run's configuration overrides and ``rw_cutoff``."""
     overrides = {**load_overrides(settings.config_file), "rw_cutoff": cutoff_local(cutoff)}
-    return build_dbt_args("run", vars=overrides, full_refresh=True)
+    return build_dbt_args("run", vars=overrides, full_refresh=True, engine=settings.engine)
 
 
 def _sql_string(value: str) -> str:

@@ -43,7 +43,7 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     overrides = load_overrides(settings.config_file)
     export_for_dbt(settings.work_db)  # dbt/profiles.yml reads the memory limit and spill dir
     tags = context.run.tags
-    args = pipeline_build_args(overrides, tags)
+    args = pipeline_build_args(overrides, tags, engine=settings.engine)
     progress(context, "dbt build" + (" --full-refresh (every incremental model rebuilt from the kept history)"
                                      if full_refresh_requested(tags) else "")
              + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))

@@ -3,8 +3,8 @@
 {% macro kpi_row(code, from_rel, numerator, denominator='null', value=none, pending='0', unverifiable='0', kind='rate') -%}
 select
     cast(month as date) as month,
-    cast(merchant_id as varchar) as merchant_id,
-    cast('{{ code }}' as varchar) as kpi_code,
+    cast(merchant_id as string) as merchant_id,
+    cast('{{ code }}' as string) as kpi_code,
     cast({{ numerator }} as double) as numerator,
     cast({{ denominator }} as bigint) as denominator,
     {%- if value is not none %}

@@ -1,4 +1,4 @@
-{#- Time helpers of the KPI layer: thin wrappers over the project's cross-engine macros (macros/cross_db)
+{#- Time helpers of the KPI layer: thin wrappers over the project's cross-engine macros (macros/cross_engine)
     so every KPI model states the conventions once: timestamps are UTC (naive) in the warehouse, months
     and days are local to var('rw_reporting_tz'), durations are elapsed time (never truncated). -#}
 

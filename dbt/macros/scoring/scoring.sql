@@ -135,13 +135,13 @@
 {% macro rw_score_decisions() -%}
     select
         cast(decision_id as bigint) as decision_id,
-        cast(merchant_id as varchar) as merchant_id,
+        cast(merchant_id as string) as merchant_id,
         cast(as_of_date as date) as as_of_date,
         cast(computed_tier as integer) as computed_tier,
-        cast(decision as varchar) as decision,
+        cast(decision as string) as decision,
         cast(decided_tier as integer) as decided_tier,
-        cast(reason as varchar) as reason,
-        cast(decided_by as varchar) as decided_by,
+        cast(reason as string) as reason,
+        cast(decided_by as string) as decided_by,
         cast(decided_at as timestamp) as decided_at
     from {{ ref('stg_pipeline_meta__management_decisions') }}
 {%- endmacro %}
@@ -158,10 +158,10 @@
     does not start a new stretch (a rate breach whose figures later data refines is the same breach); the
     stretch keeps the detail of its first list day. -#}
 {% macro rw_score_evidence_islands(relation, compare_detail=true) -%}
-    {%- set content = "coalesce(merchant_id, '') || '|' || violation_type || '|' || cast(evidence_date as varchar)"
-        ~ " || '|' || cast(points as varchar)"
+    {%- set content = "coalesce(merchant_id, '') || '|' || violation_type || '|' || cast(evidence_date as string)"
+        ~ " || '|' || cast(points as string)"
         ~ (" || '|' || coalesce(detail, '')" if compare_detail else "")
-        ~ " || '|' || coalesce(cast(stage_superseded_on as varchar), '')" -%}
+        ~ " || '|' || coalesce(cast(stage_superseded_on as string), '')" -%}
     with island_rows as (
 
         select
@@ -203,7 +203,7 @@
 
     select
         case when numbered.island_no = 1 then numbered.evidence_id
-             else numbered.evidence_id || '@' || cast(islands.known_on as varchar) end as evidence_id,
+             else numbered.evidence_id || '@' || cast(islands.known_on as string) end as evidence_id,
         numbered.merchant_id,
         numbered.evidence_date,
         numbered.violation_type,

@@ -26,4 +26,4 @@ select column_name, value
 from pseudonyms
 where value is not null
   and value <> 'ERASED'
-  and not regexp_full_match(value, '[0-9a-fA-F]{64}')
+  and not {{ rw_regexp_full_match('value', '[0-9a-fA-F]{64}') }}

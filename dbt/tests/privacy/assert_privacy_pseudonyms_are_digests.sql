@@ -6,4 +6,4 @@ select request_id, consumer_key
 from {{ ref('fct_privacy_requests') }}
 where consumer_key is not null
   and consumer_key <> 'ERASED'
-  and not regexp_full_match(consumer_key, '[0-9a-fA-F]{64}')
+  and not {{ rw_regexp_full_match('consumer_key', '[0-9a-fA-F]{64}') }}

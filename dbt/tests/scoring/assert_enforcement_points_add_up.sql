@@ -9,7 +9,7 @@ with listed as (
         enforcement.serious_points,
         enforcement.tier,
         enforcement.evidence_count,
-        unnest({{ rw_split_csv("coalesce(enforcement.evidence_ids, '')") }}) as evidence_id
+        {{ rw_explode_csv("coalesce(enforcement.evidence_ids, '')") }} as evidence_id
     from {{ ref('rpt_merchant_enforcement') }} as enforcement
 
 ),

@@ -16,10 +16,10 @@ quarantined as (
 parsed as (
 
     select
-        json_extract_string(raw_values, '$.merchant_id') as merchant_id,
-        {{ rw_landing_ts_to_utc("json_extract_string(raw_values, '$.updated_at')") }} as updated_at,
-        json_extract_string(raw_values, '$.business_license_no') as business_license_no,
-        json_extract_string(raw_values, '$.status') as status,
+        {{ rw_json_text('raw_values', 'merchant_id') }} as merchant_id,
+        {{ rw_landing_ts_to_utc(rw_json_text('raw_values', 'updated_at')) }} as updated_at,
+        {{ rw_json_text('raw_values', 'business_license_no') }} as business_license_no,
+        {{ rw_json_text('raw_values', 'status') }} as status,
         delivery_date,
         file_name,
         line as file_line

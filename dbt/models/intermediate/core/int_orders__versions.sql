@@ -12,6 +12,7 @@
         materialized='incremental',
         unique_key=['delivery_date', 'file_name', 'file_line'],
         incremental_strategy=rw_incremental_strategy(),
+        full_refresh=(true if rw_incremental_full_refresh() else none),
         on_schema_change='fail',
         pre_hook="{{ rw_delete_unloaded_files('orders') }}",
     )

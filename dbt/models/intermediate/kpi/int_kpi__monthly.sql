@@ -16,13 +16,13 @@ with kpi_rows as (
 ),
 
 definitions as (
-    select *, false as platform_only from {{ ref('int_kpi__definitions') }}
-    union all by name
-    select *, true as platform_only from {{ ref('int_kpi__privacy_definitions') }}
+    select kpi_code, kind, target, target_operator, false as platform_only from {{ ref('int_kpi__definitions') }}
+    union all
+    select kpi_code, kind, target, target_operator, true as platform_only from {{ ref('int_kpi__privacy_definitions') }}
 ),
 
 entities as (
-    select cast(null as varchar) as merchant_id
+    select cast(null as string) as merchant_id
     union
     select merchant_id from {{ ref('int_merchants__history') }}
     union
@@ -64,13 +64,13 @@ filled as (
 
 select
     cast(f.month as date) as month,
-    cast(f.merchant_id as varchar) as merchant_id,
-    cast(f.kpi_code as varchar) as kpi_code,
+    cast(f.merchant_id as string) as merchant_id,
+    cast(f.kpi_code as string) as kpi_code,
     cast(f.numerator as double) as numerator,
     cast(f.denominator as bigint) as denominator,
     cast(f.value as double) as value,
     cast(f.target as double) as target,
-    cast(f.target_operator as varchar) as target_operator,
+    cast(f.target_operator as string) as target_operator,
     cast(case
         when f.value is null or f.target_operator = 'monitor' or f.target is null then null
         when f.target_operator = '>=' then f.value < f.target

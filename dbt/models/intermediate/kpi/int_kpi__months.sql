@@ -12,7 +12,8 @@ with bounds as (
 )
 select cast(m as date) as month,
        cast(m + interval 1 month as date) as next_month
-from bounds,
-     generate_series(cast(coalesce(first_month, last_month) as timestamp),
-                     cast(last_month as timestamp), interval 1 month) as g(m)
-where last_month is not null
+from (
+    select {{ rw_explode(rw_month_series('coalesce(first_month, last_month)', 'last_month')) }} as m
+    from bounds
+    where last_month is not null
+) as months

@@ -7,7 +7,7 @@ with flags as (
 by_month as (
     select
         received_month as month,
-        cast(null as varchar) as merchant_id,
+        cast(null as string) as merchant_id,
         count(*) as requests,
         count(*) filter (where on_time) as on_time_num,
         count(*) filter (where not is_pending) as on_time_den,

@@ -57,12 +57,12 @@ per_version as (
         {%- endfor %}
         end as points,
         complaint_id,
-        cast(null as varchar) as refund_id,
+        cast(null as string) as refund_id,
         order_id,
         cast(null as bigint) as line_no,
         'substantiated complaint ' || complaint_id || ' (' || issue_code || ', ' || right_category || ')'
             || coalesce(' on order ' || order_id, '')
-            || ', received ' || cast({{ rw_local_date('received_at') }} as varchar) as detail,
+            || ', received ' || cast({{ rw_local_date('received_at') }} as string) as detail,
         cast(null as date) as stage_superseded_on,
         known_from,
         known_to

@@ -139,33 +139,33 @@ rate_per_list as (
 
     {%- for vtype, flag in rate_types %}
     select
-        '{{ vtype }}:' || merchant_id || ':' || cast(window_end as varchar) as evidence_id,
+        '{{ vtype }}:' || merchant_id || ':' || cast(window_end as string) as evidence_id,
         merchant_id,
         window_end as evidence_date,
         '{{ vtype }}' as violation_type,
         '{{ rw_score_severity(vtype) }}' as severity,
         {{ rw_score_points(vtype) }} as points,
-        cast(null as varchar) as complaint_id,
-        cast(null as varchar) as refund_id,
-        cast(null as varchar) as order_id,
+        cast(null as string) as complaint_id,
+        cast(null as string) as refund_id,
+        cast(null as string) as order_id,
         cast(null as bigint) as line_no,
         {%- if vtype == 'rate_order_defect' %}
-        'order defect rate ' || cast(round(order_defect_rate * 100, 2) as varchar) || '% ('
-            || cast(defect_orders as varchar) || ' of ' || cast(orders as varchar) || ' orders'
+        'order defect rate ' || cast(round(order_defect_rate * 100, 2) as string) || '% ('
+            || cast(defect_orders as string) || ' of ' || cast(orders as string) || ' orders'
             || ') >= {{ var("rw_score_order_defect_threshold") * 100 }}%'
         {%- elif vtype == 'rate_late_shipment' %}
-        'late shipment rate ' || cast(round(late_shipment_rate * 100, 2) as varchar) || '% ('
-            || cast(late_lines as varchar) || ' of ' || cast(ship_lines as varchar) || ' lines'
+        'late shipment rate ' || cast(round(late_shipment_rate * 100, 2) as string) || '% ('
+            || cast(late_lines as string) || ' of ' || cast(ship_lines as string) || ' lines'
             || ') >= {{ var("rw_score_late_shipment_threshold") * 100 }}%'
         {%- else %}
-        'complaints per 1000 orders ' || cast(round(complaints_per_1000_orders, 1) as varchar) || ' ('
-            || cast(complaints as varchar) || ' complaints, ' || cast(orders as varchar) || ' orders) > '
+        'complaints per 1000 orders ' || cast(round(complaints_per_1000_orders, 1) as string) || ' ('
+            || cast(complaints as string) || ' complaints, ' || cast(orders as string) || ' orders) > '
             || '{{ var("rw_score_complaint_ratio_multiple") }} x the ' || coalesce(category, '?')
-            || ' median ' || cast(round(category_median_per_1000, 1) as varchar)
+            || ' median ' || cast(round(category_median_per_1000, 1) as string)
         {%- endif %}
-            || ', window ' || cast(window_start as varchar) || ' to ' || cast(window_end as varchar)
-            || ' as known on ' || cast(as_of_date as varchar)
-            || '; scores again no earlier than ' || cast({{ rw_add_days('window_end', gap) }} as varchar) as detail,
+            || ', window ' || cast(window_start as string) || ' to ' || cast(window_end as string)
+            || ' as known on ' || cast(as_of_date as string)
+            || '; scores again no earlier than ' || cast({{ rw_add_days('window_end', gap) }} as string) as detail,
         cast(null as date) as stage_superseded_on,
         as_of_date as known_from,
         next_list_date as known_to
@@ -193,17 +193,17 @@ unioned as (
 )
 
 select
-    cast(evidence_id as varchar) as evidence_id,
-    cast(merchant_id as varchar) as merchant_id,
+    cast(evidence_id as string) as evidence_id,
+    cast(merchant_id as string) as merchant_id,
     cast(evidence_date as date) as evidence_date,
-    cast(violation_type as varchar) as violation_type,
-    cast(severity as varchar) as severity,
+    cast(violation_type as string) as violation_type,
+    cast(severity as string) as severity,
     cast(points as integer) as points,
-    cast(complaint_id as varchar) as complaint_id,
-    cast(refund_id as varchar) as refund_id,
-    cast(order_id as varchar) as order_id,
+    cast(complaint_id as string) as complaint_id,
+    cast(refund_id as string) as refund_id,
+    cast(order_id as string) as order_id,
     cast(line_no as bigint) as line_no,
-    cast(detail as varchar) as detail,
+    cast(detail as string) as detail,
     cast(superseded_on as date) as superseded_on,
     cast(known_on as date) as known_on
 from unioned

@@ -96,21 +96,21 @@ scored as (
 per_version as (
 
     select
-        'fake_original_price:' || order_id || '#' || cast(line_no as varchar) as evidence_id,
+        'fake_original_price:' || order_id || '#' || cast(line_no as string) as evidence_id,
         merchant_id,
         ordered_date_local as evidence_date,
         'fake_original_price' as violation_type,
         '{{ rw_score_severity("fake_original_price") }}' as severity,
         points,
-        cast(null as varchar) as complaint_id,
-        cast(null as varchar) as refund_id,
+        cast(null as string) as complaint_id,
+        cast(null as string) as refund_id,
         order_id,
         cast(line_no as bigint) as line_no,
-        'order line ' || order_id || '#' || cast(line_no as varchar) || ' (' || sku_id || '): list price '
-            || cast(list_price as varchar) || ' above the reference price ' || cast(reference_price as varchar)
+        'order line ' || order_id || '#' || cast(line_no as string) || ' (' || sku_id || '): list price '
+            || cast(list_price as string) || ' above the reference price ' || cast(reference_price as string)
             || ' (' || reference_basis || ')'
             || case when points < {{ per_line }}
-                then '; monthly cap of {{ cap }} points for ' || strftime(cap_month, '%Y-%m') || ' reached'
+                then '; monthly cap of {{ cap }} points for ' || {{ rw_format_ts('cap_month', '%Y-%m') }} || ' reached'
                 else '' end as detail,
         cast(null as date) as stage_superseded_on,
         epoch_start as known_from,

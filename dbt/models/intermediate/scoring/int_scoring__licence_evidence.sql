@@ -137,10 +137,9 @@ in_force as (
         case when asof_version.merchant_id is not null
             then asof_version.is_invalid else first_versions.is_invalid end as is_invalid
     from epoch_lines
-    asof left join epoch_versions as asof_version
-        on asof_version.merchant_id = epoch_lines.merchant_id
-       and asof_version.epoch_start = epoch_lines.epoch_start
-       and epoch_lines.ordered_at >= asof_version.version_at
+    {{ rw_asof_left_join('epoch_versions', 'asof_version',
+                         {'epoch_lines.merchant_id': 'merchant_id', 'epoch_lines.epoch_start': 'epoch_start'},
+                         'epoch_lines.ordered_at', 'version_at', 'is_invalid') }}
     inner join first_versions
         on first_versions.merchant_id = epoch_lines.merchant_id
        and first_versions.epoch_start = epoch_lines.epoch_start
@@ -199,8 +198,8 @@ grouped as (
 per_version as (
 
     select
-        violation_type || ':' || merchant_id || ':' || cast(evidence_date as varchar)
-            {%- if rw_score_licence_unit() == 'order_line' %} || ':' || order_id || '#' || cast(line_no as varchar){% endif %}
+        violation_type || ':' || merchant_id || ':' || cast(evidence_date as string)
+            {%- if rw_score_licence_unit() == 'order_line' %} || ':' || order_id || '#' || cast(line_no as string){% endif %}
             as evidence_id,
         merchant_id,
         evidence_date,
@@ -210,16 +209,16 @@ per_version as (
             when 'licence_expired' then {{ rw_score_points('licence_expired') }}
             else {{ rw_score_points('licence_invalid') }}
         end as points,
-        cast(null as varchar) as complaint_id,
-        cast(null as varchar) as refund_id,
+        cast(null as string) as complaint_id,
+        cast(null as string) as refund_id,
         order_id,
         line_no,
-        cast(line_count as varchar) || ' order line(s) sold on '
+        cast(line_count as string) || ' order line(s) sold on '
             || case
                 when violation_type = 'licence_invalid' then 'a licence that fails the GB 32100-2015 check'
-                else 'a licence expired on ' || cast(license_expires_on as varchar)
+                else 'a licence expired on ' || cast(license_expires_on as string)
                end
-            || '; first ' || order_id || '#' || cast(line_no as varchar) as detail,
+            || '; first ' || order_id || '#' || cast(line_no as string) as detail,
         cast(null as date) as stage_superseded_on,
         known_from,
         known_to

@@ -38,11 +38,7 @@ month_ends as (
 
     select cast(month_start + interval '1 month' - interval '1 day' as date) as list_date
     from (
-        select unnest(generate_series(
-            cast(date_trunc('month', (select first_date from first_day)) as timestamp),
-            cast((select as_of_date from as_of) as timestamp),
-            interval '1 month'
-        )) as month_start
+        select {{ rw_explode(rw_month_series('(select first_date from first_day)', '(select as_of_date from as_of)')) }} as month_start
     ) as months
 
 ),

@@ -66,13 +66,13 @@ reasons as (
         merchant_id,
         -- keys sorted, so the same evidence always gives the same text (types are plain identifiers)
         '{' || {{ rw_string_agg(
-            "'\"' || violation_type || '\":' || cast(points as varchar)", ',', 'violation_type') }} || '}'
+            "'\"' || violation_type || '\":' || cast(points as string)", ',', 'violation_type') }} || '}'
             as points_by_type,
         {{ rw_string_agg(
-            "label_zh || ' ' || cast(evidence_count as varchar) || ' 次（' || cast(points as varchar) || ' 分）'",
+            "label_zh || ' ' || cast(evidence_count as string) || ' 次（' || cast(points as string) || ' 分）'",
             '；', 'reason_rank') }} filter (where reason_rank <= 3) as top_reasons_zh,
         {{ rw_string_agg(
-            "label_en || ' x' || cast(evidence_count as varchar) || ' (' || cast(points as varchar) || ' pts)'",
+            "label_en || ' x' || cast(evidence_count as string) || ' (' || cast(points as string) || ' pts)'",
             '; ', 'reason_rank') }} filter (where reason_rank <= 3) as top_reasons_en
     from ranked
     group by as_of_date, merchant_id

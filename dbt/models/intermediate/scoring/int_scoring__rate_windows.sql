@@ -238,11 +238,10 @@ spans as (
 
 calendar as (
 
-    select cast(unnest(generate_series(
-        cast((select min(first_date) from spans) as timestamp),
-        cast((select max(as_of_date) from spans) as timestamp),
-        interval '1 day'
-    )) as date) as window_end
+    select cast(series_day as date) as window_end
+    from (
+        select {{ rw_explode(rw_day_series('(select min(first_date) from spans)', '(select max(as_of_date) from spans)')) }} as series_day
+    ) as days
 
 ),
 

@@ -117,17 +117,17 @@ per_version as (
             when '{{ vtype }}' then {{ rw_score_points(vtype) }}
         {%- endfor %}
         end as points,
-        cast(null as varchar) as complaint_id,
+        cast(null as string) as complaint_id,
         refund_id,
         order_id,
         cast(line_no as bigint) as line_no,
-        'refund ' || refund_id || ': return received ' || cast({{ rw_local_date('return_received_at') }} as varchar)
+        'refund ' || refund_id || ': return received ' || cast({{ rw_local_date('return_received_at') }} as string)
             || case
                 when refunded_at is null then ', unpaid when the deadline passed'
-                else ', paid ' || cast(round({{ rw_days_between('return_received_at', 'refunded_at') }}, 1) as varchar)
+                else ', paid ' || cast(round({{ rw_days_between('return_received_at', 'refunded_at') }}, 1) as string)
                      || ' days later'
                end
-            || ' (limit ' || cast(limit_days as varchar) || ' days)' as detail,
+            || ' (limit ' || cast(limit_days as string) || ' days)' as detail,
         stage_superseded_on,
         known_from,
         known_to
@@ -142,12 +142,12 @@ per_version as (
         'nrr_refusal' as violation_type,
         '{{ rw_score_severity("nrr_refusal") }}' as severity,
         {{ rw_score_points('nrr_refusal') }} as points,
-        cast(null as varchar) as complaint_id,
+        cast(null as string) as complaint_id,
         refused.refund_id,
         refused.order_id,
         cast(coalesce(refused.line_no, refused_lines.first_line_no) as bigint) as line_no,
         'refund ' || refused.refund_id || ': eligible 7-day no-reason return requested '
-            || cast({{ rw_local_date('refused.requested_at') }} as varchar) || ' and refused' as detail,
+            || cast({{ rw_local_date('refused.requested_at') }} as string) || ' and refused' as detail,
         cast(null as date) as stage_superseded_on,
         refused.known_from,
         refused.known_to

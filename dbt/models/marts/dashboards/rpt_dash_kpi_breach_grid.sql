@@ -19,8 +19,8 @@ counted as (
         month,
         kpi_code,
         scope,
-        count(breached)::bigint as assessed,
-        count(*) filter (where breached)::bigint as breached
+        cast(count(breached) as bigint) as assessed,
+        cast(count(*) filter (where breached) as bigint) as breached
     from scoped
     group by month, kpi_code, scope
 )

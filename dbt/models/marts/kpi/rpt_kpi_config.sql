@@ -36,17 +36,17 @@
 ] -%}
 with config as (
     {%- for name, value, applies in rows %}
-    select cast('{{ name }}' as varchar) as var_name,
-           cast('{{ (value if value is string else tojson(value)) | replace("'", "''") }}' as varchar) as value,
-           cast('{{ applies }}' as varchar) as applies_to,
+    select cast('{{ name }}' as string) as var_name,
+           cast('{{ (value if value is string else tojson(value)) | replace("'", "''") }}' as string) as value,
+           cast('{{ applies }}' as string) as applies_to,
            {{ loop.index }} as sort_order
     union all
     {%- endfor %}
-    select cast('rw_cutoff' as varchar) as var_name,
-           cast(case when k.is_explicit then strftime(k.cutoff_local, '%Y-%m-%d %H:%M:%S')
+    select cast('rw_cutoff' as string) as var_name,
+           cast(case when k.is_explicit then {{ rw_format_ts('k.cutoff_local', '%Y-%m-%d %H:%M:%S') }}
                      else 'null (end of the latest delivery day loaded: '
-                          || strftime(k.cutoff_local, '%Y-%m-%d %H:%M:%S') || ' local)' end as varchar) as value,
-           cast('all KPIs: the cut-off (local time); cutoff_at = ' || strftime(k.cutoff_at, '%Y-%m-%d %H:%M:%S') || ' UTC' as varchar) as applies_to,
+                          || {{ rw_format_ts('k.cutoff_local', '%Y-%m-%d %H:%M:%S') }} || ' local)' end as string) as value,
+           cast('all KPIs: the cut-off (local time); cutoff_at = ' || {{ rw_format_ts('k.cutoff_at', '%Y-%m-%d %H:%M:%S') }} || ' UTC' as string) as applies_to,
            0 as sort_order
     from {{ ref('int_kpi__cutoff') }} as k
 )

@@ -19,10 +19,12 @@ select
     report_topics.report_topic,
     report_topics.report_topic_zh,
     report_topics.report_topic_en
+{%- set columns = ['kpi_code', 'name_zh', 'name_en', 'right_category', 'start_event', 'unit', 'target',
+                   'target_operator', 'legal_basis_zh', 'legal_basis_en', 'definition_en', 'sort_order'] %}
 from (
-    select * from {{ ref('int_kpi__definitions') }}
-    union all by name
-    select * from {{ ref('int_kpi__privacy_definitions') }}
+    select {{ columns | join(', ') }} from {{ ref('int_kpi__definitions') }}
+    union all
+    select {{ columns | join(', ') }} from {{ ref('int_kpi__privacy_definitions') }}
 ) as definitions
 left join {{ kpi_report_topic_values() }} using (kpi_code)
 order by sort_order

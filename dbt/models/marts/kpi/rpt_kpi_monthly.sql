@@ -1,9 +1,9 @@
 {{ config(
     materialized='incremental',
-    incremental_strategy='delete+insert',
+    incremental_strategy=rw_incremental_strategy(),
     unique_key='month',
     on_schema_change='fail',
-    full_refresh=(true if var('rw_cutoff') else none),
+    full_refresh=(true if var('rw_cutoff') or rw_incremental_full_refresh() else none),
     pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ 'true' if var('rw_cutoff') else 'month not in (select month from ' ~ ref('int_kpi__months') ~ ')' }}{% endif %}",
 ) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
@@ -74,7 +74,7 @@ select
     c.pending_count,
     c.unverifiable_count,
     c.cutoff_at,
-    cast('{{ invocation_id }}' as varchar) as build_id,
+    cast('{{ invocation_id }}' as string) as build_id,
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S") }}' as timestamp) as built_at,
     cast(w.loaded_through as timestamp) as loaded_through
 from computed as c

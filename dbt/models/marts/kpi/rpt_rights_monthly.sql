@@ -7,7 +7,7 @@ with cutoff as (
 ),
 
 rights as (
-    select unnest(['information', 'choice', 'fair_trade', 'safety', 'privacy', 'returns', 'reviews', 'compensation']) as right_category
+    select right_category from (values ('information'), ('choice'), ('fair_trade'), ('safety'), ('privacy'), ('returns'), ('reviews'), ('compensation')) as rights(right_category)
 ),
 
 complaints as (
@@ -46,7 +46,7 @@ grid as (
 
 select
     cast(g.month as date) as month,
-    cast(g.right_category as varchar) as right_category,
+    cast(g.right_category as string) as right_category,
     cast(g.complaints as bigint) as complaints,
     cast(g.substantiated as double) / nullif(g.complaints, 0) as substantiated_share,
     cast(g.resolved as double) / nullif(g.complaints, 0) as resolved_share,

@@ -9,8 +9,8 @@ with flags as (
 
 select
     cast(received_month as date) as month,
-    cast(request_type as varchar) as request_type,
-    cast(channel as varchar) as channel,
+    cast(request_type as string) as request_type,
+    cast(channel as string) as channel,
     cast(count(*) as bigint) as requests,
     cast(count(*) filter (where on_time) as bigint) as answered_on_time,
     cast(count(*) filter (where not on_time and not is_pending and answer_hours is not null) as bigint) as answered_late,

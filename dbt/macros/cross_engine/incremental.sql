@@ -46,3 +46,26 @@
     true
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- Spark: plain Parquet tables (no Delta/Iceberg here: no DELETE, no MERGE) replace with
+    insert_overwrite. As rw_delete_unloaded_files' DELETE cannot run there, an incremental model is
+    rebuilt whole on Spark (rw_incremental_full_refresh) until the cluster's table format supports
+    DELETE (docs/scale-out.md). -#}
+{% macro spark__rw_incremental_strategy() -%}
+    {{- return('insert_overwrite') -}}
+{%- endmacro %}
+
+
+{#- rw_incremental_full_refresh(): true where an incremental model must always be rebuilt whole. -#}
+{% macro rw_incremental_full_refresh() -%}
+    {{- return(adapter.dispatch('rw_incremental_full_refresh', 'rightswatch')()) -}}
+{%- endmacro %}
+
+{% macro default__rw_incremental_full_refresh() -%}
+    {{- return(false) -}}
+{%- endmacro %}
+
+{% macro spark__rw_incremental_full_refresh() -%}
+    {{- return(true) -}}
+{%- endmacro %}

@@ -55,3 +55,14 @@
 {% macro default__rw_month_start(ts) -%}
     cast(date_trunc('month', {{ rw_to_local(ts) }}) as date)
 {%- endmacro %}
+
+
+{#- Spark: timestamps are TIMESTAMP_NTZ in a UTC session (warehouse/spark_connect.py); from_utc_timestamp /
+    to_utc_timestamp shift the wall clock, and the cast keeps the result naive like DuckDB's. -#}
+{% macro spark__rw_to_local(ts) -%}
+    cast(from_utc_timestamp(cast({{ ts }} as timestamp), '{{ rw_reporting_tz() }}') as timestamp)
+{%- endmacro %}
+
+{% macro spark__rw_from_local(ts) -%}
+    cast(to_utc_timestamp(cast({{ ts }} as timestamp), '{{ rw_reporting_tz() }}') as timestamp)
+{%- endmacro %}

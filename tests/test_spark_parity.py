@@ -1,0 +1,158 @@
+"""The same dbt models on Apache Spark give the same published marts as on DuckDB (issue 12).
+
+`make test-spark`: the generated sample is built the way a user builds it (`rightswatch generate` and
+`run`: Dagster, DuckDB, dbt, GX); its raw and meta tables are exported as Parquet and registered on a
+local Spark Connect server (started here, on loopback, and stopped after); dbt builds the models on
+Spark (`--target spark`, as RW_ENGINE=spark selects); the Spark marts are published as Parquet in a
+new version folder swapped in atomically and read back through DuckDB, exactly as the dashboards read
+the published file. Every published mart is then compared row for row with DuckDB's: build ids and
+build times aside, floats to 9 places. KPI values and enforcement tiers are part of that comparison
+(rpt_kpi_monthly, rpt_merchant_enforcement) and are also asserted on their own, so a failure says so.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import socket
+import subprocess
+import sys
+from datetime import datetime
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from dagster_project.orchestration.dbt_args import build_dbt_args
+from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.warehouse.publish import open_published
+from tests.conftest import make_sample_build
+
+pytestmark = [pytest.mark.spark, pytest.mark.slow]
+pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
+pytest.importorskip("dbt.adapters.spark", reason="the spark extra is not installed: pip install -e '.[spark]'")
+
+from dagster_project.warehouse import spark_connect, spark_publish, spark_tables  # noqa: E402
+
+PARITY_ORDERS = int(os.environ.get("RW_PARITY_ORDERS", "1500"))
+PARITY_SEED = 11
+# Columns that record the build, not the data: they differ between any two builds. A pipeline run's
+# finished_at is stamped again after publication, so the work DB the Spark build reads holds a later one.
+BUILD_COLUMNS = {"build_id", "built_at"}
+TABLE_BUILD_COLUMNS = {"dq_pipeline_runs": {"finished_at"}}
+FLOAT_PLACES = 9
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _normalise(value):
+    """Floats to FLOAT_PLACES places (engines sum in different orders); -0.0 is 0.0."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        return round(value, FLOAT_PLACES) + 0.0
+    if isinstance(value, Decimal):  # a DECIMAL on one engine may be a DOUBLE on the other: compare the number
+        return round(float(value), FLOAT_PLACES) + 0.0
+    return value
+
+
+def _rows(con, table: str, columns: list[str]) -> list[tuple]:
+    select = ", ".join(f'"{c}"' for c in columns)
+    rows = con.execute(f'select {select} from marts."{table}"').fetchall()
+    return sorted((tuple(_normalise(v) for v in row) for row in rows), key=repr)
+
+
+def _columns(con, table: str) -> list[str]:
+    return [c for (c,) in con.execute(
+        "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
+        "order by ordinal_position", [table]).fetchall()]
+
+
+@pytest.fixture(scope="module")
+def duckdb_build(tmp_path_factory):
+    return make_sample_build(tmp_path_factory.mktemp("parity_duckdb"), seed=PARITY_SEED, orders=PARITY_ORDERS)
+
+
+@pytest.fixture(scope="module")
+def spark_remote(tmp_path_factory):
+    work = tmp_path_factory.mktemp("spark_server")
+    url = spark_connect.start(work, _free_port())
+    yield url
+    spark_connect.stop(work)
+
+
+@pytest.fixture(scope="module")
+def spark_published(duckdb_build, spark_remote, tmp_path_factory) -> Path:
+    """The Spark build of the same raw and meta tables, published as Parquet + a DuckDB file of views."""
+    from pyspark.sql import SparkSession
+
+    root = tmp_path_factory.mktemp("parity_spark")
+    spark = SparkSession.builder.remote(spark_remote).getOrCreate()
+    try:
+        spark_tables.register(spark, spark_tables.export_work_db(duckdb_build.work_db, root / "sources"))
+        env = {**duckdb_build.env, "SPARK_REMOTE": spark_remote, "RW_ENGINE": "spark"}
+        dbt = Path(sys.executable).with_name("dbt")
+        args = build_dbt_args("run", engine="spark")
+        proc = subprocess.run([str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                               str(DBT_PROJECT_DIR), "--target-path", str(root / "dbt_target"),
+                               "--log-path", str(root / "dbt_logs")],
+                              cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1800)
+        assert proc.returncode == 0, f"dbt on Spark failed:\n{proc.stdout[-8000:]}"
+        with open_published(duckdb_build.warehouse) as con:
+            tables = [t for (t,) in con.execute(
+                "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        published = root / "rightswatch.duckdb"
+        spark_publish.publish_from_spark(spark, tables, root / "published", published)
+        return published
+    finally:
+        spark.stop()
+
+
+def mart_differences(duckdb_published: Path, spark_published: Path) -> list[str]:
+    """Every difference between the marts of two published files (empty when identical)."""
+    differences = []
+    with open_published(duckdb_published) as duck, open_published(spark_published) as spark:
+        tables = [t for (t,) in duck.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
+        assert len(tables) >= 20
+        for table in tables:
+            ignored = BUILD_COLUMNS | TABLE_BUILD_COLUMNS.get(table, set())
+            columns = [c for c in _columns(duck, table) if c not in ignored]
+            spark_columns = [c for c in _columns(spark, table) if c not in ignored]
+            if spark_columns != columns:
+                differences.append(f"{table}: columns differ\n  duckdb {columns}\n  spark  {spark_columns}")
+                continue
+            duck_rows, spark_rows = _rows(duck, table, columns), _rows(spark, table, columns)
+            if duck_rows != spark_rows:
+                only_duck = [r for r in duck_rows if r not in set(spark_rows)][:3]
+                only_spark = [r for r in spark_rows if r not in set(duck_rows)][:3]
+                differences.append(f"{table}: {len(duck_rows)} rows on DuckDB, {len(spark_rows)} on Spark\n"
+                                   f"  only DuckDB {only_duck}\n  only Spark  {only_spark}")
+    return differences
+
+
+def test_every_published_mart_is_identical_on_spark(duckdb_build, spark_published):
+    differences = mart_differences(duckdb_build.warehouse, spark_published)
+    assert not differences, "marts differ between DuckDB and Spark:\n" + "\n".join(differences)
+
+
+def test_kpi_values_and_enforcement_tiers_are_identical(duckdb_build, spark_published):
+    kpis = ("select month, coalesce(merchant_id, ''), kpi_code, round(value, 9), breached "
+            "from marts.rpt_kpi_monthly order by all")
+    tiers = ("select as_of_date, merchant_id, tier, general_points, serious_points, points_by_type "
+             "from marts.rpt_merchant_enforcement order by all")
+    with open_published(duckdb_build.warehouse) as duck, open_published(spark_published) as spark:
+        assert duck.execute(kpis).fetchall() == spark.execute(kpis).fetchall()
+        assert duck.execute(tiers).fetchall() == spark.execute(tiers).fetchall()
+        assert duck.execute("select count(*) from marts.rpt_kpi_monthly").fetchone()[0] > 0
+
+
+def test_spark_publication_is_a_new_version_swapped_in(spark_published):
+    current = spark_published.parent / "published" / "current"
+    assert current.is_symlink() and current.resolve().parent.name == "versions"
+    assert datetime.strptime(current.resolve().name, "%Y%m%dT%H%M%S%fZ")
+    assert any(current.joinpath("rpt_kpi_monthly").glob("*.parquet"))
