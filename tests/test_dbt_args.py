@@ -47,23 +47,56 @@ def test_pipeline_builds_can_leave_unit_tests_to_the_test_suite():
 
 
 def test_a_warehouse_run_builds_incrementally_by_default():
-    from dagster_project.orchestration.dbt_args import pipeline_build_args, run_tags
+    from dagster_project.orchestration.dbt_args import full_refresh_reason, pipeline_build_args, run_tags
 
     assert run_tags() == {}
-    assert pipeline_build_args(None, run_tags()) == ["build", "--exclude-resource-type", "unit_test"]
+    assert full_refresh_reason(run_tags(), "abc", "abc") is None
+    assert pipeline_build_args(None) == ["build", "--exclude-resource-type", "unit_test"]
 
 
 def test_full_refresh_tag_adds_full_refresh_to_the_pipeline_build():
-    from dagster_project.orchestration.dbt_args import FULL_REFRESH_TAG, pipeline_build_args, run_tags
+    from dagster_project.orchestration.dbt_args import (
+        FULL_REFRESH_TAG,
+        full_refresh_reason,
+        pipeline_build_args,
+        run_tags,
+    )
 
     tags = run_tags(full_refresh=True)
     assert tags == {FULL_REFRESH_TAG: "true"}
-    args = pipeline_build_args({"rw_refund_days": 5}, tags)
+    assert full_refresh_reason(tags, "abc", "abc") == "asked for (--full-refresh)"
+    args = pipeline_build_args({"rw_refund_days": 5}, full_refresh=True)
     assert args == ["build", "--vars", '{"rw_refund_days": 5}', "--exclude-resource-type", "unit_test",
                     "--full-refresh"]
     # typed on the Dagster launchpad by hand
-    assert pipeline_build_args(None, {FULL_REFRESH_TAG: " True "})[-1] == "--full-refresh"
-    assert "--full-refresh" not in pipeline_build_args(None, {FULL_REFRESH_TAG: "false"})
+    assert full_refresh_reason({FULL_REFRESH_TAG: " True "}, "abc", "abc")
+    assert full_refresh_reason({FULL_REFRESH_TAG: "false"}, "abc", "abc") is None
+
+
+def test_changed_code_or_settings_or_no_recorded_build_rebuild_everything():
+    from dagster_project.orchestration.dbt_args import full_refresh_reason
+
+    assert "changed" in full_refresh_reason({}, "old", "new")
+    assert "no earlier dbt build" in full_refresh_reason({}, None, "new")
+
+
+def test_dbt_inputs_digest_follows_code_and_overrides():
+    from dagster_project.orchestration.build_inputs import dbt_inputs_digest
+
+    assert dbt_inputs_digest({}) == dbt_inputs_digest({})
+    assert dbt_inputs_digest({}) != dbt_inputs_digest({"rw_reporting_tz": "UTC"})
+
+
+def test_the_last_recorded_dbt_build_is_the_one_compared():
+    import duckdb
+
+    from dagster_project.orchestration.build_inputs import last_dbt_build_digest, record_dbt_build
+
+    con = duckdb.connect()
+    assert last_dbt_build_digest(con) is None
+    record_dbt_build(con, "r1", "d1", True)
+    record_dbt_build(con, "r2", "d2", False)
+    assert last_dbt_build_digest(con) == "d2"
 
 
 def test_run_command_line_has_full_refresh():
@@ -88,9 +121,9 @@ def test_spark_engine_selects_the_spark_target():
 
 
 def test_a_spark_warehouse_run_builds_on_the_spark_target():
-    from dagster_project.orchestration.dbt_args import pipeline_build_args, run_tags
+    from dagster_project.orchestration.dbt_args import pipeline_build_args
 
-    assert pipeline_build_args(None, run_tags(), engine="spark")[-2:] == ["--target", "spark"]
+    assert pipeline_build_args(None, engine="spark")[-2:] == ["--target", "spark"]
 
 
 def test_unknown_engine_is_refused():

@@ -32,6 +32,9 @@ from dagster_project.orchestration.config import load_overrides
 from dagster_project.settings import CONTRACT_PATH, DBT_PROJECT_DIR, Settings
 
 TABLE = "meta.build_inputs"
+# The code and settings each successful dbt build ran with: incremental models keep rows computed by
+# earlier builds, so a build whose code or settings differ from the last one's must rebuild them all.
+DBT_BUILDS = "meta.dbt_builds"
 # dbt's own output and caches are not inputs: they change on every build.
 _DBT_NOT_INPUT = {"target", "logs", "dbt_packages"}
 _DBT_INPUT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
@@ -94,6 +97,32 @@ def _code_part(dbt_dir: Path = DBT_PROJECT_DIR, contract: Path = CONTRACT_PATH) 
             continue
         digest.update(str(relative).encode("utf-8") + b"\0" + path.read_bytes() + b"\0")
     return digest.hexdigest()
+
+
+def dbt_inputs_digest(overrides: dict) -> str:
+    """What every dbt model's logic depends on besides the data: the dbt project and the landing
+    contract (``_code_part``) and the configuration overrides passed as vars."""
+    return hashlib.sha256(
+        (_code_part() + "|" + json.dumps(overrides, sort_keys=True, default=str)).encode("utf-8")).hexdigest()
+
+
+def _ensure_dbt_builds(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("CREATE SCHEMA IF NOT EXISTS meta")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {DBT_BUILDS} (run_id VARCHAR, inputs_digest VARCHAR, "
+                "full_refresh BOOLEAN, built_at TIMESTAMP)")
+
+
+def last_dbt_build_digest(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The inputs digest of the last successful dbt build of this work file (None when none is recorded)."""
+    _ensure_dbt_builds(con)
+    row = con.execute(f"select inputs_digest from {DBT_BUILDS} order by built_at desc limit 1").fetchone()
+    return row[0] if row else None
+
+
+def record_dbt_build(con: duckdb.DuckDBPyConnection, run_id: str, digest: str, full_refresh: bool) -> None:
+    _ensure_dbt_builds(con)
+    con.execute(f"insert into {DBT_BUILDS} values (?, ?, ?, ?)",
+                [run_id, digest, full_refresh, datetime.now(UTC).replace(tzinfo=None)])
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:

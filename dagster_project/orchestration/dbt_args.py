@@ -67,10 +67,26 @@ def full_refresh_requested(tags: Mapping[str, str]) -> bool:
     return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in {"true", "1", "yes"}
 
 
-def pipeline_build_args(overrides: Mapping[str, Any] | None, tags: Mapping[str, str],
+def full_refresh_reason(tags: Mapping[str, str], last_digest: str | None, digest: str) -> str | None:
+    """Why a warehouse run must rebuild every incremental model, or None when an incremental build is right.
+
+    Incremental models keep rows computed by earlier builds; they are only right while the logic that
+    computed them is the same. ``digest`` is this build's dbt inputs digest (dbt project, landing contract,
+    configuration overrides), ``last_digest`` the last successful build's (None when none is recorded,
+    as in a work file built before builds were recorded)."""
+    if full_refresh_requested(tags):
+        return "asked for (--full-refresh)"
+    if last_digest is None:
+        return "no earlier dbt build of this work file is recorded"
+    if last_digest != digest:
+        return "the dbt project, the landing contract or the configuration changed since the last build"
+    return None
+
+
+def pipeline_build_args(overrides: Mapping[str, Any] | None, *, full_refresh: bool = False,
                         engine: str = "duckdb") -> list[str]:
     """``dbt build`` as a warehouse run issues it: configuration overrides, unit tests left to the
-    test suite, ``--full-refresh`` when the run was launched with :data:`FULL_REFRESH_TAG`, and the
-    dbt target of ``engine`` (settings.engine, RW_ENGINE)."""
+    test suite, ``--full-refresh`` when :func:`full_refresh_reason` gives a reason, and the dbt target
+    of ``engine`` (settings.engine, RW_ENGINE)."""
     return build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES,
-                          full_refresh=full_refresh_requested(tags), engine=engine)
+                          full_refresh=full_refresh, engine=engine)

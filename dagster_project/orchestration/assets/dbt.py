@@ -4,18 +4,19 @@
 import os
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager, redirect_stdout
+from contextlib import closing, contextmanager, redirect_stdout
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.orchestration import dbt_targets
+from dagster_project.orchestration import build_inputs, dbt_targets
 from dagster_project.orchestration.config import load_overrides
-from dagster_project.orchestration.dbt_args import full_refresh_requested, pipeline_build_args
+from dagster_project.orchestration.dbt_args import full_refresh_reason, pipeline_build_args
 from dagster_project.orchestration.dbt_project import rightswatch_dbt
 from dagster_project.orchestration.resources import WarehouseResource, dbt_child_environment, progress
 from dagster_project.warehouse.memory import export_for_dbt
+from dagster_project.warehouse.work_db import connect_work_db
 
 # dbt source name -> the schema its tables live in, which is also the Dagster key prefix of the
 # assets that write them (landing_ingestion writes raw/<source> and meta/<table>).
@@ -42,10 +43,12 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     settings = warehouse.settings()
     overrides = load_overrides(settings.config_file)
     export_for_dbt(settings.work_db)  # dbt/profiles.yml reads the memory limit and spill dir
-    tags = context.run.tags
-    args = pipeline_build_args(overrides, tags, engine=settings.engine)
-    progress(context, "dbt build" + (" --full-refresh (every incremental model rebuilt from the kept history)"
-                                     if full_refresh_requested(tags) else "")
+    digest = build_inputs.dbt_inputs_digest(overrides)
+    with closing(connect_work_db(settings.work_db)) as con:
+        reason = full_refresh_reason(context.run.tags, build_inputs.last_dbt_build_digest(con), digest)
+    args = pipeline_build_args(overrides, full_refresh=reason is not None, engine=settings.engine)
+    progress(context, "dbt build"
+             + (f" --full-refresh (every incremental model rebuilt from the kept history: {reason})" if reason else "")
              + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     dbt_child_environment()  # dbt dies with this process (kill -9 included)
     started, built = time.monotonic(), 0
@@ -60,6 +63,8 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
             built += 1
             progress(context, f"dbt: built {event.output_name}")
         yield event
+    with closing(connect_work_db(settings.work_db)) as con:  # dbt succeeded: its incremental models are of this code
+        build_inputs.record_dbt_build(con, context.run_id, digest, reason is not None)
     progress(context, f"dbt build: {built} models in {time.monotonic() - started:.1f} s")
 
 

@@ -69,3 +69,30 @@
 {% macro spark__rw_incremental_full_refresh() -%}
     {{- return(true) -}}
 {%- endmacro %}
+
+
+{#- rw_delete_all_when_as_of(): pre-hook SQL of an incremental model kept as of the default cut-off: an
+    explicit rw_cutoff given at run time (a manifest parsed without it cannot ask for a full refresh)
+    empties the model first, so the build inserts every row as of that cut-off. Empty otherwise. -#}
+{% macro rw_delete_all_when_as_of() -%}
+    {%- if is_incremental() and var('rw_cutoff') -%}
+    delete from {{ this }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- rw_delete_rows_of_vanished_versions(versions): post-hook SQL of an incremental "latest version" model:
+    deletes its rows whose version (delivery_date, file_name, file_line, file_sha256) is no longer in
+    `versions` (its file was superseded and the record has no version left). Empty on a full build. -#}
+{% macro rw_delete_rows_of_vanished_versions(versions) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ versions }} as versions
+        where versions.delivery_date = {{ this }}.delivery_date
+          and versions.file_name = {{ this }}.file_name
+          and versions.file_line = {{ this }}.file_line
+          and versions.file_sha256 = {{ this }}.file_sha256
+    )
+    {%- endif -%}
+{%- endmacro %}

@@ -1,2 +1,114 @@
--- The latest version of each order line (order_id, line_no) as of the cut-off.
-{{ rw_latest_version(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}
+{#-
+  The latest version of each order line (order_id, line_no) as of the cut-off (macro rw_latest_version).
+  Read by the order facts, price checks, KPIs and scoring, and it grows with history: an incremental table.
+  A run ranks again only the lines a new delivery can change:
+    - a version of the line was loaded since the last build (loaded_at > loaded_through, the watermark
+      every row records: the latest load the build saw);
+    - the kept version's file is no longer loaded (superseded by a corrected delivery);
+    - its merchant became known, or unknown (the unknown_merchant flag follows the merchant versions).
+  Nothing else about a version depends on other rows or on a moving cut-off: with the default cut-off
+  (the end of the latest delivery day) every delivered version is visible. An explicit rw_cutoff ("as of")
+  rebuilds every line (the pre-hook empties the table when the var is given at run time) and records no
+  watermark, so the next default build ranks every line again. The post-hook drops lines none of whose
+  versions is left.
+-#}
+{{
+    config(
+        materialized='incremental',
+        unique_key=['order_id', 'line_no'],
+        incremental_strategy=rw_incremental_strategy(),
+        on_schema_change='fail',
+        full_refresh=(true if var('rw_cutoff') or rw_incremental_full_refresh() else none),
+        pre_hook="{{ rw_delete_all_when_as_of() }}",
+        post_hook="{{ rw_delete_rows_of_vanished_versions(ref('int_orders__versions_as_of')) }}",
+    )
+}}
+
+-- depends_on: {{ ref('int_merchants__versions_as_of') }}  (the known merchants of an incremental run)
+
+{%- set incremental = is_incremental() and not var('rw_cutoff') %}
+
+with
+
+versions as (
+
+    select * from {{ ref('int_orders__versions_as_of') }}
+
+),
+
+{%- if incremental %}
+
+previous as (
+
+    select * from {{ this }}
+
+),
+
+known_merchants as (
+
+    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id']) }}
+
+),
+
+touched as (
+
+    select order_id, line_no
+    from versions
+    where loaded_at > (select coalesce(max(loaded_through), cast('1900-01-01' as timestamp)) from previous)
+
+    union
+
+    select order_id, line_no
+    from previous
+    where not exists (
+        select 1 from versions
+        where versions.delivery_date = previous.delivery_date
+          and versions.file_name = previous.file_name
+          and versions.file_line = previous.file_line
+          and versions.file_sha256 = previous.file_sha256
+    )
+
+    union
+
+    select previous.order_id, previous.line_no
+    from previous
+    left join known_merchants
+        on known_merchants.merchant_id = previous.merchant_id
+    where previous.is_known_merchant is distinct from (known_merchants.merchant_id is not null)
+
+),
+
+to_rank as (
+
+    select versions.*
+    from versions
+    inner join touched
+        on touched.order_id = versions.order_id
+       and touched.line_no = versions.line_no
+
+),
+
+{%- else %}
+
+to_rank as (
+
+    select * from versions
+
+),
+
+{%- endif %}
+
+latest as (
+
+    {{ rw_latest_version('to_rank', ['order_id', 'line_no']) }}
+
+)
+
+select
+    latest.*,
+    {%- if var('rw_cutoff') %}
+    cast(null as timestamp) as loaded_through
+    {%- else %}
+    (select max(loaded_at) from versions) as loaded_through
+    {%- endif %}
+from latest
