@@ -14,6 +14,7 @@ from dagster_project.orchestration import build_inputs, dbt_targets
 from dagster_project.orchestration.config import load_overrides
 from dagster_project.orchestration.dbt_args import full_refresh_reason, pipeline_build_args
 from dagster_project.orchestration.dbt_project import rightswatch_dbt
+from dagster_project.orchestration.engine_steps import steps_for
 from dagster_project.orchestration.resources import WarehouseResource, dbt_child_environment, progress
 from dagster_project.warehouse.memory import export_for_dbt
 from dagster_project.warehouse.work_db import connect_work_db
@@ -47,6 +48,10 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     with closing(connect_work_db(settings.work_db)) as con:
         reason = full_refresh_reason(context.run.tags, build_inputs.last_dbt_build_digest(con), digest)
     args = pipeline_build_args(overrides, full_refresh=reason is not None, engine=settings.engine)
+    prepare_sources = steps_for(settings.engine).prepare_sources
+    if prepare_sources is not None:  # Spark: dbt's sources are the work file's raw/meta tables, registered there
+        registered = prepare_sources(settings)
+        progress(context, f"{settings.engine}: {registered} raw/meta tables exported and registered for dbt")
     progress(context, "dbt build"
              + (f" --full-refresh (every incremental model rebuilt from the kept history: {reason})" if reason else "")
              + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 import dagster as dg
 
 from dagster_project.orchestration.assets.dbt import marts_keys
+from dagster_project.orchestration.engine_steps import steps_for
 from dagster_project.orchestration.resources import WarehouseResource, progress
-from dagster_project.warehouse.publish import publish
 from dagster_project.warehouse.work_db import connect_work_db
 
 
@@ -19,7 +19,7 @@ from dagster_project.warehouse.work_db import connect_work_db
 def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
     settings = warehouse.settings()
     started = time.monotonic()
-    result = publish(settings.work_db, settings.warehouse, run_id=context.run_id)
+    result = steps_for(settings.engine).publish(settings, context.run_id)
     seconds = time.monotonic() - started
     with closing(connect_work_db(settings.work_db)) as con:
         con.execute(
