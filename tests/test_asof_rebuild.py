@@ -37,6 +37,13 @@ def test_asof_arguments_come_from_the_runs_config_loader_and_builder(tmp_path, m
         asof_dbt_args(get_settings(), "2026-10-28")
 
 
+
+def test_asof_rebuild_builds_on_duckdb_even_when_the_pipeline_runs_on_spark(monkeypatch):
+    """It publishes a DuckDB copy of the work file, so dbt must build there, not on Spark."""
+    monkeypatch.setenv("RW_ENGINE", "spark")
+    assert get_settings().engine == "spark"
+    assert "--target" not in asof_dbt_args(get_settings(), "2026-10-28")
+
 def _one(path: Path, sql: str):
     with duckdb.connect(str(path), read_only=True) as con:
         return con.execute(sql).fetchone()[0]

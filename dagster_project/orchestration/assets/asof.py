@@ -29,7 +29,7 @@ from dagster_project.orchestration.config import load_overrides
 from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.orchestration.run_lock import refusal_in
-from dagster_project.settings import Settings
+from dagster_project.settings import ENGINES, Settings
 from dagster_project.warehouse.publish import publish
 
 ASOF_JOB_NAME = "asof_job"
@@ -58,9 +58,13 @@ def cutoff_local(text: str) -> str:
 
 
 def asof_dbt_args(settings: Settings, cutoff: str) -> list[str]:
-    """``dbt run --full-refresh`` with the run's configuration overrides and ``rw_cutoff``."""
+    """``dbt run --full-refresh`` with the run's configuration overrides and ``rw_cutoff``, on DuckDB.
+
+    Always DuckDB, whatever RW_ENGINE says: the rebuild works on a private copy of the DuckDB work
+    file (which holds the raw history on both engines) and publishes that copy's marts; dbt on Spark
+    would build somewhere this step never publishes from."""
     overrides = {**load_overrides(settings.config_file), "rw_cutoff": cutoff_local(cutoff)}
-    return build_dbt_args("run", vars=overrides, full_refresh=True, engine=settings.engine)
+    return build_dbt_args("run", vars=overrides, full_refresh=True, engine=ENGINES[0])
 
 
 def _sql_string(value: str) -> str:
