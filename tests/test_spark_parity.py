@@ -1,11 +1,12 @@
 """The same dbt models on Apache Spark give the same published marts as on DuckDB (issue 12).
 
 `make test-spark`: the generated sample is built the way a user builds it (`rightswatch generate` and
-`run`: Dagster, DuckDB, dbt, GX); its raw and meta tables are exported as Parquet and registered on a
-local Spark Connect server (started here, on loopback, and stopped after); dbt builds the models on
-Spark (`--target spark`, as RW_ENGINE=spark selects); the Spark marts are published as Parquet in a
-new version folder swapped in atomically and read back through DuckDB, exactly as the dashboards read
-the published file. Every published mart is then compared row for row with DuckDB's: build ids and
+`run`: Dagster, DuckDB, dbt, GX); then the Spark steps `rightswatch run` takes under RW_ENGINE=spark
+(`engine_steps.steps_for("spark")`) run on a copy of its work file against a local Spark Connect
+server (started here, on loopback, and stopped after): raw and meta tables exported as Parquet and
+registered, dbt on Spark (`--target spark`), the Spark marts published as Parquet in a new version
+folder swapped in atomically and read back through DuckDB, exactly as the dashboards read the
+published file. (A whole second `rightswatch run` would differ in run ids and load times.) Every published mart is then compared row for row with DuckDB's: build ids and
 build times aside, floats to 9 places. KPI values and enforcement tiers are part of that comparison
 (rpt_kpi_monthly, rpt_merchant_enforcement) and are also asserted on their own, so a failure says so.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -24,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from dagster_project.orchestration.dbt_args import build_dbt_args
-from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.orchestration.engine_steps import steps_for
+from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.warehouse.publish import open_published
 from tests.conftest import make_sample_build
 
@@ -32,7 +35,7 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
 pytest.importorskip("dbt.adapters.spark", reason="the spark extra is not installed: pip install -e '.[spark]'")
 
-from dagster_project.warehouse import spark_connect, spark_publish, spark_tables  # noqa: E402
+from dagster_project.warehouse import spark_connect  # noqa: E402
 
 PARITY_ORDERS = int(os.environ.get("RW_PARITY_ORDERS", "1500"))
 PARITY_SEED = 11
@@ -86,30 +89,37 @@ def spark_remote(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def spark_published(duckdb_build, spark_remote, tmp_path_factory) -> Path:
-    """The Spark build of the same raw and meta tables, published as Parquet + a DuckDB file of views."""
-    from pyspark.sql import SparkSession
+def spark_published(duckdb_build, spark_remote, tmp_path_factory, monkeypatch_module) -> Path:
+    """The Spark build of the same raw and meta tables, through the pipeline's own Spark steps.
 
+    The steps ``rightswatch run`` takes under RW_ENGINE=spark (``engine_steps.steps_for("spark")``:
+    register the work file's raw/meta tables on Spark, dbt with the pipeline's ``--target spark``
+    arguments, publish from Spark) run on a copy of the DuckDB build's work file, so both engines
+    read the very same ingested rows and run ids. The published file is Parquet + DuckDB views.
+    """
     root = tmp_path_factory.mktemp("parity_spark")
-    spark = SparkSession.builder.remote(spark_remote).getOrCreate()
-    try:
-        spark_tables.register(spark, spark_tables.export_work_db(duckdb_build.work_db, root / "sources"))
-        env = {**duckdb_build.env, "SPARK_REMOTE": spark_remote, "RW_ENGINE": "spark"}
-        dbt = Path(sys.executable).with_name("dbt")
-        args = build_dbt_args("run", engine="spark")
-        proc = subprocess.run([str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
-                               str(DBT_PROJECT_DIR), "--target-path", str(root / "dbt_target"),
-                               "--log-path", str(root / "dbt_logs")],
-                              cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1800)
-        assert proc.returncode == 0, f"dbt on Spark failed:\n{proc.stdout[-8000:]}"
-        with open_published(duckdb_build.warehouse) as con:
-            tables = [t for (t,) in con.execute(
-                "select table_name from information_schema.tables where table_schema = 'marts' order by 1").fetchall()]
-        published = root / "rightswatch.duckdb"
-        spark_publish.publish_from_spark(spark, tables, root / "published", published)
-        return published
-    finally:
-        spark.stop()
+    settings = Settings(landing=duckdb_build.landing, warehouse=root / "rightswatch.duckdb", reports=root / "reports",
+                        users_file=root / "users.json", config_file=None, engine="spark")
+    shutil.copyfile(duckdb_build.work_db, settings.work_db)
+    monkeypatch_module.setenv("SPARK_REMOTE", spark_remote)
+    steps = steps_for(settings.engine)
+    steps.prepare_sources(settings)
+    env = {**duckdb_build.env, "SPARK_REMOTE": spark_remote, "RW_ENGINE": "spark",
+           "RW_WAREHOUSE": str(settings.warehouse)}
+    dbt = Path(sys.executable).with_name("dbt")
+    args = build_dbt_args("run", engine=settings.engine)
+    proc = subprocess.run([str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
+                           str(DBT_PROJECT_DIR), "--target-path", str(root / "dbt_target"),
+                           "--log-path", str(root / "dbt_logs")],
+                          cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, f"dbt on Spark failed:\n{proc.stdout[-8000:]}"
+    return steps.publish(settings, None).path
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module():
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
 
 
 def mart_differences(duckdb_published: Path, spark_published: Path) -> list[str]:
@@ -152,7 +162,7 @@ def test_kpi_values_and_enforcement_tiers_are_identical(duckdb_build, spark_publ
 
 
 def test_spark_publication_is_a_new_version_swapped_in(spark_published):
-    current = spark_published.parent / "published" / "current"
+    current = spark_published.with_name(spark_published.stem + ".spark") / "published" / "current"
     assert current.is_symlink() and current.resolve().parent.name == "versions"
     assert datetime.strptime(current.resolve().name, "%Y%m%dT%H%M%S%fZ")
     assert any(current.joinpath("rpt_kpi_monthly").glob("*.parquet"))
