@@ -18,6 +18,7 @@ CROSS_ENGINE = Path("macros") / "cross_engine"
 
 # construct -> pattern (case-insensitive). What Spark 4 accepts as well (qualify, filter (where ...),
 # bool_or, any_value, median, try_cast, date + interval, WITH RECURSIVE) is not listed.
+_BACKSLASH = "backslash in a string literal (an escape on Spark: LIKE ... ESCAPE '\\' fails there)"
 DUCKDB_ONLY = {
     "varchar without a length (use string)": r"\bvarchar\b(?!\s*\()",
     "AT TIME ZONE (rw_to_local / rw_from_local)": r"\bat\s+time\s+zone\b",
@@ -43,15 +44,17 @@ DUCKDB_ONLY = {
     "date_diff (rw_hours_between)": r"\bdate_diff\s*\(",
     "list literal [...] in SQL": r"(?:\bin|\(|,)\s*\[\s*'",
     "UNION BY NAME (list the columns)": r"\bunion\s+(?:all\s+)?by\s+name\b",
+    _BACKSLASH: r"'[^'\n]*\\[^'\n]*'",
 }
 _PATTERNS = {name: re.compile(p, re.IGNORECASE) for name, p in DUCKDB_ONLY.items()}
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.DOTALL)
 _SQL_COMMENT = re.compile(r"--[^\n]*")
 _JINJA_STATEMENT = re.compile(r"\{%.*?%\}", re.DOTALL)
 _JINJA_EXPRESSION = re.compile(r"\{\{.*?\}\}", re.DOTALL)
-# Jinja lists ({{ macro(ref(...), ['a', 'b']) }}) are not SQL: this rule reads the SQL outside {{ }} only;
-# every other rule also reads inside, where a macro's SQL argument may hide a DuckDB-only call.
-_OUTSIDE_JINJA_ONLY = {"list literal [...] in SQL"}
+# Jinja lists ({{ macro(ref(...), ['a', 'b']) }}) and Jinja string escapes ("'\"'") are not SQL: these
+# rules read the SQL outside {{ }} only; every other rule also reads inside, where a macro's SQL
+# argument may hide a DuckDB-only call.
+_OUTSIDE_JINJA_ONLY = {"list literal [...] in SQL", _BACKSLASH}
 
 
 def _blank(match: re.Match) -> str:
@@ -118,6 +121,7 @@ def test_no_duckdb_only_sql_outside_the_cross_engine_macros():
     ("select date_diff('day', a, b) from t", "date_diff"),
     ("select * from t where x in ['a', 'b']", "list literal"),
     ("select * from a union all by name select * from b", "UNION BY NAME"),
+    ("select * from t where x like 'rate\\_%' escape '\\'", "backslash in a string literal"),
 ])
 def test_each_duckdb_only_construct_is_caught(sql, construct):
     assert [name for _, name in duckdb_only_constructs(sql) if construct in name], sql

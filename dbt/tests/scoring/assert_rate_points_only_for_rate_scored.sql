@@ -6,5 +6,5 @@ left join {{ ref('int_scoring__rate_windows') }} as rates
     on rates.merchant_id = evidence.merchant_id
    and rates.window_end = evidence.evidence_date
    and rates.as_of_date = evidence.known_on
-where evidence.violation_type like 'rate\_%' escape '\'
+where substr(evidence.violation_type, 1, 5) = 'rate_'  -- no LIKE escape: a backslash in a string differs on Spark
   and not coalesce(rates.rate_scored, false)
