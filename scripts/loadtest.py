@@ -1,4 +1,4 @@
-"""Dashboard load test: N managers at once, page time measured in the browser until Streamlit's run ends.
+"""Dashboard load test: N managers at once, page time measured in the browser until the run has ended and the page is drawn.
 
 ``make loadtest`` (or ``python scripts/loadtest.py``) serves the published warehouse named by
 ``RW_WAREHOUSE`` on loopback, with a private copy of it and throw-away manager accounts (so the load
