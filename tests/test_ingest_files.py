@@ -269,7 +269,7 @@ def test_deliveries_in_date_then_file_name_order_with_progress_lines(land):
         ("2026-10-01", "a.csv"), ("2026-10-02", "a.csv"), ("2026-10-02", "b.csv"),
     ]
     # one line per file, with its wall time and rate
-    assert re.fullmatch(r"orders 2026-10-02 a\.csv: 2 read, 1 loaded, 1 quarantined in \d+\.\d s \([\d,]+ rows/s\)",
+    assert re.fullmatch(r"orders 2026-10-02 a\.csv: 2 read, 1 loaded, 1 quarantined in \d+\.\d\d s \([\d,]+ rows/s\)",
                         lines[1]), lines[1]
     assert len(lines) == 3
 

@@ -30,7 +30,7 @@ def test_a_terminal_sees_rows_per_second_and_time_left_then_a_clean_line():
     meter.advance(749_990)
     meter.close()
     assert out.getvalue().endswith("\r")  # the live line is erased for the step's final line
-    assert meter.summary() == "in 8.0 s (125,000 rows/s)"
+    assert meter.summary() == "in 8.00 s (125,000 rows/s)"
 
 
 def test_no_terminal_no_live_line(monkeypatch):
@@ -42,4 +42,4 @@ def test_no_terminal_no_live_line(monkeypatch):
     clock.now = 5.0
     meter.advance(10)
     meter.close()
-    assert meter.summary() == "in 5.0 s (2 rows/s)"
+    assert meter.summary() == "in 5.00 s (2 rows/s)"

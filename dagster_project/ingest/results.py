@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dagster_project.cli.progress_meter import rate_text
+from dagster_project.cli.progress_meter import timing_text
 
 
 @dataclass(frozen=True)
@@ -31,7 +31,7 @@ class FileResult:
             return f"{head}: {(self.message or '').removeprefix(self.file_name + ': ')}, skipped"
         line = f"{head}: {self.rows_read:,} read, {self.rows_loaded:,} loaded, {self.rows_quarantined:,} quarantined"
         if self.seconds is not None:
-            line += f" in {self.seconds:.1f} s ({rate_text(self.rows_read, self.seconds)})"
+            line += " " + timing_text(self.rows_read, self.seconds)
         return line
 
 
