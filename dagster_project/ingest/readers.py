@@ -337,7 +337,7 @@ class JsonlReader(Reader):
                         for key in obj:
                             seen.setdefault(key, None)
                         seen_keys = seen.keys()
-                    # Numbers arrive as text already and true/false become text in Arrow (_table):
+                    # Numbers arrive as text already and true/false become text in _string_columns:
                     # only a record holding an object or an array needs its values visited here.
                     if not _SCALAR_TYPES.issuperset(map(type, obj.values())):
                         self._plain_values(obj, len(records), problems)
@@ -353,15 +353,13 @@ class JsonlReader(Reader):
 
     @staticmethod
     def _plain_values(obj: dict, index: int, problems: dict) -> None:
-        """true/false as their JSON text; an object or array as its JSON text, and the record's first
-        such key is its ``type_invalid`` problem (unless the record already has one)."""
+        """An object or array as its JSON text, and the record's first such key is its ``type_invalid``
+        problem (unless the record already has one); true/false are left to ``_string_columns``."""
         for key, value in obj.items():
             if isinstance(value, dict | list):
                 obj[key] = json.dumps(value, ensure_ascii=False)
                 if index not in problems:
                     problems[index] = ("type_invalid", key, f"{key} is a JSON {type(value).__name__}, not a value", None)
-            elif isinstance(value, bool):
-                obj[key] = "true" if value else "false"
 
     def _table(self, records, lines, problems, seen) -> pa.Table:
         names = [k for k in seen if k not in INTERNAL]
