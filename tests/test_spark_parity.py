@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.orchestration.dbt_args import build_dbt_args
+from dagster_project.orchestration.dbt_args import pipeline_build_args
 from dagster_project.orchestration.engine_steps import steps_for
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.warehouse.publish import open_published
@@ -99,9 +99,9 @@ def spark_published(duckdb_build, spark_remote, tmp_path_factory, monkeypatch_mo
     """The Spark build of the same raw and meta tables, through the pipeline's own Spark steps.
 
     The steps ``rightswatch run`` takes under RW_ENGINE=spark (``engine_steps.steps_for("spark")``:
-    register the work file's raw/meta tables on Spark, dbt with the pipeline's ``--target spark``
-    arguments, publish from Spark) run on a copy of the DuckDB build's work file, so both engines
-    read the very same ingested rows and run ids. The published file is Parquet + DuckDB views.
+    register the work file's raw/meta tables on Spark, ``dbt build`` with the pipeline's own
+    ``--target spark`` arguments, so the data tests run on Spark too, publish from Spark) run on a
+    copy of the DuckDB build's work file, so both engines read the very same ingested rows and run ids. The published file is Parquet + DuckDB views.
     """
     root = tmp_path_factory.mktemp("parity_spark")
     settings = Settings(landing=duckdb_build.landing, warehouse=root / "rightswatch.duckdb", reports=root / "reports",
@@ -113,12 +113,12 @@ def spark_published(duckdb_build, spark_remote, tmp_path_factory, monkeypatch_mo
     env = {**duckdb_build.env, "SPARK_REMOTE": spark_remote, "RW_ENGINE": "spark",
            "RW_WAREHOUSE": str(settings.warehouse)}
     dbt = Path(sys.executable).with_name("dbt")
-    args = build_dbt_args("run", engine=settings.engine)
+    args = pipeline_build_args(None, engine=settings.engine)  # dbt build: models and data tests, as a run
     proc = subprocess.run([str(dbt), *args, "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir",
                            str(DBT_PROJECT_DIR), "--target-path", str(root / "dbt_target"),
                            "--log-path", str(root / "dbt_logs")],
                           cwd=DBT_PROJECT_DIR, env=env, capture_output=True, text=True, timeout=1800)
-    assert proc.returncode == 0, f"dbt on Spark failed:\n{proc.stdout[-8000:]}"
+    assert proc.returncode == 0, f"dbt build (models and data tests) on Spark failed:\n{proc.stdout[-8000:]}"
     return steps.publish(settings, None).path
 
 
