@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_project.warehouse.publish import open_published
+from dagster_project.warehouse.publish import open_published, sql_string
 from dagster_project.warehouse.spark_publish import KEEP_VERSIONS, swap_current, write_published_file
 from dagster_project.warehouse.spark_tables import export_work_db
 
@@ -36,7 +36,7 @@ def _version(root, name, value):
     folder = root / "versions" / name / "rpt_kpi_monthly"
     folder.mkdir(parents=True)
     with duckdb.connect() as con:
-        con.execute(f"copy (select {value} as value) to '{folder / 'part-0.parquet'}' (format parquet)")
+        con.execute(f"copy (select {value} as value) to {sql_string(str(folder / 'part-0.parquet'))} (format parquet)")
     return folder.parent
 
 
@@ -56,3 +56,22 @@ def test_a_new_version_is_swapped_in_and_read_through_duckdb(tmp_path):
     assert (root / "current").resolve().name == "20261103T000000000000Z"
     assert len(list((root / "versions").iterdir())) == KEEP_VERSIONS
     assert not first.exists()
+
+
+def test_paths_with_a_quote_are_escaped_in_sql(tmp_path):
+    """Folder names reach DuckDB's COPY and read_parquet as SQL strings: a quote in one is escaped."""
+    base = tmp_path / "o'brien's data"
+    base.mkdir()
+    work = base / "w.work.duckdb"
+    with duckdb.connect(str(work)) as con:
+        con.execute("create schema raw; create table raw.orders as select 'o1' as order_id, date '2026-10-01' as _delivery_date")
+        con.execute("create schema meta; create table meta.landing_issues (source varchar)")
+    tables = export_work_db(work, base / "parquet")
+    assert sorted(p.name for p in tables["raw.orders"].iterdir()) == ["_delivery_date=2026-10-01"]
+    assert [p.name for p in tables["meta.landing_issues"].iterdir()] == ["part-0.parquet"]
+
+    root, published = base / "spark_marts", base / "rightswatch.duckdb"
+    swap_current(root, _version(root, "20261101T000000000000Z", 7))
+    write_published_file(root, ["rpt_kpi_monthly"], published)
+    with open_published(published) as con:
+        assert con.execute("select value from marts.rpt_kpi_monthly").fetchall() == [(7,)]

@@ -27,6 +27,7 @@ import duckdb
 
 from dagster_project.ingest.erasure_list import ERASED_MARKER, add_work_tags, erasure_tag
 from dagster_project.state.db import connect_state, register_schema
+from dagster_project.warehouse.publish import sql_string
 
 register_schema(
     """
@@ -108,17 +109,13 @@ def scrub_duckdb(con: duckdb.DuckDBPyConnection, pseudonyms: set[str]) -> int:
     return changed
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _copy_database(src: Path, dst: Path) -> None:
     """``dst`` (a new file) gets every schema, table and view of ``src``, which is only read."""
     for leftover in (dst, dst.with_name(dst.name + ".wal")):
         leftover.unlink(missing_ok=True)
     with closing(duckdb.connect()) as con:
-        con.execute(f"ATTACH {_sql_string(str(src))} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {_sql_string(str(dst))} AS dst")
+        con.execute(f"ATTACH {sql_string(str(src))} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(str(dst))} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
         con.execute("DETACH src")
         con.execute("CHECKPOINT dst")

@@ -22,14 +22,13 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.rules import q
+from dagster_project.warehouse.publish import PUBLISHED_SCHEMA, sql_string
+
 KEEP_VERSIONS = 2
 
 
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def write_version(spark, tables: list[str], root: Path, schema: str = "marts") -> Path:
+def write_version(spark, tables: list[str], root: Path, schema: str = PUBLISHED_SCHEMA) -> Path:
     """Write each ``schema.table`` of the Spark catalog as Parquet into a new version folder."""
     version = root / "versions" / datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     for table in tables:
@@ -57,10 +56,10 @@ def write_published_file(root: Path, tables: list[str], published: Path) -> Path
     tmp.unlink(missing_ok=True)
     current = (root / "current").absolute()
     with duckdb.connect(str(tmp)) as con:
-        con.execute("create schema marts")
+        con.execute(f"create schema {PUBLISHED_SCHEMA}")
         for table in tables:
-            files = str(current / table / "*.parquet").replace("'", "''")
-            con.execute(f"create view marts.{_quote(table)} as select * from read_parquet('{files}')")
+            files = sql_string(str(current / table / "*.parquet"))
+            con.execute(f"create view {PUBLISHED_SCHEMA}.{q(table)} as select * from read_parquet({files})")
     os.replace(tmp, published)
     return published
 

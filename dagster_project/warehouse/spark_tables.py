@@ -15,12 +15,11 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.ingest.rules import q
+from dagster_project.warehouse.publish import sql_string
+
 SCHEMAS = ("raw", "meta")
 PARTITION_COLUMNS = ("_delivery_date", "delivery_date")
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def export_work_db(work_db: Path, root: Path) -> dict[str, Path]:
@@ -39,16 +38,16 @@ def export_work_db(work_db: Path, root: Path) -> dict[str, Path]:
             columns = [c for (c,) in con.execute(
                 "select column_name from information_schema.columns where table_schema = ? and table_name = ?",
                 [schema, table]).fetchall()]
-            rows = con.execute(f"select count(*) from {_quote(schema)}.{_quote(table)}").fetchone()[0]
+            rows = con.execute(f"select count(*) from {q(schema)}.{q(table)}").fetchone()[0]
             partition = next((c for c in PARTITION_COLUMNS if c in columns), None)
             folder = root / schema / table
             folder.mkdir(parents=True)
-            source = f"(select * from {_quote(schema)}.{_quote(table)})"
+            source = f"(select * from {q(schema)}.{q(table)})"
             if partition and rows:
-                con.execute(f"copy {source} to '{folder}' (format parquet, partition_by ({_quote(partition)}),"
+                con.execute(f"copy {source} to {sql_string(str(folder))} (format parquet, partition_by ({q(partition)}),"
                             " overwrite_or_ignore true)")
             else:
-                con.execute(f"copy {source} to '{folder / 'part-0.parquet'}' (format parquet)")
+                con.execute(f"copy {source} to {sql_string(str(folder / 'part-0.parquet'))} (format parquet)")
             written[f"{schema}.{table}"] = folder
     return written
 
@@ -63,6 +62,7 @@ def register(spark, tables: dict[str, Path]) -> None:
         spark.sql(f"create database if not exists {schema}")
     for name, folder in tables.items():
         spark.sql(f"drop table if exists {name}")
+        # a file URI is percent-encoded (a quote is %27), so it is safe inside Spark's quotes as it is
         spark.sql(f"create table {name} using parquet location '{folder.resolve().as_uri()}'")
         if spark.sql(f"describe table extended {name}").where("col_name = '# Partition Information'").count():
             spark.sql(f"alter table {name} recover partitions")

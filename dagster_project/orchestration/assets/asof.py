@@ -30,7 +30,7 @@ from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.orchestration.run_lock import refusal_in
 from dagster_project.settings import ENGINES, Settings
-from dagster_project.warehouse.publish import publish
+from dagster_project.warehouse.publish import publish, sql_string
 
 ASOF_JOB_NAME = "asof_job"
 ASOF_ASSET_KEY = dg.AssetKey(["asof", "warehouse"])
@@ -67,18 +67,14 @@ def asof_dbt_args(settings: Settings, cutoff: str) -> list[str]:
     return build_dbt_args("run", vars=overrides, full_refresh=True, engine=ENGINES[0])
 
 
-def _sql_string(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
 def _copy_work_db(work: Path, copy: Path) -> None:
     if not work.exists():
         raise AsOfRebuildError(f"work database {work} does not exist: nothing to rebuild the marts from")
     copy.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {_sql_string(str(work))} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {_sql_string(str(copy))} AS dst")
+        con.execute(f"ATTACH {sql_string(str(work))} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {sql_string(str(copy))} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
     except duckdb.Error as exc:
         raise AsOfRebuildError(f"cannot copy the work database {work} (a pipeline run may hold it; "
