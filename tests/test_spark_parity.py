@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -88,8 +89,13 @@ def duckdb_build(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def spark_remote(tmp_path_factory):
-    work = tmp_path_factory.mktemp("spark_server")
-    url = spark_connect.start(work, _free_port())
+    """Started as a user starts it (docs/scale-out.md): the URL on stdout, its start-up seconds on stderr."""
+    work, port = tmp_path_factory.mktemp("spark_server"), _free_port()
+    proc = subprocess.run([sys.executable, "-m", "dagster_project.warehouse.spark_connect", "start", "--dir", str(work),
+                           "--port", str(port)], capture_output=True, text=True, timeout=600)
+    url = proc.stdout.strip()
+    assert proc.returncode == 0 and url == spark_connect.remote_url(port), proc.stderr[-3000:]
+    assert re.fullmatch(rf"listening on port {port} after \d+\.\d s", proc.stderr.strip().splitlines()[-1])
     yield url
     spark_connect.stop(work)
 

@@ -50,8 +50,10 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     args = pipeline_build_args(overrides, full_refresh=reason is not None, engine=settings.engine)
     prepare_sources = steps_for(settings.engine).prepare_sources
     if prepare_sources is not None:  # Spark: dbt's sources are the work file's raw/meta tables, registered there
+        prepared = time.monotonic()
         registered = prepare_sources(settings)
-        progress(context, f"{settings.engine}: {registered} raw/meta tables exported and registered for dbt")
+        progress(context, f"{settings.engine}: {registered} raw/meta tables exported and registered for dbt "
+                          f"in {time.monotonic() - prepared:.1f} s")
     progress(context, "dbt build"
              + (f" --full-refresh (every incremental model rebuilt from the kept history: {reason})" if reason else "")
              + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
