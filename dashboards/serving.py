@@ -15,6 +15,7 @@ pages themselves:
 
 from __future__ import annotations
 
+import socket
 import ssl
 import subprocess
 import sys
@@ -43,6 +44,13 @@ def streamlit_command(port: int, address: str | None = None) -> list[str]:
     for name, value in SERVER_OPTIONS.items():
         command += [f"--{name}", value]
     return command
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now: for a private server (the load test's copy, the tests')."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def wait_until_healthy(url: str, process: subprocess.Popen | None, timeout: float = 60,

@@ -291,11 +291,6 @@ def require_loopback(url: str) -> None:
 
 # --- the served copy -------------------------------------------------------------------------------
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def wait_healthy(url: str, proc: subprocess.Popen | None, log: Path, timeout: float = 90) -> None:
     if not serving.wait_until_healthy(url, proc, timeout):
@@ -332,7 +327,7 @@ def served(warehouse: Path, count: int) -> Iterator[tuple[str, dict[str, str], i
         env = {k: v for k, v in os.environ.items() if not k.startswith("RW_")}
         env.update(RW_WAREHOUSE=str(copy), RW_USERS_FILE=str(root / "users.json"),
                    RW_REPORTS=str(root / "reports"), PYTHONPATH=str(PROJECT_ROOT))
-        port = free_port()
+        port = serving.free_port()
         log = root / "serve.log"
         command = streamlit_command(port, "127.0.0.1")
         with log.open("w") as out:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import email
-import socket
 from datetime import datetime
 from email import policy
 from zoneinfo import ZoneInfo
@@ -20,6 +19,7 @@ from dagster_project.reports.manifest import verify
 from dagster_project.state import approvals
 from dagster_project.state.audit import read_audit_log
 from dagster_project.state.db import connect_state
+from dashboards.serving import free_port
 
 
 class Inbox:
@@ -32,16 +32,11 @@ class Inbox:
         return "250 OK"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture
 def smtp():
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=_free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
     controller.start()
     try:
         yield controller.port, inbox
@@ -166,7 +161,7 @@ def test_unreachable_server_is_retried_with_backoff_and_marked_failed(env, monke
     from dagster_project.reports.build import build_report
     from dagster_project.reports.periods import parse_period
 
-    monkeypatch.setenv("RW_SMTP_PORT", str(_free_port()))  # nobody listens there
+    monkeypatch.setenv("RW_SMTP_PORT", str(free_port()))  # nobody listens there
     monkeypatch.setenv("RW_REPORT_RETRIES", "3")
     monkeypatch.setenv("RW_REPORT_RETRY_BASE_SECONDS", "2")
     build_report(parse_period("2026-01"), built_by="alice")

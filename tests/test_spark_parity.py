@@ -17,7 +17,6 @@ import math
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 from datetime import datetime
@@ -30,6 +29,7 @@ from dagster_project.orchestration.dbt_args import pipeline_build_args
 from dagster_project.orchestration.engine_steps import steps_for
 from dagster_project.settings import DBT_PROJECT_DIR, Settings
 from dagster_project.warehouse.publish import open_published
+from dashboards.serving import free_port
 from tests.conftest import make_sample_build
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
@@ -52,11 +52,6 @@ BUILD_COLUMNS = {"build_id", "built_at"}
 TABLE_BUILD_COLUMNS = {"dq_pipeline_runs": {"finished_at"}}
 FLOAT_PLACES = 9
 
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _normalise(value):
@@ -90,7 +85,7 @@ def duckdb_build(tmp_path_factory):
 @pytest.fixture(scope="module")
 def spark_remote(tmp_path_factory):
     """Started as a user starts it (docs/scale-out.md): the URL on stdout, its start-up seconds on stderr."""
-    work, port = tmp_path_factory.mktemp("spark_server"), _free_port()
+    work, port = tmp_path_factory.mktemp("spark_server"), free_port()
     proc = subprocess.run([sys.executable, "-m", "dagster_project.warehouse.spark_connect", "start", "--dir", str(work),
                            "--port", str(port)], capture_output=True, text=True, timeout=600)
     url = proc.stdout.strip()

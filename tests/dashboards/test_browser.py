@@ -16,7 +16,6 @@ import io
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -65,16 +64,11 @@ def _require_browser() -> None:
         pytest.skip(f"{', '.join(missing)} missing (install: apt-get install chromium fonts-noto-cjk; pip install playwright)")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 @pytest.fixture(scope="module")
 def server(dash_data) -> Iterator[str]:
     _require_browser()
-    port = _free_port()
+    port = serving.free_port()
     log = (dash_data.root / "streamlit.log").open("w")
     proc = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(SERVED_APP), "--server.headless", "true",

@@ -21,7 +21,9 @@ from pathlib import Path
 import pytest
 from conftest import PROJECT_ROOT
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser, _sign_in
-from test_serve import _free_port, served  # noqa: F401  (the served app fixture)
+from test_serve import served  # noqa: F401  (the served app fixture)
+
+from dashboards.serving import free_port
 
 CONF = PROJECT_ROOT / "docs" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -56,7 +58,7 @@ def proxy(served, tmp_path_factory):  # noqa: F811
         pytest.skip("nginx missing (scripts/install_system_deps.sh installs it)")
     root = tmp_path_factory.mktemp("nginx")
     cert_file, key_file = _self_signed(root)
-    https_port, http_port = _free_port(), _free_port()
+    https_port, http_port = free_port(), free_port()
     site = CONF.read_text()
     for old, new in (("server 127.0.0.1:8501;", f"server 127.0.0.1:{served.port};"),
                      ("listen 443 ssl;", f"listen 127.0.0.1:{https_port} ssl;"),

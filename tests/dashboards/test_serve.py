@@ -44,11 +44,6 @@ class Served:
         return self.root / "warehouse" / "rightswatch.state.sqlite"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
 
 def _wait_healthy(url: str, proc: subprocess.Popen, output: Path) -> None:
     if not serving.wait_until_healthy(url, proc):
@@ -62,7 +57,7 @@ def served(tmp_path_factory) -> Iterator[Served]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RW_")}
     env.update(RW_WAREHOUSE=str(warehouse), RW_USERS_FILE=str(root / "users.json"),
                RW_REPORTS=str(root / "reports"), PYTHONPATH=str(PROJECT_ROOT))
-    port = _free_port()
+    port = serving.free_port()
     output = root / "serve.log"
     with output.open("w") as log:  # stdout is a log file, not a terminal
         proc = subprocess.Popen([sys.executable, "-m", "dagster_project.cli", "serve", "--port", str(port)],

@@ -25,9 +25,7 @@ def test_serve_runs_streamlit_without_the_developer_options(dash_env, monkeypatc
 
 def test_the_serving_options_are_real_streamlit_options(dash_env, tmp_path):
     """Streamlit refuses unknown options at start: the server must come up healthy with all of them."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = serving.free_port()
     log = (tmp_path / "serve.log").open("w")
     proc = subprocess.Popen(serving.streamlit_command(port, "127.0.0.1"), env=dash_env.env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -37,3 +35,10 @@ def test_the_serving_options_are_real_streamlit_options(dash_env, tmp_path):
         proc.terminate()
         proc.wait(timeout=20)
         log.close()
+
+
+def test_free_port_is_a_loopback_port_nobody_listens_on():
+    port = serving.free_port()
+    assert 1024 <= port <= 65535
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))  # still free: a server of the caller can take it

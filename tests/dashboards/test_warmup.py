@@ -99,14 +99,11 @@ def test_prepare_process_imports_altair_and_its_schema_ahead_of_the_first_chart(
 
 def test_the_served_process_warms_its_cache_at_start(dash_env, tmp_path):
     """The real server (the command `rightswatch serve` runs) warms before anyone visits, and says so."""
-    import socket
     import time
 
     from dashboards import serving
 
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = serving.free_port()
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
         proc = subprocess.Popen(serving.streamlit_command(port, "127.0.0.1"), env=dash_env.env, stdout=log,
