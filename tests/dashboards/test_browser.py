@@ -80,7 +80,6 @@ def server(dash_data) -> Iterator[str]:
         if not serving.wait_until_healthy(url, proc):
             raise AssertionError("streamlit did not start:\n"
                                  + (dash_data.root / "streamlit.log").read_text()[-4000:])
-            time.sleep(0.3)
         yield url
     finally:
         proc.terminate()

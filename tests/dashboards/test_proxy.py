@@ -13,7 +13,6 @@ import os
 import shutil
 import ssl
 import subprocess
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -23,7 +22,7 @@ from conftest import PROJECT_ROOT
 from test_browser import CHROMIUM, CHROMIUM_ARGS, _require_browser, _sign_in
 from test_serve import served  # noqa: F401  (the served app fixture)
 
-from dashboards.serving import free_port
+from dashboards.serving import free_port, wait_until_healthy
 
 CONF = PROJECT_ROOT / "docs" / "deploy" / "nginx.conf"
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -83,16 +82,8 @@ def proxy(served, tmp_path_factory):  # noqa: F811
     url = f"https://localhost:{https_port}"
     context = ssl.create_default_context(cafile=str(cert_file))
     try:
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2, context=context) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise AssertionError("nginx did not proxy:\n" + (root / "error.log").read_text()[-3000:]) from None
-                time.sleep(0.2)
+        assert wait_until_healthy(url, proc, timeout=20, context=context), \
+            "nginx did not proxy:\n" + (root / "error.log").read_text()[-3000:]
         yield url, f"http://localhost:{http_port}", context
     finally:
         proc.terminate()
