@@ -39,35 +39,58 @@ def prepare_process() -> None:
     alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
 
 
-def warm_defaults() -> int:
-    """Run every query the four main pages send on a visit with default filters; returns the count."""
-    calls = [queries.kpi_definitions, queries.kpi_platform, queries.kpi_months,  # overview (landing page)
-             queries.pipeline_runs, queries.reconciliation, queries.delivery_blocks,  # data quality
-             queries.landing_issues,
-             queries.complaint_facets, queries.merchants, queries.enforcement_facets]
-    for call in calls:
+def overview_default() -> int:
+    """The queries the overview (landing page) sends on a visit with default filters; returns the count."""
+    for call in (queries.kpi_definitions, queries.kpi_platform, queries.kpi_months):
         call()
-    count = len(calls)
-    # merchants: the list for managers (every tier) and regulators (public tiers), as the page opens it
-    # (a merchant's drill-down is built only once someone chooses one).
-    for min_tier in sorted({0, queries.REGULATOR_MIN_TIER}):
-        queries.enforcement(min_tier)
-        count += 1
-    # complaints: the default month range, its figures against the published limit, the platform's
-    # published first-response KPI for the last month, the histogram and the first table page.
+    return 3
+
+
+def merchants_default(min_tier: int = 0) -> int:
+    """The merchants page's list for one role (``min_tier``: 0 for managers, REGULATOR_MIN_TIER for
+    regulators), as the page opens it; a merchant's drill-down is built only once someone picks one."""
+    queries.enforcement_facets()
+    queries.enforcement(min_tier)
+    return 2
+
+
+def complaints_default() -> int:
+    """The complaints page with its default month range: filter choices, the figures against the
+    published limit, the platform's published first-response KPI for the last month, the histogram
+    (only with a recorded limit and some responses, as the page draws it) and the first table page."""
+    queries.complaint_facets()
+    queries.merchants()
     months = queries.complaint_months()
-    count += 1
-    if months:
-        lo, hi = default_month_range(months, queries.COMPLAINT_DEFAULT_MONTHS)
-        where = queries.ComplaintFilter(lo, hi)
-        limit_hours = queries.first_response_limit_hours()
-        summary = queries.complaints_summary(where)
-        queries.kpi_rows(hi, hi, "__platform__", queries.FIRST_RESPONSE_KPI)
-        queries.complaints_page(where, 0, TABLE_PAGE_SIZE)
-        count += 3
-        if summary["responded"] and limit_hours == limit_hours:  # as the page: no chart without a limit
-            queries.complaints_histogram(where)
-            count += 1
+    if not months:
+        return 3
+    lo, hi = default_month_range(months, queries.COMPLAINT_DEFAULT_MONTHS)
+    where = queries.ComplaintFilter(lo, hi)
+    limit_hours = queries.first_response_limit_hours()
+    summary = queries.complaints_summary(where)
+    queries.kpi_rows(hi, hi, "__platform__", queries.FIRST_RESPONSE_KPI)
+    queries.kpi_definitions()
+    queries.complaints_page(where, 0, TABLE_PAGE_SIZE)
+    count = 8
+    if summary["responded"] and limit_hours == limit_hours:  # as the page: no chart without a limit
+        queries.complaints_histogram(where)
+        count += 1
+    return count
+
+
+def data_quality_default() -> int:
+    """The data quality page's first screen (runs, reconciliation, blocked deliveries, landing issues);
+    its other tabs are built once opened."""
+    for call in (queries.pipeline_runs, queries.reconciliation, queries.delivery_blocks, queries.landing_issues):
+        call()
+    return 4
+
+
+def warm_defaults() -> int:
+    """Run every query the four main pages send on a visit with default filters, for both roles'
+    merchant lists; returns the count of calls (cached ones included)."""
+    count = overview_default() + complaints_default() + data_quality_default()
+    for min_tier in sorted({0, queries.REGULATOR_MIN_TIER}):
+        count += merchants_default(min_tier)
     return count
 
 

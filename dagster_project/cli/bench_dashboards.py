@@ -29,11 +29,10 @@ PAGES = ("overview", "merchants", "complaints", "data_quality")
 
 
 def _overview() -> None:
-    from dashboards import queries
+    from dashboards import queries, warmup
     from dashboards.ui import default_month_range
 
-    queries.kpi_definitions()
-    queries.kpi_platform()
+    warmup.overview_default()
     months = queries.kpi_months()
     queries.rights_monthly()  # tab: per right
     queries.merchants()  # tab: every KPI
@@ -44,10 +43,10 @@ def _overview() -> None:
 
 
 def _merchants() -> None:
-    from dashboards import queries
+    from dashboards import queries, warmup
 
-    queries.enforcement_facets()
-    listed = queries.enforcement(0)  # a manager's list: every tier
+    warmup.merchants_default(0)  # a manager's list: every tier
+    listed = queries.enforcement(0)
     if listed.empty:
         return
     # The page opens on the list; a drill-down is built once a merchant is picked: the first listed,
@@ -62,31 +61,17 @@ def _merchants() -> None:
 
 
 def _complaints() -> None:
-    from dashboards import queries
-    from dashboards.ui import TABLE_PAGE_SIZE, default_month_range
+    from dashboards import warmup
 
-    queries.complaint_facets()
-    queries.merchants()
-    months = queries.complaint_months()
-    if not months:
-        return
-    lo, hi = default_month_range(months, queries.COMPLAINT_DEFAULT_MONTHS)
-    where = queries.ComplaintFilter(lo, hi)
-    queries.first_response_limit_hours()
-    summary = queries.complaints_summary(where)
-    queries.kpi_rows(hi, hi, "__platform__", queries.FIRST_RESPONSE_KPI)
-    queries.kpi_definitions()
-    if summary["responded"]:
-        queries.complaints_histogram(where)
-    queries.complaints_page(where, 0, TABLE_PAGE_SIZE)
+    warmup.complaints_default()
 
 
 def _data_quality() -> None:
-    from dashboards import queries
+    from dashboards import queries, warmup
 
-    for call in (queries.pipeline_runs, queries.reconciliation, queries.delivery_blocks, queries.landing_issues,
-                 queries.freshness, queries.quarantine_reasons, queries.row_flags, queries.gx_results,
-                 queries.delivery_overrides):
+    warmup.data_quality_default()
+    for call in (queries.freshness, queries.quarantine_reasons, queries.row_flags, queries.gx_results,
+                 queries.delivery_overrides):  # its tabs
         call()
 
 

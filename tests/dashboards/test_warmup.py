@@ -8,9 +8,11 @@ import subprocess
 import sys
 import threading
 
+import duckdb
 import pytest
 from conftest import PROJECT_ROOT, signed_in
 
+from dagster_project.warehouse.kpi_config import CONFIG_TABLE
 from dashboards import queries, warmup
 
 
@@ -118,3 +120,34 @@ def test_the_served_process_warms_its_cache_at_start(dash_env, tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def _sql_of(executed: list[str], visit) -> set[str]:
+    queries.clear_cache()
+    executed.clear()
+    visit()
+    return set(executed)
+
+
+def test_the_bench_visits_send_each_page_default_queries_through_the_warm_up(dash_env, tmp_path, monkeypatch,
+                                                                              executed):
+    """`make bench` times a page through the warm-up's function for it (plus tabs and drill-downs), so
+    both follow the page: with no recorded first-response limit the complaints page draws no histogram,
+    and neither the warm-up nor the bench asks for one."""
+    from dagster_project.cli import bench_dashboards
+
+    copy = tmp_path / "rightswatch.duckdb"
+    shutil.copy2(dash_env.warehouse, copy)
+    with duckdb.connect(str(copy)) as con:
+        con.execute(f"delete from {CONFIG_TABLE} where var_name = 'rw_first_response_hours'")
+    monkeypatch.setenv("RW_WAREHOUSE", str(copy))
+    assert queries.first_response_limit_hours() != queries.first_response_limit_hours()  # NaN: no limit
+
+    manager = signed_in("manager", lang="en")  # lands on the overview: not the page compared here
+    page = _sql_of(executed, lambda: manager.switch_page("pages/complaints.py").run())
+    assert not manager.exception and page
+    assert page == _sql_of(executed, warmup.complaints_default)
+    assert page == _sql_of(executed, bench_dashboards.VISITS["complaints"])
+    assert queries.SQL_COMPLAINTS_HISTOGRAM not in page
+    for name, default in (("overview", warmup.overview_default), ("data_quality", warmup.data_quality_default)):
+        assert _sql_of(executed, default) <= _sql_of(executed, bench_dashboards.VISITS[name]), name
