@@ -46,6 +46,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 if str(PROJECT_ROOT) not in sys.path:
     sys.path.insert(0, str(PROJECT_ROOT))
 
+from dagster_project.cli.bench_dashboards import percentile  # noqa: E402
 from dashboards import serving  # noqa: E402
 from dashboards.serving import streamlit_command  # noqa: E402
 
@@ -149,13 +150,6 @@ class Visit:
     rendered: float         # seconds from click until the run finished and its content is drawn
     finished: float         # seconds from click until the app root left "running"
     cpu: float | None       # the tab's renderer CPU seconds over the same span (CDP ProcessTime)
-
-
-def percentile(values: list[float], q: float) -> float:
-    """Nearest-rank percentile (no interpolation: p95 of 32 values is the 31st smallest)."""
-    ordered = sorted(values)
-    rank = max(1, -(-len(ordered) * q // 100))
-    return ordered[int(rank) - 1]
 
 
 def summary_rows(results: Results) -> list[dict[str, float | int | str]]:

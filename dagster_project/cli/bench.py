@@ -43,8 +43,8 @@ import duckdb
 
 from dagster_project.cli.bench_dashboards import PAGES, percentile
 from dagster_project.contract import SOURCES
+from dagster_project.settings import PROJECT_ROOT  # where ``dashboards`` is imported from
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # where ``dashboards`` is imported from
 DEFAULT_SIZES = (100_000, 1_000_000)
 TEN_MILLION = 10_000_000
 

@@ -20,6 +20,13 @@ def test_percentiles_are_nearest_rank():
     assert loadtest.percentile(values, 95) == 19.0
     assert loadtest.percentile(values, 50) == 10.0
     assert loadtest.percentile([3.0], 95) == 3.0
+    assert loadtest.percentile([float(v) for v in range(1, 101)], 7) == 7.0  # no float rounding up a rank
+
+
+def test_the_load_test_and_the_bench_share_one_percentile():
+    from dagster_project.cli import bench_dashboards
+
+    assert loadtest.percentile is bench_dashboards.percentile
 
 
 def test_only_loopback_urls_are_loaded():
