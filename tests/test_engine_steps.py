@@ -10,7 +10,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from dagster_project.orchestration.engine_steps import steps_for
+from dagster_project.orchestration.engine_steps import STEPS, steps_for
 from dagster_project.settings import ENGINES, Settings
 from dagster_project.warehouse import spark_pipeline
 from dagster_project.warehouse.publish import open_published
@@ -43,6 +43,7 @@ def test_duckdb_has_no_step_before_dbt_and_publishes_the_work_file(tmp_path):
 
 def test_every_engine_has_steps_and_an_unknown_one_is_refused():
     assert {steps_for(engine).engine for engine in ENGINES} == set(ENGINES)
+    assert tuple(STEPS) == ENGINES  # no steps for an engine settings does not know
     with pytest.raises(ValueError, match="unsupported engine 'sprak'"):
         steps_for("sprak")
 
