@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 
 import pytest
 from conftest import PROJECT_ROOT
@@ -92,6 +93,23 @@ def test_descendants_cpu_counts_children_that_have_ended_and_leaves_out_the_serv
     assert 0.7 <= browsers.seconds < 1.6, browsers.seconds  # the two children, not the excluded one
     assert sum(browsers.by_kind().values()) == pytest.approx(browsers.seconds)
     assert set(browsers.by_kind()) <= {"python", "python3", "python3.11", "?"}
+
+
+def test_descendants_cpu_samples_once_more_at_the_end():
+    """Sampled rarely (once a second), a process still running at the end is read once more then."""
+    burn = "import time\nt = time.process_time()\nwhile time.process_time() - t < 0.4: pass\ntime.sleep(30)\n"
+    child = None
+    try:
+        with loadtest.DescendantsCpu(exclude=-1, interval=3600) as browsers:  # the thread never samples
+            child = subprocess.Popen([sys.executable, "-c", burn])
+            deadline = time.monotonic() + 30
+            while (loadtest.cpu_seconds(child.pid) or 0.0) < 0.4 and time.monotonic() < deadline:
+                time.sleep(0.05)
+        assert browsers.seconds >= 0.35, browsers.seconds
+    finally:
+        if child is not None:
+            child.kill()
+            child.wait()
 
 
 def test_process_kind_reads_chromiums_type_argument():
