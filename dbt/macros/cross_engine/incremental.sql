@@ -7,13 +7,13 @@
 {%- endmacro %}
 
 {#- delete+insert: delete the target rows whose unique_key a run rebuilds, insert the new rows (DuckDB,
-    Postgres). A Spark port returns 'insert_overwrite' from spark__rw_incremental_strategy. -#}
+    Postgres). Spark: spark__rw_incremental_strategy below. -#}
 {% macro default__rw_incremental_strategy() -%}
     {{- return('delete+insert') -}}
 {%- endmacro %}
 
 
-{#- rw_delete_unloaded_files(source): pre-hook SQL for a per-version incremental model: deletes the rows of
+{#- rw_delete_unloaded_files(source): hook SQL of a per-version (pre-hook) or latest-version (post-hook) incremental model; deletes the rows of
     files that are no longer loaded (a file superseded by a corrected delivery of the same name, whose raw
     rows ingestion deleted), so the model never keeps a version the raw history no longer has. Empty on a
     full build. Rendered at run time, inside the model's pre_hook string. -#}
@@ -81,18 +81,17 @@
 {%- endmacro %}
 
 
-{#- rw_delete_rows_of_vanished_versions(versions): post-hook SQL of an incremental "latest version" model:
-    deletes its rows whose version (delivery_date, file_name, file_line, file_sha256) is no longer in
-    `versions` (its file was superseded and the record has no version left). Empty on a full build. -#}
-{% macro rw_delete_rows_of_vanished_versions(versions) -%}
-    {%- if is_incremental() -%}
-    delete from {{ this }}
-    where not exists (
-        select 1 from {{ versions }} as versions
-        where versions.delivery_date = {{ this }}.delivery_date
-          and versions.file_name = {{ this }}.file_name
-          and versions.file_line = {{ this }}.file_line
-          and versions.file_sha256 = {{ this }}.file_sha256
-    )
-    {%- endif -%}
+{#- rw_full_refresh_as_of(): the full_refresh config of an incremental model kept as of the default cut-off:
+    true (rebuild whole) when rw_cutoff is set at parse time or the engine cannot build incrementally,
+    else none (dbt's --full-refresh flag decides). A cut-off given only at run time is caught by the
+    pre-hook rw_delete_all_when_as_of. -#}
+{% macro rw_full_refresh_as_of() -%}
+    {{- return(true if var('rw_cutoff') or rw_incremental_full_refresh() else none) -}}
+{%- endmacro %}
+
+
+{#- rw_loaded_through(previous): the load watermark an incremental model recorded in its rows
+    (column loaded_through: the latest load its last build saw); 1900-01-01 when it holds none. -#}
+{% macro rw_loaded_through(previous) -%}
+    (select coalesce(max(loaded_through), cast('1900-01-01' as timestamp)) from {{ previous }})
 {%- endmacro %}

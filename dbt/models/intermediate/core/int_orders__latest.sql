@@ -10,7 +10,7 @@
   (the end of the latest delivery day) every delivered version is visible. An explicit rw_cutoff ("as of")
   rebuilds every line (the pre-hook empties the table when the var is given at run time) and records no
   watermark, so the next default build ranks every line again. The post-hook drops lines none of whose
-  versions is left.
+  versions is left: after delete+insert, the only rows still naming a file no longer loaded are those.
 -#}
 {{
     config(
@@ -18,13 +18,13 @@
         unique_key=['order_id', 'line_no'],
         incremental_strategy=rw_incremental_strategy(),
         on_schema_change='fail',
-        full_refresh=(true if var('rw_cutoff') or rw_incremental_full_refresh() else none),
+        full_refresh=rw_full_refresh_as_of(),
         pre_hook="{{ rw_delete_all_when_as_of() }}",
-        post_hook="{{ rw_delete_rows_of_vanished_versions(ref('int_orders__versions_as_of')) }}",
+        post_hook="{{ rw_delete_unloaded_files('orders') }}",
     )
 }}
 
--- depends_on: {{ ref('int_merchants__versions_as_of') }}  (the known merchants of an incremental run)
+-- depends_on: {{ ref('stg_pipeline_meta__file_registry') }}  (read by the post-hook)
 
 {%- set incremental = is_incremental() and not var('rw_cutoff') %}
 
@@ -44,37 +44,25 @@ previous as (
 
 ),
 
-known_merchants as (
-
-    {{ rw_first_delivered(ref('int_merchants__versions_as_of'), ['merchant_id']) }}
-
-),
-
 touched as (
 
     select order_id, line_no
     from versions
-    where loaded_at > (select coalesce(max(loaded_through), cast('1900-01-01' as timestamp)) from previous)
+    where loaded_at > {{ rw_loaded_through('previous') }}
 
     union
 
-    select order_id, line_no
-    from previous
-    where not exists (
-        select 1 from versions
-        where versions.delivery_date = previous.delivery_date
-          and versions.file_name = previous.file_name
-          and versions.file_line = previous.file_line
-          and versions.file_sha256 = previous.file_sha256
-    )
-
-    union
-
+    -- the kept version is gone (its file superseded), or its merchant became known or unknown
+    -- (versions derive is_known_merchant from the merchant versions as of the cut-off)
     select previous.order_id, previous.line_no
     from previous
-    left join known_merchants
-        on known_merchants.merchant_id = previous.merchant_id
-    where previous.is_known_merchant is distinct from (known_merchants.merchant_id is not null)
+    left join versions
+        on versions.delivery_date = previous.delivery_date
+       and versions.file_name = previous.file_name
+       and versions.file_line = previous.file_line
+       and versions.file_sha256 = previous.file_sha256
+    where versions.file_line is null
+       or versions.is_known_merchant is distinct from previous.is_known_merchant
 
 ),
 

@@ -3,8 +3,11 @@
     incremental_strategy=rw_incremental_strategy(),
     unique_key='month',
     on_schema_change='fail',
-    full_refresh=(true if var('rw_cutoff') or rw_incremental_full_refresh() else none),
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ 'true' if var('rw_cutoff') else 'month not in (select month from ' ~ ref('int_kpi__months') ~ ')' }}{% endif %}",
+    full_refresh=rw_full_refresh_as_of(),
+    pre_hook=[
+        "{{ rw_delete_all_when_as_of() }}",
+        "{% if is_incremental() and not var('rw_cutoff') %}delete from {{ this }} where month not in (select month from {{ ref('int_kpi__months') }}){% endif %}",
+    ],
 ) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
     (a) a record whose start event falls in it got a version loaded since the last build
@@ -33,7 +36,7 @@ previous as (
 touched as (
     select month
     from {{ ref('int_kpi__touched_months') }}
-    where loaded_at > (select coalesce(max(loaded_through), cast('1900-01-01' as timestamp)) from previous)
+    where loaded_at > {{ rw_loaded_through('previous') }}
 ),
 
 changed as (
