@@ -99,3 +99,21 @@
         _extra_columns as extra_columns,
         _loaded_at as loaded_at
 {%- endmacro %}
+
+
+{#- rw_known_epochs(relation, partition_by): the spans of days over which the set of known versions of a
+    partition does not change. relation holds rw_known_intervals rows (known_from, known_to); one row per
+    partition and epoch_start (a day a version became or stopped being known), with epoch_end the next
+    such day (NULL: still in force). A finding judged per epoch is what the list of any day in it saw. -#}
+{% macro rw_known_epochs(relation, partition_by) -%}
+{%- set keys = partition_by | join(', ') -%}
+select
+    {{ keys }},
+    epoch_start,
+    lead(epoch_start) over (partition by {{ keys }} order by epoch_start) as epoch_end
+from (
+    select {{ keys }}, known_from as epoch_start from {{ relation }}
+    union
+    select {{ keys }}, known_to as epoch_start from {{ relation }} where known_to is not null
+) as boundaries
+{%- endmacro %}

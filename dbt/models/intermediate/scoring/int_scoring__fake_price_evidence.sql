@@ -48,20 +48,9 @@ fake as (
 
 ),
 
-boundaries as (
-
-    select merchant_id, cap_month, known_from as epoch_start from fake
-    union
-    select merchant_id, cap_month, known_to as epoch_start from fake where known_to is not null
-
-),
-
 epochs as (
 
-    select
-        boundaries.*,
-        lead(epoch_start) over (partition by merchant_id, cap_month order by epoch_start) as epoch_end
-    from boundaries
+    {{ rw_known_epochs('fake', ['merchant_id', 'cap_month']) }}
 
 ),
 

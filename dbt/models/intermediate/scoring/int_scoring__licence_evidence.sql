@@ -57,15 +57,7 @@ versions as (
 
 epochs as (
 
-    select
-        merchant_id,
-        epoch_start,
-        lead(epoch_start) over (partition by merchant_id order by epoch_start) as epoch_end
-    from (
-        select merchant_id, known_from as epoch_start from versions
-        union
-        select merchant_id, known_to as epoch_start from versions where known_to is not null
-    ) as boundaries
+    {{ rw_known_epochs('versions', ['merchant_id']) }}
 
 ),
 
