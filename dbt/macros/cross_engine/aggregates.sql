@@ -63,11 +63,7 @@
 {#- rw_explode_csv(expr): set-returning select-list expression, one output row per item of a
     comma-separated string (no rows when NULL). -#}
 {% macro rw_explode_csv(expr) -%}
-    {{- return(adapter.dispatch('rw_explode_csv', 'rightswatch')(expr)) -}}
-{%- endmacro %}
-
-{% macro default__rw_explode_csv(expr) -%}
-    unnest({{ rw_split_csv(expr) }})
+    {{ rw_explode(rw_split_csv(expr)) }}
 {%- endmacro %}
 
 
@@ -101,10 +97,6 @@
 
 {% macro spark__rw_csv_contains(expr, item) -%}
     coalesce(array_contains({{ rw_split_csv(expr) }}, {{ item }}), false)
-{%- endmacro %}
-
-{% macro spark__rw_explode_csv(expr) -%}
-    explode({{ rw_split_csv(expr) }})
 {%- endmacro %}
 
 

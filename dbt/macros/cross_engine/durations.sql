@@ -116,10 +116,6 @@
     (cast({{ d }} as date) - date '1970-01-01')
 {%- endmacro %}
 
-{% macro duckdb__rw_day_number(d) -%}
-    date_diff('day', date '1970-01-01', cast({{ d }} as date))
-{%- endmacro %}
-
 {% macro spark__rw_day_number(d) -%}
     unix_date(cast({{ d }} as date))
 {%- endmacro %}
