@@ -36,8 +36,9 @@ pytestmark = [pytest.mark.spark, pytest.mark.slow]
 # `make test-spark` sets RW_REQUIRE_SPARK=1: there a missing extra is an import error that fails the run,
 # never a skip that lets it pass having compared nothing. `pytest -m spark` by hand still skips.
 if os.environ.get("RW_REQUIRE_SPARK") == "1":
+    # pyspark first, as the skip below: without the extra the error names it whatever else is missing
+    import pyspark  # noqa: F401, I001
     import dbt.adapters.spark  # noqa: F401
-    import pyspark  # noqa: F401
 else:
     pytest.importorskip("pyspark", reason="the spark extra is not installed: pip install -e '.[spark]'")
     pytest.importorskip("dbt.adapters.spark", reason="the spark extra is not installed: pip install -e '.[spark]'")

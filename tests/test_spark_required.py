@@ -2,8 +2,9 @@
 
 tests/test_spark_parity.py skips itself without pyspark/dbt-spark (a developer's `pytest -m spark`),
 but under RW_REQUIRE_SPARK=1, which the Makefile's test-spark sets, the missing import is an error.
-The extra is hidden from a child pytest (``sys.modules[name] = None`` makes its import fail) that only
-collects the module, so this runs in seconds without Spark.
+Both packages of the extra are hidden from a child pytest (``sys.modules[name] = None`` makes their
+import fail), as on a clean clone before `make test-spark` installs them; the child only collects the
+module, so this runs in seconds without Spark.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sys
 from dagster_project.settings import PROJECT_ROOT
 
 HIDE_SPARK_AND_COLLECT = (
-    "import sys; sys.modules['pyspark'] = None; import pytest; "
+    "import sys; sys.modules['pyspark'] = None; sys.modules['dbt.adapters.spark'] = None; import pytest; "
     "sys.exit(pytest.main(['--collect-only', '-q', '-m', 'spark', '-p', 'no:cacheprovider', "
     "'tests/test_spark_parity.py']))"
 )
