@@ -197,6 +197,33 @@ def test_dbt_artifacts_live_beside_the_warehouse_and_are_bounded(tmp_path, monke
     assert PROJECT_ROOT not in dbt_targets.targets_root(settings).parents
 
 
+def test_a_new_run_folder_starts_from_the_last_parse_state_and_dbt_uses_it(tmp_path, monkeypatch):
+    """Each run's folder is new, so without the carried-over state dbt would parse the whole project
+    on every run. Real dbt, twice: the second parse, in a folder from ``new_target``, is partial."""
+    monkeypatch.setenv("RW_WAREHOUSE", str(tmp_path / "wh" / "rw.duckdb"))
+    settings = get_settings()
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    env = {**os.environ, "RW_WAREHOUSE": str(settings.warehouse)}
+
+    def parse(target: Path) -> str:
+        proc = subprocess.run([dbt, "parse", "--profiles-dir", ".", "--target-path", str(target),
+                               "--log-path", str(target)], cwd=PROJECT_ROOT / "dbt", env=env,
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:]
+        return (target / "dbt.log").read_text(encoding="utf-8")
+
+    first = dbt_targets.new_target(settings, "first-run")
+    assert not (first / dbt_targets.PARTIAL_PARSE).exists()  # nothing earlier to start from
+    assert "Partial parsing enabled" not in parse(first)
+    time.sleep(0.001)
+    lost = dbt_targets.new_target(settings, "lost-state")  # its state removed: an older folder's is used
+    (lost / dbt_targets.PARTIAL_PARSE).unlink()
+    time.sleep(0.001)
+    second = dbt_targets.new_target(settings, "second-run")
+    assert (second / dbt_targets.PARTIAL_PARSE).read_bytes() == (first / dbt_targets.PARTIAL_PARSE).read_bytes()
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in parse(second)
+
+
 def test_dbt_is_started_through_the_wrapper_that_dies_with_its_parent():
     from dagster_project.orchestration.resources import DBT_WRAPPER, build_resources
 
