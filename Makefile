@@ -56,9 +56,12 @@ dagster: install
 lint: install
 	$(BIN)/ruff check .
 
-test: install sysdeps lint
-	$(BIN)/python -m pytest -m "not spark"
-	$(MAKE) test-spark
+# One pytest run on as many workers as cores (at most 4), the Spark parity among them (pytest-xdist;
+# --dist loadfile keeps each file's module fixtures on one worker). RW_REQUIRE_SPARK=1: a missing spark
+# extra fails the parity test instead of skipping it. TEST_ARGS=... adds pytest arguments.
+TEST_ARGS ?=
+test: install-spark sysdeps lint
+	RW_REQUIRE_SPARK=1 $(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4 --dist loadfile $(TEST_ARGS)
 
 # The optional Spark engine (docs/scale-out.md): pyspark + dbt-spark, pinned like everything else.
 install-spark: $(VENV)/.installed-spark

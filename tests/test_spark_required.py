@@ -13,6 +13,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from dagster_project.settings import PROJECT_ROOT
 
 HIDE_SPARK_AND_COLLECT = (
@@ -43,8 +45,11 @@ def test_missing_spark_extra_skips_by_hand():
     assert "skipped" in proc.stdout.lower()
 
 
-def test_make_test_spark_requires_spark():
-    dry_run = subprocess.run(["make", "-n", "test-spark"], cwd=PROJECT_ROOT, capture_output=True, text=True,
+@pytest.mark.parametrize("target", ["test-spark", "test"])
+def test_make_test_spark_requires_spark(target):
+    """Both `make test-spark` and `make test` (which runs the parity among the other tests) require it."""
+    dry_run = subprocess.run(["make", "-n", target], cwd=PROJECT_ROOT, capture_output=True, text=True,
                              timeout=60, env={**os.environ, "VENV": ".venv"})
-    pytest_lines = [line for line in dry_run.stdout.splitlines() if "pytest -m spark" in line]
+    pytest_lines = [line for line in dry_run.stdout.splitlines() if "-m pytest" in line]
     assert pytest_lines and all("RW_REQUIRE_SPARK=1" in line for line in pytest_lines), dry_run.stdout
+    assert not any("not spark" in line for line in pytest_lines), dry_run.stdout
