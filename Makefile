@@ -57,11 +57,14 @@ lint: install
 	$(BIN)/ruff check .
 
 # One pytest run on as many workers as cores (at most 4), the Spark parity among them (pytest-xdist;
-# --dist loadfile keeps each file's module fixtures on one worker). RW_REQUIRE_SPARK=1: a missing spark
-# extra fails the parity test instead of skipping it. TEST_ARGS=... adds pytest arguments.
+# --dist loadfile keeps each file's module fixtures on one worker; --no-loadscope-reorder keeps the
+# longest-first order of tests/conftest.py, which xdist would replace by "most tests first").
+# RW_REQUIRE_SPARK=1: a missing spark extra fails the parity test instead of skipping it.
+# TEST_ARGS=... adds pytest arguments.
 TEST_ARGS ?=
 test: install-spark sysdeps lint
-	RW_REQUIRE_SPARK=1 $(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4 --dist loadfile $(TEST_ARGS)
+	RW_REQUIRE_SPARK=1 $(BIN)/python -m pytest --numprocesses=auto --maxprocesses=4 --dist loadfile \
+		--no-loadscope-reorder $(TEST_ARGS)
 
 # The optional Spark engine (docs/scale-out.md): pyspark + dbt-spark, pinned like everything else.
 install-spark: $(VENV)/.installed-spark
