@@ -174,3 +174,51 @@ def test_spark_publication_is_a_new_version_swapped_in(spark_published):
     assert current.is_symlink() and current.resolve().parent.name == "versions"
     assert datetime.strptime(current.resolve().name, "%Y%m%dT%H%M%S%fZ")
     assert any(current.joinpath("rpt_kpi_monthly").glob("*.parquet"))
+
+
+NULL_CHECK_MODELS = {
+    "has_null.sql": "select cast(null as string) as merchant_id, 1 as n",
+    "no_null.sql": "select 'M10001' as merchant_id, 1 as n",
+}
+NULL_CHECK_SCHEMA = """version: 2
+models:
+""" + "".join(f"""  - name: {name.removesuffix('.sql')}
+    config:
+      contract: {{enforced: true}}
+    columns:
+      - name: merchant_id
+        data_type: string
+        constraints: [{{type: not_null}}]
+      - name: n
+        data_type: int
+""" for name in NULL_CHECK_MODELS)
+
+
+def test_a_null_in_a_not_null_contract_column_fails_the_model_on_spark(spark_remote, tmp_path):
+    """Plain Parquet tables take no NOT NULL constraint, so the project's spark__alter_column_set_constraints
+    counts NULLs instead. Real dbt on the real server: a planted NULL fails its model, naming the column;
+    the same model without it builds."""
+    project = tmp_path / "null_check"
+    (project / "models").mkdir(parents=True)
+    (project / "macros").mkdir()
+    shutil.copy(DBT_PROJECT_DIR / "macros" / "cross_engine" / "constraints.sql", project / "macros")
+    (project / "dbt_project.yml").write_text(
+        "name: null_check\nversion: '1.0'\nprofile: rightswatch\n"
+        "models:\n  null_check:\n    +materialized: table\n    +schema: null_check\n", encoding="utf-8")
+    for name, sql in NULL_CHECK_MODELS.items():
+        (project / "models" / name).write_text(sql + "\n", encoding="utf-8")
+    (project / "models" / "_models.yml").write_text(NULL_CHECK_SCHEMA, encoding="utf-8")
+    dbt = Path(sys.executable).with_name("dbt")
+    env = {**os.environ, "SPARK_REMOTE": spark_remote}
+
+    def run(model: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(dbt), "run", "--target", "spark", "--select", model, "--project-dir", str(project),
+                               "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
+                               "--log-path", str(tmp_path / "logs")],
+                              cwd=project, env=env, capture_output=True, text=True, timeout=900)
+
+    clean = run("no_null")
+    assert clean.returncode == 0, clean.stdout[-4000:]
+    planted = run("has_null")
+    assert planted.returncode != 0, planted.stdout[-4000:]
+    assert "merchant_id: 1 NULL values break its not_null contract constraint" in planted.stdout, planted.stdout[-4000:]
