@@ -48,6 +48,26 @@ def pytest_collection_modifyitems(session, config, items) -> None:
     items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
 
 
+# Files that share a session build other than the default sample go to one worker, which builds it
+# once (a session fixture is built once per worker: two workers would each pay the ~60 s build).
+SAME_WORKER = {name: "sample_build_12h" for name in
+               ("test_asof_rebuild.py", "test_configured_limits.py", "test_run_summary.py")}
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadfile`` with the files of ``SAME_WORKER`` as one unit of work (xdist's own hook)."""
+    if config.getoption("dist", None) != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SharedBuildScheduling(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = super()._split_scope(nodeid)
+            return SAME_WORKER.get(Path(path).name, path)
+
+    return SharedBuildScheduling(config, log)
+
+
 @dataclass(frozen=True)
 class SampleBuild:
     root: Path
