@@ -53,6 +53,34 @@ def test_the_dbt_profile_reads_the_values_the_pipeline_exports(tmp_path, monkeyp
     template = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
     rendered = jinja2.Environment().from_string(template).render(
         env_var=lambda name, default=None: os.environ.get(name, default))
-    settings = yaml.safe_load(rendered)["rightswatch"]["outputs"]["duckdb"]["settings"]
-    assert settings["memory_limit"] == "700MB"
-    assert Path(settings["temp_directory"]) == tmp_path / "spill"
+    duckdb_output = yaml.safe_load(rendered)["rightswatch"]["outputs"]["duckdb"]
+    assert duckdb_output["settings"]["memory_limit"] == "700MB"
+    assert Path(duckdb_output["config_options"]["temp_directory"]) == tmp_path / "spill"
+
+
+def test_dbt_goes_on_building_after_duckdb_spilled_to_its_temp_directory(tmp_path):
+    """The first 10 M build failed here: dbt-duckdb SETs a profile's ``settings`` on every cursor it
+    opens, and once DuckDB has spilled, SET temp_directory fails even with the same value. Real dbt on
+    the project's profile: a 100 MB limit makes the first model spill; the models after it open cursors."""
+    import os
+    import subprocess
+    import sys
+
+    project = tmp_path / "spill_check"
+    (project / "models").mkdir(parents=True)
+    (project / "dbt_project.yml").write_text(
+        "name: spill_check\nversion: '1.0'\nprofile: rightswatch\n"
+        "models:\n  spill_check:\n    +materialized: table\n", encoding="utf-8")
+    (project / "models" / "spilled.sql").write_text(
+        "select i, md5(cast(i as varchar)) as s from range(3000000) r(i) order by s\n", encoding="utf-8")
+    for n in range(4):
+        (project / "models" / f"after_{n}.sql").write_text("select count(*) as n from {{ ref('spilled') }}\n",
+                                                           encoding="utf-8")
+    env = {**os.environ, "RW_WAREHOUSE": str(tmp_path / "w.duckdb"), "RW_MEMORY_LIMIT": "100MB",
+           "RW_TEMP_DIR": str(tmp_path / "spill")}
+    proc = subprocess.run([str(Path(sys.executable).with_name("dbt")), "run", "--project-dir", str(project),
+                           "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(tmp_path / "target"),
+                           "--log-path", str(tmp_path / "logs")],
+                          cwd=project, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "Completed successfully" in proc.stdout and "PASS=5" in proc.stdout, proc.stdout[-4000:]
