@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from dagster_project.settings import DBT_PROJECT_DIR
+from dagster_project.warehouse import memory
 from dagster_project.warehouse.work_db import ensure_schema
 
 dbt_main = pytest.importorskip("dbt.cli.main")
@@ -206,7 +207,7 @@ def _insert(con, table: str, row: dict) -> None:
 
 
 def _load_fixture(work_db: Path) -> None:
-    con = duckdb.connect(str(work_db))
+    con = duckdb.connect(str(work_db), config=memory.duckdb_config(work_db))  # as dbt opened it
     ensure_schema(con)
     loaded_at = T("2026-02-03 00:00")
     for (source, delivery, file_name), rows in DELIVERIES.items():
@@ -343,11 +344,15 @@ def built(tmp_path_factory):
     _load_fixture(work_db)
     mp = pytest.MonkeyPatch()
     mp.setenv("RW_WAREHOUSE", str(warehouse))
+    # as the pipeline's dbt step: the memory settings in force, for dbt's profile (undone with the rest)
+    for name in (memory.MEMORY_ENV, memory.TEMP_ENV):
+        mp.delenv(name, raising=False)
+    memory.export_for_dbt(work_db)
     try:
         # Parse once and reuse the manifest (vars are applied when the nodes are rendered at run time).
         manifest = _dbt(tmp_path, "parse")
         _dbt(tmp_path, "build", "--select", *SELECT, manifest=manifest)
-        con = duckdb.connect(str(work_db))
+        con = duckdb.connect(str(work_db), config=memory.duckdb_config(work_db))  # as dbt opened it
         default = {
             "order_lines": _rows(con, "select * from marts.fct_order_lines order by order_id"),
             "complaints": _rows(con, "select * from marts.fct_complaints order by complaint_id"),
@@ -373,7 +378,7 @@ def built(tmp_path_factory):
             '{"rw_cutoff": "2026-02-01 23:59:59"}',
             manifest=manifest,
         )
-        con = duckdb.connect(str(work_db))
+        con = duckdb.connect(str(work_db), config=memory.duckdb_config(work_db))  # as dbt opened it
         earlier = {
             "order_lines": _rows(con, "select * from marts.fct_order_lines order by order_id"),
             "complaints": _rows(con, "select * from marts.fct_complaints order by complaint_id"),

@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from dagster_project.warehouse import memory
 from dagster_project.warehouse.work_db import connect_work_db
 
 DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
@@ -104,8 +105,9 @@ def _dbt(args: list[str], manifest=None):
 
 
 def _kpis(work_db: Path) -> dict[tuple, dict]:
-    # not read_only: dbt-duckdb keeps its own (read-write) connection to the file open in this process
-    con = duckdb.connect(str(work_db))
+    # not read_only and with dbt's configuration: dbt-duckdb keeps its own connection to the file open in
+    # this process, and DuckDB shares it only with a connection configured the same
+    con = duckdb.connect(str(work_db), config=memory.duckdb_config(work_db))
     try:
         cur = con.execute("select * from marts.rpt_kpi_monthly")
         names = [d[0] for d in cur.description]
@@ -125,6 +127,11 @@ def builds(tmp_path_factory):
     work_db = root / "rightswatch.work.duckdb"
     old_env = os.environ.get("RW_WAREHOUSE")
     os.environ["RW_WAREHOUSE"] = str(warehouse)
+    # as the pipeline's dbt step: the memory settings in force, for dbt's profile (undone at the end)
+    exported = pytest.MonkeyPatch()
+    for name in (memory.MEMORY_ENV, memory.TEMP_ENV):
+        exported.delenv(name, raising=False)
+    memory.export_for_dbt(work_db)
     common = [
         "--project-dir",
         str(DBT_DIR),
@@ -200,7 +207,7 @@ def builds(tmp_path_factory):
 
         # dbt-duckdb keeps its connection to the file open in this process; a second connection must
         # not ask for other settings (DuckDB refuses), so the plain one, as _kpis uses
-        con = duckdb.connect(str(work_db))
+        con = duckdb.connect(str(work_db), config=memory.duckdb_config(work_db))
         _insert(
             con,
             "raw.complaints",
@@ -223,6 +230,7 @@ def builds(tmp_path_factory):
         back = run()
         yield first, second, as_of, back
     finally:
+        exported.undo()
         if old_env is None:
             os.environ.pop("RW_WAREHOUSE", None)
         else:

@@ -54,8 +54,11 @@ def test_the_dbt_profile_reads_the_values_the_pipeline_exports(tmp_path, monkeyp
     rendered = jinja2.Environment().from_string(template).render(
         env_var=lambda name, default=None: os.environ.get(name, default))
     duckdb_output = yaml.safe_load(rendered)["rightswatch"]["outputs"]["duckdb"]
-    assert duckdb_output["settings"]["memory_limit"] == "700MB"
+    # given when dbt opens the work file, exactly as the pipeline's own connections get them
+    assert duckdb_output["config_options"] == memory.duckdb_config(tmp_path / "w.work.duckdb")
+    assert duckdb_output["config_options"]["memory_limit"] == "700MB"
     assert Path(duckdb_output["config_options"]["temp_directory"]) == tmp_path / "spill"
+    assert not {"memory_limit", "temp_directory"} & set(duckdb_output["settings"])  # never SET per cursor
 
 
 def test_dbt_goes_on_building_after_duckdb_spilled_to_its_temp_directory(tmp_path):
