@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_project.warehouse.publish import open_published, sql_string
+from dagster_project.sql_quote import lit
+from dagster_project.warehouse.publish import open_published
 from dagster_project.warehouse.spark_publish import KEEP_VERSIONS, swap_current, write_published_file
 from dagster_project.warehouse.spark_tables import export_work_db
 
@@ -36,7 +37,7 @@ def _version(root, name, value):
     folder = root / "versions" / name / "rpt_kpi_monthly"
     folder.mkdir(parents=True)
     with duckdb.connect() as con:
-        con.execute(f"copy (select {value} as value) to {sql_string(str(folder / 'part-0.parquet'))} (format parquet)")
+        con.execute(f"copy (select {value} as value) to {lit(str(folder / 'part-0.parquet'))} (format parquet)")
     return folder.parent
 
 

@@ -35,6 +35,7 @@ from zoneinfo import ZoneInfo
 from dagster_project.contract.contract import Column, SourceContract
 from dagster_project.ingest.readers import COL, LINE, MSG, RAW, RULE
 from dagster_project.ingest.uscc import uscc_valid_sql
+from dagster_project.sql_quote import lit, q
 
 EXTRA = "__rw_extra"
 STAGE = "_rw_stage"
@@ -51,18 +52,6 @@ _TS_OFFSET_RE = _DATE_RE + _TIME + r"(Z|z|[+-]\d{2}(:?\d{2})?)"
 _HHMM_OFFSET = r"^(\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2})([Zz+-])"  # DuckDB needs seconds before an offset
 BOOL_TRUE = ("true", "1", "yes")
 BOOL_FALSE = ("false", "0", "no")
-
-
-def q(name: str) -> str:
-    """Quote an identifier."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(value: object) -> str:
-    """SQL literal for a str or number from the contract."""
-    if isinstance(value, str):
-        return "'" + value.replace("'", "''") + "'"
-    return repr(value)
 
 
 def typed_name(col: Column) -> str:

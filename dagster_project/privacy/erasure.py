@@ -26,8 +26,8 @@ from typing import TypeVar
 import duckdb
 
 from dagster_project.ingest.erasure_list import ERASED_MARKER, add_work_tags, erasure_tag
+from dagster_project.sql_quote import lit
 from dagster_project.state.db import connect_state, register_schema
-from dagster_project.warehouse.publish import sql_string
 
 register_schema(
     """
@@ -114,8 +114,8 @@ def _copy_database(src: Path, dst: Path) -> None:
     for leftover in (dst, dst.with_name(dst.name + ".wal")):
         leftover.unlink(missing_ok=True)
     with closing(duckdb.connect()) as con:
-        con.execute(f"ATTACH {sql_string(str(src))} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {sql_string(str(dst))} AS dst")
+        con.execute(f"ATTACH {lit(str(src))} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {lit(str(dst))} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
         con.execute("DETACH src")
         con.execute("CHECKPOINT dst")

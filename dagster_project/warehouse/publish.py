@@ -25,6 +25,7 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.sql_quote import lit
 from dagster_project.warehouse import memory
 
 PUBLISHED_SCHEMA = "marts"
@@ -39,11 +40,6 @@ class PublishResult:
     published_at: datetime
     copied: list[str] = field(default_factory=list)  # tables written by this publication
     kept: list[str] = field(default_factory=list)  # tables carried over unchanged from the last one
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal, for paths in ATTACH, COPY and read_parquet (they take no bound parameters)."""
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _tables(con: duckdb.DuckDBPyConnection, catalog: str) -> list[str]:
@@ -73,7 +69,7 @@ def _start_from_published(con, published: Path, tmp: Path, names: list[str]) -> 
     if not published.is_file():
         return None
     shutil.copyfile(published, tmp)
-    con.execute(f"ATTACH {sql_string(str(tmp))} AS pub")
+    con.execute(f"ATTACH {lit(str(tmp))} AS pub")
     old = set(_tables(con, "pub"))
     work_sums = {name: _checksum(con, "work", name) for name in names}
     changed = [n for n in names if n not in old or _checksum(con, "pub", n) != work_sums[n]]
@@ -96,13 +92,13 @@ def publish(work_db: Path, published: Path, run_id: str | None = None) -> Publis
     published_at = datetime.now(UTC).replace(tzinfo=None)
     con = memory.connect(":memory:", work_db)  # an in-memory instance spills only where told
     try:
-        con.execute(f"ATTACH {sql_string(str(work_db))} AS work (READ_ONLY)")
+        con.execute(f"ATTACH {lit(str(work_db))} AS work (READ_ONLY)")
         names = _tables(con, "work")
         if not names:
             raise RuntimeError(f"{work_db} has no tables in schema {PUBLISHED_SCHEMA}: nothing to publish")
         plan = _start_from_published(con, published, tmp, names)
         if plan is None:
-            con.execute(f"ATTACH {sql_string(str(tmp))} AS pub")
+            con.execute(f"ATTACH {lit(str(tmp))} AS pub")
             con.execute(f"CREATE SCHEMA pub.{PUBLISHED_SCHEMA}")
             plan = (names, [])
         copied, kept = plan
@@ -143,6 +139,6 @@ def open_published(published: Path) -> duckdb.DuckDBPyConnection:
             "or point RW_WAREHOUSE at an existing one"
         )
     con = duckdb.connect()
-    con.execute(f"ATTACH {sql_string(str(published))} AS warehouse (READ_ONLY)")
+    con.execute(f"ATTACH {lit(str(published))} AS warehouse (READ_ONLY)")
     con.execute("USE warehouse")
     return con

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.rules import q
-from dagster_project.warehouse.publish import PUBLISHED_SCHEMA, sql_string
+from dagster_project.sql_quote import lit, q
+from dagster_project.warehouse.publish import PUBLISHED_SCHEMA
 
 KEEP_VERSIONS = 2
 
@@ -58,7 +58,7 @@ def write_published_file(root: Path, tables: list[str], published: Path) -> Path
     with duckdb.connect(str(tmp)) as con:
         con.execute(f"create schema {PUBLISHED_SCHEMA}")
         for table in tables:
-            files = sql_string(str(current / table / "*.parquet"))
+            files = lit(str(current / table / "*.parquet"))
             con.execute(f"create view {PUBLISHED_SCHEMA}.{q(table)} as select * from read_parquet({files})")
     os.replace(tmp, published)
     return published

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest.rules import q
-from dagster_project.warehouse.publish import sql_string
+from dagster_project.sql_quote import lit, q
 
 SCHEMAS = ("raw", "meta")
 PARTITION_COLUMNS = ("_delivery_date", "delivery_date")
@@ -44,10 +43,10 @@ def export_work_db(work_db: Path, root: Path) -> dict[str, Path]:
             folder.mkdir(parents=True)
             source = f"(select * from {q(schema)}.{q(table)})"
             if partition and rows:
-                con.execute(f"copy {source} to {sql_string(str(folder))} (format parquet, partition_by ({q(partition)}),"
+                con.execute(f"copy {source} to {lit(str(folder))} (format parquet, partition_by ({q(partition)}),"
                             " overwrite_or_ignore true)")
             else:
-                con.execute(f"copy {source} to {sql_string(str(folder / 'part-0.parquet'))} (format parquet)")
+                con.execute(f"copy {source} to {lit(str(folder / 'part-0.parquet'))} (format parquet)")
             written[f"{schema}.{table}"] = folder
     return written
 

@@ -30,7 +30,8 @@ from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.orchestration.run_lock import refusal_in
 from dagster_project.settings import ENGINES, Settings
-from dagster_project.warehouse.publish import publish, sql_string
+from dagster_project.sql_quote import lit
+from dagster_project.warehouse.publish import publish
 
 ASOF_JOB_NAME = "asof_job"
 ASOF_ASSET_KEY = dg.AssetKey(["asof", "warehouse"])
@@ -73,8 +74,8 @@ def _copy_work_db(work: Path, copy: Path) -> None:
     copy.unlink(missing_ok=True)
     con = duckdb.connect()
     try:
-        con.execute(f"ATTACH {sql_string(str(work))} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {sql_string(str(copy))} AS dst")
+        con.execute(f"ATTACH {lit(str(work))} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {lit(str(copy))} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
     except duckdb.Error as exc:
         raise AsOfRebuildError(f"cannot copy the work database {work} (a pipeline run may hold it; "
