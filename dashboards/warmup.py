@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 import time
 
+import pandas as pd
 from streamlit.logger import get_logger
 
 from dashboards import queries
@@ -32,29 +33,27 @@ def prepare_process() -> None:
     this machine) and loading the Vega-Lite schema its first chart is validated against (0.2 s).
     Without this the first user to sign in waits for both on the landing page's chart."""
     import altair as alt
-    import pandas as pd
 
     from dashboards import charts  # noqa: F401  (the pages' chart module, with its Altair axes)
 
     alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
 
 
-def overview_default() -> int:
-    """The queries the overview (landing page) sends on a visit with default filters; returns the count."""
+def overview_default() -> None:
+    """The queries the overview (landing page) sends on a visit with default filters."""
     for call in (queries.kpi_definitions, queries.kpi_platform, queries.kpi_months):
         call()
-    return 3
 
 
-def merchants_default(min_tier: int = 0) -> int:
+def merchants_default(min_tier: int = 0) -> pd.DataFrame:
     """The merchants page's list for one role (``min_tier``: 0 for managers, REGULATOR_MIN_TIER for
-    regulators), as the page opens it; a merchant's drill-down is built only once someone picks one."""
+    regulators), as the page opens it, returned; a merchant's drill-down is built only once someone
+    picks one."""
     queries.enforcement_facets()
-    queries.enforcement(min_tier)
-    return 2
+    return queries.enforcement(min_tier)
 
 
-def complaints_default() -> int:
+def complaints_default() -> None:
     """The complaints page with its default month range: filter choices, the figures against the
     published limit, the platform's published first-response KPI for the last month, the histogram
     (only with a recorded limit and some responses, as the page draws it) and the first table page."""
@@ -62,7 +61,7 @@ def complaints_default() -> int:
     queries.merchants()
     months = queries.complaint_months()
     if not months:
-        return 3
+        return
     lo, hi = default_month_range(months, queries.COMPLAINT_DEFAULT_MONTHS)
     where = queries.ComplaintFilter(lo, hi)
     limit_hours = queries.first_response_limit_hours()
@@ -70,28 +69,25 @@ def complaints_default() -> int:
     queries.kpi_rows(hi, hi, "__platform__", queries.FIRST_RESPONSE_KPI)
     queries.kpi_definitions()
     queries.complaints_page(where, 0, TABLE_PAGE_SIZE)
-    count = 8
     if summary["responded"] and limit_hours == limit_hours:  # as the page: no chart without a limit
         queries.complaints_histogram(where)
-        count += 1
-    return count
 
 
-def data_quality_default() -> int:
+def data_quality_default() -> None:
     """The data quality page's first screen (runs, reconciliation, blocked deliveries, landing issues);
     its other tabs are built once opened."""
     for call in (queries.pipeline_runs, queries.reconciliation, queries.delivery_blocks, queries.landing_issues):
         call()
-    return 4
 
 
-def warm_defaults() -> int:
+def warm_defaults() -> None:
     """Run every query the four main pages send on a visit with default filters, for both roles'
-    merchant lists; returns the count of calls (cached ones included)."""
-    count = overview_default() + complaints_default() + data_quality_default()
+    merchant lists."""
+    overview_default()
+    complaints_default()
+    data_quality_default()
     for min_tier in sorted({0, queries.REGULATOR_MIN_TIER}):
-        count += merchants_default(min_tier)
-    return count
+        merchants_default(min_tier)
 
 
 class Warmer:
@@ -113,9 +109,9 @@ class Warmer:
         if stamp == self.warmed_stamp and time.monotonic() - self.warmed_at < self.ttl_seconds:
             return False
         started = time.perf_counter()
-        count = warm_defaults()
+        warm_defaults()
         self.warmed_stamp, self.warmed_at = stamp, time.monotonic()
-        log.info("warmed %d dashboard queries for %s in %.2f s", count, stamp[0], time.perf_counter() - started)
+        log.info("warmed the main pages' default dashboard queries for %s in %.2f s", stamp[0], time.perf_counter() - started)
         return True
 
     def run_forever(self) -> None:

@@ -44,8 +44,7 @@ def _overview() -> None:
 def _merchants() -> None:
     from dashboards import queries, warmup
 
-    warmup.merchants_default(0)  # a manager's list: every tier
-    listed = queries.enforcement(0)
+    listed = warmup.merchants_default(0)  # a manager's list: every tier
     if listed.empty:
         return
     # The page opens on the list; a drill-down is built once a merchant is picked: the first listed,
