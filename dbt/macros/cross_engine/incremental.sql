@@ -13,10 +13,11 @@
 {%- endmacro %}
 
 
-{#- rw_delete_unloaded_files(source): hook SQL of a per-version (pre-hook) or latest-version (post-hook) incremental model; deletes the rows of
-    files that are no longer loaded (a file superseded by a corrected delivery of the same name, whose raw
-    rows ingestion deleted), so the model never keeps a version the raw history no longer has. Empty on a
-    full build. Rendered at run time, inside the model's pre_hook string. -#}
+{#- rw_delete_unloaded_files(source): hook SQL of an incremental per-version model (pre-hook) or
+    latest-version model (post-hook): deletes the rows of files that are no longer loaded (a file
+    superseded by a corrected delivery of the same name, whose raw rows ingestion deleted), so the model
+    never keeps a version the raw history no longer has. Empty on a full build. Rendered at run time,
+    inside the model's hook string. -#}
 {% macro rw_delete_unloaded_files(source) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
