@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import duckdb
 
-from dagster_project.sql_quote import lit
 from dagster_project.warehouse.publish import open_published
 from dagster_project.warehouse.spark_publish import KEEP_VERSIONS, swap_current, write_published_file
 from dagster_project.warehouse.spark_tables import export_work_db
+from dagster_project.warehouse.sql_quote import lit
 
 
 def test_export_partitions_by_delivery_date_and_keeps_empty_tables(tmp_path):

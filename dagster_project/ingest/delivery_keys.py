@@ -21,7 +21,7 @@ import datetime as dt
 import duckdb
 
 from dagster_project.contract.contract import SourceContract
-from dagster_project.sql_quote import lit, q
+from dagster_project.warehouse.sql_quote import lit, q
 
 _VERDICTS = "_rw_delivery_key_verdicts"
 # Both messages of this rule say so; a file's rows judged against another file are found by it when

@@ -35,7 +35,7 @@ from zoneinfo import ZoneInfo
 from dagster_project.contract.contract import Column, SourceContract
 from dagster_project.ingest.readers import COL, LINE, MSG, RAW, RULE
 from dagster_project.ingest.uscc import uscc_valid_sql
-from dagster_project.sql_quote import lit, q
+from dagster_project.warehouse.sql_quote import lit, q
 
 EXTRA = "__rw_extra"
 STAGE = "_rw_stage"

@@ -26,8 +26,8 @@ from typing import TypeVar
 import duckdb
 
 from dagster_project.ingest.erasure_list import ERASED_MARKER, add_work_tags, erasure_tag
-from dagster_project.sql_quote import lit
 from dagster_project.state.db import connect_state, register_schema
+from dagster_project.warehouse.sql_quote import lit
 
 register_schema(
     """

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.sql_quote import lit
 from dagster_project.warehouse import memory
+from dagster_project.warehouse.sql_quote import lit
 
 PUBLISHED_SCHEMA = "marts"
 # Above this share of changed rows, starting from a copy would cost more than writing afresh.

@@ -22,8 +22,8 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.sql_quote import lit, q
 from dagster_project.warehouse.publish import PUBLISHED_SCHEMA
+from dagster_project.warehouse.sql_quote import lit, q
 
 KEEP_VERSIONS = 2
 

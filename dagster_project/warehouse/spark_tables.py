@@ -15,7 +15,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.sql_quote import lit, q
+from dagster_project.warehouse.sql_quote import lit, q
 
 SCHEMAS = ("raw", "meta")
 PARTITION_COLUMNS = ("_delivery_date", "delivery_date")

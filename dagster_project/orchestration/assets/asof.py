@@ -30,8 +30,8 @@ from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.orchestration.run_lock import refusal_in
 from dagster_project.settings import ENGINES, Settings
-from dagster_project.sql_quote import lit
 from dagster_project.warehouse.publish import publish
+from dagster_project.warehouse.sql_quote import lit
 
 ASOF_JOB_NAME = "asof_job"
 ASOF_ASSET_KEY = dg.AssetKey(["asof", "warehouse"])

@@ -1,7 +1,7 @@
 """Quoting for the few SQL texts that cannot take bound parameters: identifiers built from the contract's
 column names, and string literals in ATTACH, COPY, read_parquet and the contract's rule SQL.
 
-Its own module, with no imports, so that the published-file reader (imported by every dashboard
+A module with no imports, so that the published-file reader (imported by every dashboard
 process) and the ingestion rules share it without one loading the other.
 """
 
