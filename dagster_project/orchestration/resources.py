@@ -37,9 +37,14 @@ class WarehouseResource(dg.ConfigurableResource):
             yield self
 
 
-def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message: str) -> None:
-    """One progress line: in the Dagster log, and on stdout when the CLI asked for it (RW_PROGRESS=1)."""
-    context.log.info(message)
+def progress(context: dg.AssetExecutionContext | dg.OpExecutionContext, message: str, *,
+             dagster_log: bool = True) -> None:
+    """One progress line: in the Dagster log, and on stdout when the CLI asked for it (RW_PROGRESS=1).
+
+    ``dagster_log=False`` for a line the run's own events already record (a model built is its
+    materialization): every log line is one more write to the event log."""
+    if dagster_log:
+        context.log.info(message)
     if os.environ.get("RW_PROGRESS") == "1":
         print(f"  {message}", flush=True)
 

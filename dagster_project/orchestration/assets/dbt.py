@@ -13,6 +13,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from dagster_project.orchestration import build_inputs, dbt_targets
 from dagster_project.orchestration.config import load_overrides
 from dagster_project.orchestration.dbt_args import full_refresh_reason, pipeline_build_args
+from dagster_project.orchestration.dbt_events import DbtBuildEvents
 from dagster_project.orchestration.dbt_project import rightswatch_dbt
 from dagster_project.orchestration.engine_steps import steps_for
 from dagster_project.orchestration.resources import WarehouseResource, dbt_child_environment, progress
@@ -60,16 +61,24 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     dbt_child_environment()  # dbt dies with this process (kill -9 included)
     started, built = time.monotonic(), 0
     invocation = dbt.cli(args, context=context, target_path=dbt_targets.new_target(settings, context.run_id))
-    events = iter(invocation.stream())
-    while True:
-        with _dbt_console_quiet():  # around dagster-dbt's work only, never across a yield
-            event = next(events, None)
-        if event is None:
-            break
-        if isinstance(event, dg.Output):
-            built += 1
-            progress(context, f"dbt: built {event.output_name}")
-        yield event
+    to_dagster = DbtBuildEvents(invocation, context)
+    raw_events = iter(invocation.stream_raw_events())
+    try:
+        while True:
+            with _dbt_console_quiet():  # around dagster-dbt's work only, never across a yield
+                raw = next(raw_events, None)
+                events = None if raw is None else to_dagster.of(raw)
+            if events is None:
+                break
+            for event in events:
+                if isinstance(event, dg.Output):
+                    built += 1
+                    progress(context, f"dbt: built {event.output_name}", dagster_log=False)
+                yield event
+    except Exception:  # dbt failed: what its source tests found is recorded all the same
+        yield from to_dagster.source_test_observations()
+        raise
+    yield from to_dagster.source_test_observations()
     with closing(connect_work_db(settings.work_db)) as con:  # dbt succeeded: its incremental models are of this code
         build_inputs.record_dbt_build(con, context.run_id, digest, reason is not None)
     progress(context, f"dbt build: {built} models in {time.monotonic() - started:.1f} s")

@@ -1,5 +1,6 @@
 -- Reconciliation: every complaint known at the cut-off appears once in fct_complaints, and
 -- version_count equals its distinct versions (updated_at values) known at the cut-off.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_complaints'}}}) }}
 with
 
 known as (

@@ -3,7 +3,7 @@
 -- Known = delivered on or before the cut-off's local day and stamped at or before the cut-off, except a
 -- version stamped after its own delivery day (soft flag updated_at_after_delivery, landing contract
 -- 1.1), which is known from its delivery day whatever its stamp.
-{{ config(severity='error') }}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'int_orders__versions_as_of'}}}) }}
 
 {% for source in ['orders', 'complaints', 'refunds', 'merchants'] %}
 select '{{ source }}' as source, updated_at, delivery_date

@@ -2,7 +2,7 @@
 -- HMAC-SHA256 digest, the erasure marker 'ERASED' (the person was erased: dagster_project/privacy), or
 -- NULL. A phone number or consumer id in clear fails this test and blocks
 -- publication. (PIPL Art. 51: technical measures such as de-identification.)
-{{ config(severity='error') }}
+{{ config(severity='error', meta={'dagster': {'ref': {'name': 'fct_order_lines'}}}) }}
 
 with
 

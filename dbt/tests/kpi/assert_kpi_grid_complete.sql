@@ -1,5 +1,6 @@
 -- Every code of the dictionary, every month, for the platform and for every merchant that has a row
 -- (the platform-level-only request KPIs: for the platform alone).
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_kpi_monthly'}}}) }}
 with entities as (
     select distinct month, merchant_id from {{ ref('rpt_kpi_monthly') }}
 ),

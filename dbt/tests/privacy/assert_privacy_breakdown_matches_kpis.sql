@@ -1,4 +1,5 @@
 -- The per-type breakdown adds up to the published request KPIs, month by month.
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_privacy_requests_monthly'}}}) }}
 with breakdown as (
     select month, sum(requests) as requests, sum(answered_on_time) as on_time,
            sum(requests) - sum(pending) as decided, sum(deletion_overdue) as deletion_overdue

@@ -1,5 +1,6 @@
 -- The points on each list row are exactly the points of the evidence ids it lists, and the tier is
 -- what the ladders give for them: the list can be explained line by line.
+{{ config(meta={'dagster': {'ref': {'name': 'rpt_merchant_enforcement'}}}) }}
 with listed as (
 
     select

@@ -1,5 +1,6 @@
 -- A rate breach is only ever scored for a merchant with enough orders in its window (rate_scored), as
 -- judged on the first list that scored it.
+{{ config(meta={'dagster': {'ref': {'name': 'fct_violation_evidence'}}}) }}
 select evidence.evidence_id
 from {{ ref('fct_violation_evidence') }} as evidence
 left join {{ ref('int_scoring__rate_windows') }} as rates
