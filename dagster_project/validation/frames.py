@@ -10,6 +10,7 @@ dtype matches no name GX knows; and Arrow strings keep GX's set, regex and null 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 
 import duckdb
 import pandas as pd
@@ -46,13 +47,39 @@ def referenced_columns(source: str, expectations: list[dict]) -> list[str]:
     return [c for c in order if c in used]
 
 
+def _select(source: str, columns: list[str]) -> str:
+    cols = ", ".join(f'"{c}"' for c in columns)
+    return f"SELECT {cols} FROM {load_contract()[source].raw_table} WHERE _delivery_date = ?"
+
+
+def delivery_rows(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date) -> int:
+    """How many rows of ``raw.<source>`` were loaded for the delivery."""
+    table = load_contract()[source].raw_table
+    return con.execute(f"SELECT count(*) FROM {table} WHERE _delivery_date = ?", [delivery_date]).fetchone()[0]
+
+
 def delivery_frame(
     con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str]
 ) -> pd.DataFrame:
     """Rows of ``raw.<source>`` loaded for the delivery, string columns as the ``string`` dtype."""
-    table = load_contract()[source].raw_table
-    cols = ", ".join(f'"{c}"' for c in columns)
-    df = con.execute(f"SELECT {cols} FROM {table} WHERE _delivery_date = ?", [delivery_date]).df()
+    return _typed(con.execute(_select(source, columns), [delivery_date]).df())
+
+
+def delivery_slices(
+    con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str], rows: int
+) -> Iterator[pd.DataFrame]:
+    """The same rows in the same order as ``delivery_frame``, in frames of about ``rows`` rows streamed
+    from one query. ``con`` must run nothing else until the slices are used up."""
+    vectors = max(1, rows // duckdb.__standard_vector_size__)
+    result = con.execute(_select(source, columns), [delivery_date])
+    while True:
+        df = result.fetch_df_chunk(vectors)
+        if df.empty:
+            return
+        yield _typed(df)
+
+
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for name in df.columns:
         column = df[name]
         # DuckDB gives VARCHAR as ``str``, or as ``object`` when every value is NULL. Any other object

@@ -130,6 +130,48 @@ def from_gx(source: str, gx_result, row_count: int) -> ExpectationOutcome:
     )
 
 
+def combined(parts: list[ExpectationOutcome]) -> ExpectationOutcome:
+    """One row-by-row expectation over a delivery validated in slices (run.SLICE_ROWS), as GX would have
+    judged it on the whole: counts add up, ``unexpected_percent`` and a ``mostly`` threshold are
+    computed from the totals with GX's own formulas, samples are the first ones in row order."""
+    first = parts[0]
+    if len(parts) == 1:
+        return first
+
+    def total(values: list[int | None]) -> int | None:
+        return None if any(v is None for v in values) else sum(values)
+
+    element_count = total([p.element_count for p in parts])
+    unexpected = total([p.unexpected_count for p in parts])
+    details = dict(first.details)
+    missing = total([p.details.get("missing_count") for p in parts]) if "missing_count" in details else None
+    if missing is not None:
+        details["missing_count"] = missing
+    considered = None if element_count is None else element_count - (missing or 0)
+    if "unexpected_percent" in details and unexpected is not None and element_count:
+        details["unexpected_percent"] = (unexpected / considered * 100) if considered else None
+    samples = [v for p in parts for v in (p.details.get("unexpected_sample") or [])]
+    if isinstance(first.details.get("unexpected_sample"), str) or any(
+            isinstance(p.details.get("unexpected_sample"), str) for p in parts):
+        details["unexpected_sample"] = "withheld: pseudonymised column"
+    elif samples:
+        details["unexpected_sample"] = samples[:PARTIAL_VALUES]
+    failed = next((p for p in parts if not p.success), None)
+    if failed is not None:  # what GX observed where it failed (a type list: the dtype it found)
+        for key in ("observed_value", "exception"):
+            if key in failed.details:
+                details[key] = failed.details[key]
+    mostly = (first.details.get("kwargs") or {}).get("mostly")
+    if mostly is not None and unexpected is not None and considered is not None:
+        # GX: vacuously true on no rows considered, else (considered - unexpected) / considered >= mostly
+        success = considered == 0 or (float(considered) - float(unexpected)) / float(considered) >= mostly
+    else:
+        success = all(p.success for p in parts)
+    return ExpectationOutcome(expectation=first.expectation, column=first.column, severity=first.severity,
+                              success=success, element_count=element_count, unexpected_count=unexpected,
+                              details=details)
+
+
 def summarise(
     source: str,
     delivery_date: dt.date,
