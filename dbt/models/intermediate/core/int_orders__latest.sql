@@ -44,6 +44,23 @@ previous as (
 
 ),
 
+-- What a kept line's file and merchant are now. Both are properties of few rows (a file, a merchant),
+-- so the kept lines are compared with these small sets; joining every kept line to every version took
+-- 55 s of a new day's 186 s of dbt at 10 M order lines (make bench).
+files_now as (
+
+    select distinct delivery_date, file_name, file_sha256
+    from versions
+
+),
+
+merchants_now as (
+
+    select distinct merchant_id, is_known_merchant
+    from versions
+
+),
+
 touched as (
 
     select order_id, line_no
@@ -52,17 +69,19 @@ touched as (
 
     union
 
-    -- the kept version is gone (its file superseded), or its merchant became known or unknown
-    -- (versions derive is_known_merchant from the merchant versions as of the cut-off)
+    -- the kept version is gone (its file superseded: a file's lines are all visible or all gone at the
+    -- default cut-off), or its merchant became known or unknown (versions derive is_known_merchant
+    -- from the merchant versions as of the cut-off: one value per merchant)
     select previous.order_id, previous.line_no
     from previous
-    left join versions
-        on versions.delivery_date = previous.delivery_date
-       and versions.file_name = previous.file_name
-       and versions.file_line = previous.file_line
-       and versions.file_sha256 = previous.file_sha256
-    where versions.file_line is null
-       or versions.is_known_merchant is distinct from previous.is_known_merchant
+    left join files_now
+        on files_now.delivery_date = previous.delivery_date
+       and files_now.file_name = previous.file_name
+       and files_now.file_sha256 = previous.file_sha256
+    left join merchants_now
+        on merchants_now.merchant_id is not distinct from previous.merchant_id
+    where files_now.file_name is null
+       or merchants_now.is_known_merchant is distinct from previous.is_known_merchant
 
 ),
 
