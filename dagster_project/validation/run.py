@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable
 
 import duckdb
@@ -52,9 +53,12 @@ def run_suite(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.dat
         if whole:
             columns = referenced_columns(source, whole) or referenced_columns(source, suite["expectations"])[:1]
             outcomes += _validate(source, delivery_frame(con, source, day, columns), whole)
-        slices = delivery_slices(con, source, day, referenced_columns(source, by_row), slice_rows)
-        per_slice = [_validate(source, frame, by_row) for frame in slices]
-        outcomes += [combined(list(parts)) for parts in zip(*per_slice, strict=True)]
+        per_check: dict[str, list[ExpectationOutcome]] = defaultdict(list)  # GX orders results by metric
+        if by_row:
+            for frame in delivery_slices(con, source, day, referenced_columns(source, by_row), slice_rows):
+                for outcome in _validate(source, frame, by_row):
+                    per_check[outcome.check].append(outcome)
+        outcomes += [combined(parts) for parts in per_check.values()]
     # GX returns results grouped by metric, not in suite order; keep the suite's order for readers.
     order = {e["meta"]["check"]: i for i, e in enumerate(to_run)}
     outcomes.sort(key=lambda o: order[o.check])
