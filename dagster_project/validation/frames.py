@@ -16,6 +16,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.contract import load_contract
+from dagster_project.warehouse.sql_quote import q
 
 _COLUMN_ARGS = ("column", "column_A", "column_B")
 STRING_DTYPE = pd.StringDtype()
@@ -47,22 +48,20 @@ def referenced_columns(source: str, expectations: list[dict]) -> list[str]:
     return [c for c in order if c in used]
 
 
-def _select(source: str, columns: list[str]) -> str:
-    cols = ", ".join(f'"{c}"' for c in columns)
-    return f"SELECT {cols} FROM {load_contract()[source].raw_table} WHERE _delivery_date = ?"
+def _select(source: str, columns: str) -> str:
+    return f"SELECT {columns} FROM {load_contract()[source].raw_table} WHERE _delivery_date = ?"
 
 
 def delivery_rows(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date) -> int:
     """How many rows of ``raw.<source>`` were loaded for the delivery."""
-    table = load_contract()[source].raw_table
-    return con.execute(f"SELECT count(*) FROM {table} WHERE _delivery_date = ?", [delivery_date]).fetchone()[0]
+    return con.execute(_select(source, "count(*)"), [delivery_date]).fetchone()[0]
 
 
 def delivery_frame(
     con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str]
 ) -> pd.DataFrame:
     """Rows of ``raw.<source>`` loaded for the delivery, string columns as the ``string`` dtype."""
-    return _typed(con.execute(_select(source, columns), [delivery_date]).df())
+    return _typed(con.execute(_select(source, ", ".join(map(q, columns))), [delivery_date]).df())
 
 
 def delivery_slices(
@@ -71,7 +70,7 @@ def delivery_slices(
     """The same rows in the same order as ``delivery_frame``, in frames of about ``rows`` rows streamed
     from one query. ``con`` must run nothing else until the slices are used up."""
     vectors = max(1, rows // duckdb.__standard_vector_size__)
-    result = con.execute(_select(source, columns), [delivery_date])
+    result = con.execute(_select(source, ", ".join(map(q, columns))), [delivery_date])
     while True:
         df = result.fetch_df_chunk(vectors)
         if df.empty:
