@@ -7,8 +7,8 @@ cannot spill at all. Every DuckDB connection the pipeline opens therefore gets:
 - ``RW_MEMORY_LIMIT``: DuckDB ``memory_limit`` (e.g. ``2GiB``, ``1500MB``). Default: 40 % of the
   machine's physical memory, at most 3 GiB — big joins spill to disk instead of growing the process,
   and small machines keep room for Python, Dagster and dbt themselves. Measured at 10 M order lines
-  (docs/performance.md): peak RSS 4,810 MiB with 3 GiB (ingesting the orders Parquet: DuckDB's buffer
-  plus ~1.7 GB of Python and Arrow), 3,932 MiB with ``2GiB`` at ~5 % more build time.
+  (docs/performance.md): peak RSS 4,810 MiB with 3 GiB (while ingesting the orders Parquet: DuckDB's
+  buffer plus Python, Arrow and Dagster), 3,932 MiB with ``2GiB`` at ~5 % more build time.
 - ``RW_TEMP_DIR``: DuckDB ``temp_directory`` for what does not fit. Default: ``<stem>.tmp`` beside
   the work database, on the same disk as the data.
 
