@@ -27,6 +27,7 @@ from dagster_project.settings import get_settings
 from dagster_project.state import open_state, record_audit
 from dagster_project.state import users as accounts
 from dashboards.i18n import LANGS, role_label, t
+from dashboards.static_view import INTERACTIVE_KEY
 
 SESSION_KEY = "rw_user"
 
@@ -249,6 +250,7 @@ def language_switch() -> None:
 def sidebar_user(user: SessionUser) -> None:
     st.sidebar.caption(t("signed_in_as", name=user.name, role=role_label(user.role)))
     st.sidebar.button(t("sign_out"), key="sign_out", on_click=sign_out)
+    st.sidebar.toggle(t("interactive_views"), key=INTERACTIVE_KEY, help=t("interactive_views_help"))
 
 
 def page_setup(page_id: str) -> SessionUser:

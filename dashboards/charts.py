@@ -1,4 +1,4 @@
-"""Altair charts, built once per data and title and cached as Vega-Lite specs.
+"""Altair charts, built once per data and title and cached as Vega-Lite specs, shown as server-drawn SVG.
 
 Building an Altair chart validates it against the Vega-Lite JSON schema, which costs far more than
 the query behind it. The builders here are cached on their inputs (the frame's content, the titles in
@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.queries import CACHE_TTL_SECONDS
+from dashboards.static_view import interactive, show_chart
 
 RED, GREEN, GREY = "#d62728", "#2ca02c", "#c7c7c7"
 # Language-neutral month ticks (Vega's own month names are English only).
@@ -22,7 +23,12 @@ MONTH_LABELS = alt.Axis(format="%Y-%m", formatType="time", labelAngle=0)
 
 
 def show(spec: dict[str, Any]) -> None:
-    st.vega_lite_chart(spec, width="stretch")
+    """The chart as a server-drawn SVG, or as an interactive Vega-Lite chart when the session asked for
+    one (see dashboards.static_view for why the default is the SVG)."""
+    if interactive():
+        st.vega_lite_chart(spec, width="stretch")
+    else:
+        show_chart(spec)
 
 
 def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:

@@ -25,8 +25,10 @@ from dashboards.i18n import (
     relabel,
     t,
 )
+from dashboards.static_view import interactive, one_decimal, percent, show_table
 
 TABLE_PAGE_SIZE = 50  # rows of a SQL-paged table sent to the browser at a time
+STATIC_ROW_LIMIT = 500  # rows of a server-built table shown at most (the downloads hold them all)
 
 
 def require_warehouse() -> None:
@@ -46,7 +48,9 @@ def reporting_tz() -> str:
 def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None, *, gb18030: bool = False,
           height: int | None = None, everything: Callable[[], pd.DataFrame] | None = None,
           rows: int | None = None) -> None:
-    """Show a table as data (never as HTML/markdown) with its download buttons, filters applied.
+    """Show a table with its download buttons, filters applied: a server-built, escaped HTML table (see
+    dashboards.static_view), or Streamlit's data grid when the session turned interactive views on.
+    Never Markdown: text from the data is never interpreted.
 
     For a table paged in SQL, ``df`` is the page shown and ``everything`` fetches all ``rows`` filtered
     rows for the downloads, only when one is clicked.
@@ -59,9 +63,17 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
         kwargs["height"] = height
     tz = reporting_tz()
     shown = as_displayed(df, tz)
-    kwargs["column_config"] = _number_formats(shown)
-    # placeholder: an empty cell of any type is blank (Streamlit would draw "None" in it)
-    st.dataframe(relabel(_as_shown(shown)), placeholder="", **kwargs)
+    if interactive():
+        kwargs["column_config"] = _number_formats(shown)
+        # placeholder: an empty cell of any type is blank (Streamlit would draw "None" in it)
+        st.dataframe(relabel(_as_shown(shown)), placeholder="", **kwargs)
+    else:
+        formats = {col(name): STATIC_FORMATS[kind] for name in shown.columns
+                   if (kind := _number_kind(shown, name))}
+        # Unlike the grid, an HTML table draws every row it holds: a long one is cut, never silently.
+        show_table(relabel(_as_shown(shown.head(STATIC_ROW_LIMIT))), formats, max_height=height or 420)
+        if len(shown) > STATIC_ROW_LIMIT:
+            st.caption(t("static_rows_cut", shown=fmt_number(STATIC_ROW_LIMIT), total=fmt_number(len(shown))))
     if everything is not None:
         everything = functools.partial(_fetched_as_displayed, everything, tz)
     download_buttons(shown, name, filters, gb18030=gb18030, everything=everything, rows=rows)
@@ -120,17 +132,24 @@ def pager(total: int, page_size: int, key: str, filters: Any = None) -> int:
     return page
 
 
-def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
+def _number_kind(df: pd.DataFrame, name: str) -> str | None:
     """Shares and rates as percentages, durations with one decimal (display only; downloads keep raw values)."""
-    config: dict[str, Any] = {}
-    for name in df.columns:
-        if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
-            continue
-        if name.endswith(("_share", "_rate", "_mom_change")):
-            config[col(name)] = st.column_config.NumberColumn(format="percent")
-        elif name.endswith(("_hours", "_days")):
-            config[col(name)] = st.column_config.NumberColumn(format="%.1f")
-    return config
+    if not pd.api.types.is_numeric_dtype(df[name]) or pd.api.types.is_bool_dtype(df[name]):
+        return None
+    if name.endswith(("_share", "_rate", "_mom_change")):
+        return "percent"
+    if name.endswith(("_hours", "_days")):
+        return "one_decimal"
+    return None
+
+
+STATIC_FORMATS = {"percent": percent, "one_decimal": one_decimal}
+GRID_FORMATS = {"percent": "percent", "one_decimal": "%.1f"}
+
+
+def _number_formats(df: pd.DataFrame) -> dict[str, Any]:
+    return {col(name): st.column_config.NumberColumn(format=GRID_FORMATS[kind]) for name in df.columns
+            if (kind := _number_kind(df, name))}
 
 
 def _as_shown(df: pd.DataFrame) -> pd.DataFrame:

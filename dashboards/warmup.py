@@ -30,13 +30,16 @@ POLL_SECONDS = 5.0  # how soon a new publication is noticed (a stat of one file 
 
 def prepare_process() -> None:
     """Pay the server's one-time costs before the first visitor: importing Altair (1.3 s measured on
-    this machine) and loading the Vega-Lite schema its first chart is validated against (0.2 s).
-    Without this the first user to sign in waits for both on the landing page's chart."""
+    this machine), loading the Vega-Lite schema its first chart is validated against (0.2 s) and
+    starting the SVG renderer's JavaScript engine (1.2 s). Without this the first user to sign in
+    waits for all three on the landing page's chart."""
     import altair as alt
 
     from dashboards import charts  # noqa: F401  (the pages' chart module, with its Altair axes)
+    from dashboards.static_view import start_renderer
 
     alt.Chart(pd.DataFrame({"x": [0]})).mark_point().encode(x="x:Q").to_dict()
+    start_renderer()
 
 
 def overview_default() -> None:

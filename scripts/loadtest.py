@@ -66,8 +66,9 @@ SIGN_IN_TITLE, FIRST_PAGE_TITLE = "请先登录", "总览"
 # frames a real user's browser does not) checks whether the visit is over, and stores the times in
 # ``__rwVisitDone`` once it is. A visit is over when Streamlit's run has finished AND its content is on
 # screen: the page's title is shown, the app root is not "running", no status widget and no element of
-# the previous run (stale) is left, every Vega-Lite chart has drawn its canvas or SVG and every data
-# grid its canvas (both draw after the run's last message, asynchronously). "rendered" is the in-page
+# the previous run (stale) is left, every chart image is decoded, and (interactive views) every
+# Vega-Lite chart has drawn its canvas or SVG and every data grid its canvas (both draw after the run's
+# last message, asynchronously). "rendered" is the in-page
 # time of the first frame in which all of that held; "finished", for comparison, the last change of
 # the app root out of "running" after the click (what this script measured before; React may batch a
 # quick run so that "running" never reaches the DOM, and then it is the same frame). Every visit goes
@@ -82,6 +83,10 @@ VISIT_WATCHER = """
     if (document.querySelector('[data-testid="stStatusWidget"], [data-stale="true"], [data-testid="stSkeleton"]')) return false;
     if (![...document.querySelectorAll('h1')].some(h => h.textContent.includes(visit.title))) return false;
     const drawn = (sel, inner) => [...document.querySelectorAll(sel)].every(e => e.querySelector(inner));
+    // server-drawn charts are images: drawn once decoded (their load event looks again)
+    const pending = [...document.querySelectorAll('img.rw-chart')].filter(i => !i.complete);
+    pending.forEach(i => i.addEventListener('load', changed, {once: true}));
+    if (pending.length) return false;
     return drawn('[data-testid="stVegaLiteChart"]', 'canvas, svg') && drawn('[data-testid="stDataFrame"]', 'canvas');
   };
   const check = () => {

@@ -92,10 +92,15 @@ def sign_in(at, name: str, password: str | None = None):
     return at.run()
 
 
-def signed_in(role: str, lang: str | None = None):
+def signed_in(role: str, lang: str | None = None, interactive: bool = False):
+    """A signed-in AppTest session; ``interactive`` turns the sidebar's interactive tables and charts on."""
+    from dashboards.static_view import INTERACTIVE_KEY
+
     at = new_app()
     if lang:
         at.session_state["lang"] = lang
+    if interactive:
+        at.session_state[INTERACTIVE_KEY] = True
     at.run()
     sign_in(at, role)
     assert not at.exception, at.exception

@@ -19,6 +19,7 @@ from fake_warehouse import (
     OVERRIDE_REASON,
     plant_integrity_rows,
 )
+from shown import chart_svgs, charts, tables
 
 from dashboards.auth import PAGES, pages_for
 
@@ -34,7 +35,7 @@ TITLES_EN = {"overview": "Overview", "complaints": "Complaints explorer", "refun
 
 
 def _data_elements(at) -> int:
-    return len(at.dataframe) + len(at.metric) + len(at.get("vega_lite_chart")) + len(at.table)
+    return len(tables(at)) + len(at.metric) + len(charts(at)) + len(at.table)
 
 
 def _audit(dash_env, action: str) -> list[dict]:
@@ -128,10 +129,10 @@ def test_language_switch_changes_labels_and_formats(dash_env):
     zh_titles = [t.value for t in at.title]
     zh_metrics = [m.label for m in at.metric]
     zh_month = at.selectbox(key="ov_month").format_func(at.selectbox(key="ov_month").value)
-    zh_charts = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("vega_lite_chart"))
+    zh_charts = " ".join(charts(at))
     assert "月度趋势" in zh_charts and "monthly trend" not in zh_charts
     at.radio(key="lang").set_value("en").run()
-    en_charts = " ".join(json.dumps(json.loads(c.proto.spec), ensure_ascii=False) for c in at.get("vega_lite_chart"))
+    en_charts = " ".join(charts(at))
     assert "monthly trend" in en_charts and "月度趋势" not in en_charts
     assert not at.exception
     assert zh_titles == ["总览"] and [t.value for t in at.title] == ["Overview"]
@@ -184,7 +185,7 @@ def test_complaint_filter_changes_the_numbers(dash_env):
     for number in range(1, pages + 1):
         if number > 1:
             at.number_input(key="cx_page").set_value(number).run()
-        frame = at.dataframe[0].value
+        frame = tables(at)[0]
         assert len(frame) == min(size, total - (number - 1) * size)
         seen += frame["Complaint id"].tolist()
     assert seen == expected  # every row once, newest first, none shipped twice or lost
@@ -193,8 +194,8 @@ def test_complaint_filter_changes_the_numbers(dash_env):
     narrowed = _complaint_count(dash_env, lo, hi, channel)
     assert 0 < narrowed < total
     assert at.metric[0].value == f"{narrowed:,}"
-    assert len(at.dataframe[0].value) == min(size, narrowed)  # a new filter starts again at page 1
-    assert set(at.dataframe[0].value["Channel"]) == {channel}
+    assert len(tables(at)[0]) == min(size, narrowed)  # a new filter starts again at page 1
+    assert set(tables(at)[0]["Channel"]) == {channel}
 
 
 def test_hostile_description_is_plain_text(dash_env):
@@ -205,7 +206,7 @@ def test_hostile_description_is_plain_text(dash_env):
     assert at.selectbox(key="cx_pick").value is None and not at.text  # a description only once chosen
     at.selectbox(key="cx_pick").set_value(HOSTILE_ID).run()
     assert HOSTILE_DESCRIPTION in [t.value for t in at.text]
-    frame = at.dataframe[0].value
+    frame = tables(at)[0]
     assert HOSTILE_DESCRIPTION in set(frame["Description"])
     assert all("<script>" not in m.value for m in at.markdown)
 
@@ -219,13 +220,13 @@ def test_regulator_sees_only_public_sanctions(dash_env):
     reg = signed_in("regulator", lang="en")
     reg.switch_page("pages/merchants.py").run()
     assert not reg.exception
-    shown = reg.dataframe[0].value if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
+    shown = tables(reg)[0] if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
     assert len(shown) == int((tiers >= 1).sum())
     assert (shown["Tier"] >= 1).all()
     assert not [f for f in reg.get("form")], "regulators get no decision form"
     man = signed_in("manager", lang="en")
     man.switch_page("pages/merchants.py").run()
-    assert len(man.dataframe[0].value) == len(tiers)
+    assert len(tables(man)[0]) == len(tiers)
 
 
 def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
@@ -234,13 +235,13 @@ def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
     at = signed_in("manager", lang="en")
     at.switch_page("pages/merchants.py").run()
     def first_columns():
-        return [d.value.columns[0] for d in at.dataframe]
+        return [d.columns[0] for d in tables(at)]
     # nothing chosen yet: the list, no drill-down (no tabs, metrics, chart or decision form)
     assert first_columns() == ["As of"]
-    assert not at.tabs and not at.metric and not at.get("vega_lite_chart") and not at.get("form")
+    assert not at.tabs and not at.metric and not charts(at) and not at.get("form")
     assert at.selectbox(key="mx_pick").value is None
     assert "Choose a merchant to see its evidence, KPI trend and management decision." in [c.value for c in at.caption]
-    listed = at.dataframe[0].value
+    listed = tables(at)[0]
     at.selectbox(key="mx_pick").set_value(listed["Merchant id"].iloc[0]).run()
     assert not at.exception
     assert [x.label for x in at.tabs][:3] == ["Evidence timeline", "KPI trend of this merchant",
@@ -253,7 +254,7 @@ def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
     assert first_columns() == ["As of", "Complaint id"]
     at.session_state["mx_tab"] = "KPI trend of this merchant"
     at.run()
-    assert first_columns() == ["As of"] and len(at.get("vega_lite_chart")) == 1
+    assert first_columns() == ["As of"] and len(charts(at)) == 1
 
 
 def test_data_quality_sends_headline_figures_and_only_the_open_tab(dash_env):
@@ -261,26 +262,26 @@ def test_data_quality_sends_headline_figures_and_only_the_open_tab(dash_env):
     at.switch_page("pages/data_quality.py").run()
     assert not at.exception
     assert "Files not reconciled" in [m.label for m in at.metric]
-    assert len(at.dataframe) == 1 and "Run id" in at.dataframe[0].value.columns
-    assert not at.get("vega_lite_chart")
+    assert len(tables(at)) == 1 and "Run id" in tables(at)[0].columns
+    assert not charts(at)
     at.session_state["dq_tab"] = "Quarantine reasons"
     at.run()
-    assert len(at.dataframe) == 1 and "Rule" in at.dataframe[0].value.columns
-    assert len(at.get("vega_lite_chart")) == 1
+    assert len(tables(at)) == 1 and "Rule" in tables(at)[0].columns
+    assert len(charts(at)) == 1
     at.session_state["dq_tab"] = "Great Expectations results"
     at.run()
-    assert len(at.dataframe) == 1 and "Expectation" in at.dataframe[0].value.columns
+    assert len(tables(at)) == 1 and "Expectation" in tables(at)[0].columns
 
 
 def test_overview_builds_the_headline_and_only_the_open_tab(dash_env):
     at = signed_in("analyst", lang="en")  # lands on the overview
     assert not at.exception and len(at.metric) >= 4
-    assert len(at.get("vega_lite_chart")) == 1 and not at.dataframe  # the trend only
+    assert len(charts(at)) == 1 and not tables(at)  # the trend only
     at.session_state["ov_tab"] = "Every KPI: target and breach state"
     at.run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 1 and len(at.dataframe) == 1
-    assert "State" in at.dataframe[0].value.columns
+    assert len(charts(at)) == 1 and len(tables(at)) == 1
+    assert "State" in tables(at)[0].columns
 
 
 def test_manager_decision_needs_reason_and_is_recorded(dash_env):
@@ -289,7 +290,7 @@ def test_manager_decision_needs_reason_and_is_recorded(dash_env):
 
     at = signed_in("manager", lang="en")
     at.switch_page("pages/merchants.py").run()
-    listed = at.dataframe[0].value
+    listed = tables(at)[0]
     merchant = listed.loc[listed["Tier"] >= 1, "Merchant id"].iloc[0]
     computed = int(listed.loc[listed["Merchant id"] == merchant, "Tier"].iloc[0])
     at.selectbox(key="mx_pick").set_value(merchant).run()
@@ -354,7 +355,7 @@ def test_removed_account_is_signed_out_at_next_run(dash_env):
 def test_audit_page_lists_sign_ins(dash_env):
     at = signed_in("admin", lang="en")
     at.switch_page("pages/audit.py").run()
-    log = at.dataframe[0].value
+    log = tables(at)[0]
     assert "sign-in" in set(log["Action"])  # the code sign_in, in words
     assert "admin" in set(log["Who"])
 
@@ -437,9 +438,9 @@ def test_manager_approves_and_rejects_reports_with_reason(dash_env):
     at = signed_in("manager", lang="en")
     at.switch_page("pages/approvals.py").run()
     assert not at.exception
-    assert set(at.dataframe[0].value["period"]) >= {"2026-08", "2026-09"}
+    assert set(tables(at)[0]["period"]) >= {"2026-08", "2026-09"}
     at.selectbox(key="ap_period").set_value("2026-09").run()
-    assert "complaint_resolved_rate" in set(at.dataframe[2].value["KPI code"])
+    assert "complaint_resolved_rate" in set(tables(at)[2]["KPI code"])
     reject = next(b for b in at.button if b.label == "Reject")
     reject.click().run()
     assert any("reason" in e.value for e in at.error)
@@ -477,7 +478,7 @@ def test_report_files_are_offered_only_after_the_manifest_verifies(dash_env):
     assert any("did not verify" in e.value for e in at.error)
     assert any("kpis.csv" in x.value and "SHA-256" in x.value for x in at.text)
     assert "rightswatch.pdf" not in [b.label for b in at.get("download_button")]
-    assert "complaint_resolved_rate" not in " ".join(str(d.value) for d in at.dataframe)
+    assert "complaint_resolved_rate" not in " ".join(str(d) for d in tables(at))
     assert next(b for b in at.button if b.label == "Approve").disabled
 
 
@@ -543,9 +544,53 @@ def test_data_quality_page_shows_landing_issues_blocks_and_overrides(dash_env, i
     at.session_state["dq_tab"] = labels[0]
     at.run()
     assert not at.exception and labels[3] in [s.value for s in at.subheader]
-    cells = {str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()}
+    cells = {str(v) for df in tables(at) for v in df.to_numpy().ravel()}
     assert OVERRIDE_BY in cells and OVERRIDE_REASON in cells
     at.session_state["dq_tab"] = labels[1]
     at.run()
-    cells = {str(v) for df in at.dataframe for v in df.value.to_numpy().ravel()}
+    cells = {str(v) for df in tables(at) for v in df.to_numpy().ravel()}
     assert LANDING_ISSUE_PATH in cells
+
+
+def test_interactive_views_are_each_readers_choice(dash_env):
+    """By default the server sends finished tables and chart images (no data grid, no Vega-Lite for the
+    browser to run); the sidebar toggle gives this session the interactive ones, with the same rows."""
+    from dashboards.static_view import INTERACTIVE_KEY
+
+    at = signed_in("analyst", lang="en")
+    assert not at.dataframe and not at.get("vega_lite_chart")
+    assert len(chart_svgs(at)) == 1 and "monthly trend" in chart_svgs(at)[0]
+    toggle = at.toggle(key=INTERACTIVE_KEY)
+    assert toggle.value is False and toggle.label == "Interactive tables and charts"
+    toggle.set_value(True).run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 1 and not chart_svgs(at)
+
+    static = signed_in("analyst", lang="en")
+    static.switch_page("pages/complaints.py").run()
+    grid = signed_in("analyst", lang="en", interactive=True)
+    grid.switch_page("pages/complaints.py").run()
+    assert not static.dataframe and len(chart_svgs(static)) == 1
+    assert len(grid.dataframe) == 1 and len(grid.get("vega_lite_chart")) == 1 and not chart_svgs(grid)
+    static_ids = tables(static)[0]["Complaint id"].tolist()
+    assert static_ids and grid.dataframe[0].value["Complaint id"].tolist() == static_ids
+
+
+def test_a_long_server_built_table_says_it_is_cut_and_the_download_keeps_every_row(dash_env, monkeypatch):
+    from dashboards import ui
+
+    at = signed_in("analyst", lang="en")
+    at.session_state["ov_tab"] = "Every KPI: target and breach state"
+    at.run()
+    rows = len(tables(at)[0])
+    assert rows > 3
+    assert not any("Showing the first" in c.value for c in at.caption)
+    downloaded = {}
+    real = ui.download_buttons
+    monkeypatch.setattr(ui, "download_buttons", lambda df, name, *a, **k: (downloaded.__setitem__(name, df),
+                                                                           real(df, name, *a, **k)))
+    monkeypatch.setattr(ui, "STATIC_ROW_LIMIT", 3)
+    at.run()
+    assert len(tables(at)[0]) == 3
+    assert f"Showing the first 3 of {rows:,} rows" in " ".join(c.value for c in at.caption)
+    assert len(downloaded["kpi_monthly"]) == rows

@@ -188,12 +188,12 @@ def test_every_page_of_every_role_in_both_languages(page, role):
 def test_nothing_before_sign_in_and_wrong_password(page):
     _title(page, "请先登录")
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
-    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    assert page.locator('[data-testid="stDataFrame"], .rw-table, img.rw-chart').count() == 0
     page.locator('input[aria-label="用户名"]').fill("analyst")
     page.locator('input[aria-label="密码"]').fill("wrong-password-123")
     page.get_by_role("button", name="登录").click()
     page.locator('[data-testid="stAlert"]', has_text="用户名或密码错误").wait_for()
-    assert page.locator('[data-testid="stDataFrame"]').count() == 0
+    assert page.locator('[data-testid="stDataFrame"], .rw-table, img.rw-chart').count() == 0
     _shot(page, "sign_in_refused")
 
 
@@ -251,13 +251,35 @@ def test_hostile_description_is_text_on_page_and_in_downloads(page, dash_data):
 
 
 def test_chinese_chart_titles_render(page):
+    """The landing page's chart is an image of server-drawn SVG whose Chinese text the browser draws."""
     _sign_in(page, "manager")
-    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart = page.locator("img.rw-chart").first
     chart.wait_for()
     chart.scroll_into_view_if_needed()
-    page.wait_for_timeout(500)
+    page.wait_for_function("() => { const i = document.querySelector('img.rw-chart'); "
+                           "return i && i.complete && i.naturalWidth > 300; }")
+    assert "月度趋势" in chart.get_attribute("alt")
+    assert page.locator('[data-testid="stVegaLiteChart"]').count() == 0
     path = ARTIFACTS / "chart_zh.png"
     chart.screenshot(path=str(path))
     assert path.stat().st_size > 2000
     assert shutil.which("fc-list") is None or "Noto Sans CJK" in subprocess.run(
         ["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+
+
+def test_interactive_views_hold_across_pages(page):
+    """The sidebar toggle swaps the server-built table and chart for the data grid and Vega-Lite, and the
+    choice stays with the session from page to page."""
+    _sign_in(page, "manager")
+    _switch_language(page, "en")
+    _open(page, "complaints", "en")
+    assert page.locator(".rw-table").count() == 1 and page.locator("img.rw-chart").count() == 1
+    page.locator('[data-testid="stSidebar"] label', has_text="Interactive tables and charts").first.click()
+    _idle(page)
+    page.locator('[data-testid="stDataFrame"] canvas').first.wait_for()
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    assert page.locator(".rw-table").count() == 0 and page.locator("img.rw-chart").count() == 0
+    _open(page, "overview", "en")
+    page.locator('[data-testid="stVegaLiteChart"]').first.wait_for()
+    assert page.locator("img.rw-chart").count() == 0
+    _shot(page, "interactive_overview")

@@ -6,10 +6,11 @@ from __future__ import annotations
 import duckdb
 import pytest
 from conftest import signed_in
+from shown import tables
 
 
 def _frames(at):
-    return [el.value for el in at.dataframe]
+    return tables(at)
 
 
 @pytest.mark.parametrize("role, lang, title", [("regulator", "en", "Personal-information requests"),
@@ -55,7 +56,7 @@ def test_data_quality_page_shows_erasures_in_counts(dash_env):
     at.run()
     assert not at.exception, at.exception
     assert "Personal data erased (counts only)" in [s.value for s in at.subheader]
-    frames = [el.value for el in at.dataframe]
+    frames = tables(at)
     erased = [f for f in frames if "Links erased" in f.columns]
     assert len(erased) == 1
     row = erased[0].iloc[0]

@@ -3,9 +3,12 @@ empty cells blank, a rate's change in percentage points."""
 
 from __future__ import annotations
 
+import re
+
 import duckdb
 import pandas as pd
 from conftest import signed_in
+from shown import tables
 
 
 def _reporting_tz(dash_env) -> str:
@@ -28,9 +31,9 @@ def test_run_status_and_codes_are_translated_and_blanks_are_blank(dash_env):
     assert status.value == "成功"
     finished = next(m for m in at.metric if m.label == "结束时间")
     assert finished.value.endswith(_reporting_tz(dash_env))
-    runs = at.dataframe[0].value
+    runs = tables(at)[0]
     assert "success" not in set(runs["状态"]) and "成功" in set(runs["状态"])
-    for frame in (d.value for d in at.dataframe):
+    for frame in tables(at):
         text = frame.select_dtypes(include="object")
         assert not text.isna().any().any(), "a missing text value would show as None"
         assert not (text == "None").any().any()
@@ -68,26 +71,35 @@ def test_time_columns_are_in_the_reporting_time_zone_named_in_the_header(dash_en
         at = signed_in("analyst", lang=lang)
         at.switch_page("pages/data_quality.py").run()
         assert not at.exception
-        runs = at.dataframe[0].value
+        runs = tables(at)[0]
         assert header in runs.columns and "UTC" not in " ".join(runs.columns)
-        assert sorted(runs[header]) == expected
+        assert sorted(runs[header]) == [e.strftime("%Y-%m-%d %H:%M:%S") for e in expected]  # to the second
         assert sorted(downloaded["pipeline_runs"][header]) == expected
 
 
 def test_empty_cells_of_every_type_are_blank(dash_env):
-    """Streamlit draws "None" in a missing cell unless the table names a placeholder: every table on
-    every page sets a blank one (numbers, dates and times included, not only text)."""
+    """A missing cell is blank, never "None", "nan" or "NaT": in the server-built tables every cell's
+    text is checked; Streamlit's data grid (interactive mode) draws "None" unless the table names a
+    placeholder, so there every table must set a blank one (numbers, dates and times, not only text)."""
     from dashboards.auth import PAGES
 
-    seen = 0
+    static_tables = grids = blanks = 0
     for spec in PAGES:
         at = signed_in(sorted(spec.roles)[0], lang="en")
         at.switch_page(spec.path).run()
         assert not at.exception, spec.path
-        for frame in at.dataframe:
+        for body in (el.proto.body for el in at.get("html") if 'class="rw-table"' in el.proto.body):
+            cells = re.findall(r"<td[^>]*>([^<]*)</td>", body)
+            assert not {"None", "nan", "NaN", "NaT", "&lt;NA&gt;"} & set(cells), spec.path
+            blanks += cells.count("")
+            static_tables += 1
+        grid = signed_in(sorted(spec.roles)[0], lang="en", interactive=True)
+        grid.switch_page(spec.path).run()
+        for frame in grid.dataframe:
             assert frame.proto.HasField("placeholder") and frame.proto.placeholder == "", spec.path
-            seen += 1
-    assert seen >= 10  # the tables of every page were looked at
+            grids += 1
+    assert static_tables >= 10 and grids == static_tables  # the tables of every page were looked at
+    assert blanks  # the sample has missing values, shown as blank cells
 
 
 def test_audit_times_are_in_the_reporting_time_zone(dash_env):
@@ -95,5 +107,5 @@ def test_audit_times_are_in_the_reporting_time_zone(dash_env):
     at = signed_in("admin", lang="zh")
     at.switch_page("pages/audit.py").run()
     assert not at.exception
-    log = at.dataframe[0].value
+    log = tables(at)[0]
     assert f"时间（{tz}）" in log.columns and not any("UTC" in c for c in log.columns)
