@@ -155,3 +155,49 @@ def test_a_visit_ends_when_its_chart_is_drawn_not_when_the_run_ends():
     result = asyncio.run(visit())
     assert 0.05 <= result.finished < 0.4, result
     assert result.rendered >= 0.45, result
+
+
+@pytest.mark.browser
+def test_a_visit_ends_when_its_chart_image_is_decoded():
+    """A server-drawn chart is an ``<img class="rw-chart">``: the visit is over once it has loaded, not
+    when it enters the page (no DOM change marks its load; the watcher listens for the load event).
+    Here the image is served 500 ms after it is asked for."""
+    import asyncio
+    import urllib.parse
+
+    from test_browser import _require_browser
+
+    _require_browser()
+    page_html = """<div data-testid="stApp" data-test-script-state="running"><h1>old</h1></div>"""
+    navigate = """() => {
+      const app = document.querySelector('[data-testid="stApp"]');
+      setTimeout(() => {
+        app.innerHTML = '<h1>商家处置</h1><img class="rw-chart" src="http://rw.test/chart.svg">';
+        app.setAttribute('data-test-script-state', 'notRunning');
+      }, 100);
+    }"""
+    svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
+
+    async def visit() -> loadtest.Visit:
+        from playwright.async_api import async_playwright
+
+        async def slow_chart(route) -> None:
+            await asyncio.sleep(0.5)
+            await route.fulfill(status=200, content_type="image/svg+xml", body=svg)
+
+        async with async_playwright() as pw:
+            browser = await pw.chromium.launch(executable_path=loadtest.CHROMIUM, args=loadtest.CHROMIUM_ARGS)
+            try:
+                page = await browser.new_page()
+                await page.route("http://rw.test/chart.svg", slow_chart)
+                await page.add_init_script(loadtest.VISIT_WATCHER)
+                await page.goto("data:text/html;charset=utf-8," + urllib.parse.quote(page_html))
+                await page.evaluate("(title) => window.__rwArm(title)", "商家处置")
+                await page.evaluate(navigate)
+                return await loadtest.wait_run(page, "商家处置", 10_000)
+            finally:
+                await browser.close()
+
+    result = asyncio.run(visit())
+    assert 0.05 <= result.finished < 0.4, result
+    assert result.rendered >= 0.55, result
