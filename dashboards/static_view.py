@@ -7,12 +7,13 @@ browser about 0.3 CPU-seconds apiece, every time a new person signs in. A table 
 ``<table>`` and a chart an SVG that the server renders once (``vl-convert``, the Vega project's own
 renderer, from the same Vega-Lite spec) and shares with every session; the browser only inserts it.
 
-What is given up: sorting and resizing a table's columns, and the charts' hover cards. A reader who wants the
-interactive views turns on "interactive tables and charts" in the sidebar
-(:func:`dashboards.ui.interactive`); downloads hold the same rows either way.
+What is given up: sorting and resizing a table's columns, and the charts' hover cards. A reader who
+wants them turns on "interactive tables and charts" in the sidebar (:func:`interactive` reads it);
+the downloads hold the same rows either way.
 
 Every value is escaped here (``html.escape``), and Streamlit sanitises ``st.html`` again in the
-browser (DOMPurify), so text from the data (complaint descriptions, merchant names) stays text.
+browser (DOMPurify), so text from the data (complaint descriptions, merchant names) stays text. A
+chart reaches the page as an image, and a browser runs no script and follows no link in an SVG image.
 """
 
 from __future__ import annotations
