@@ -117,25 +117,26 @@ def test_process_kind_reads_chromiums_type_argument():
     assert loadtest.process_kind(2 ** 22 + 7) == "?"  # no such process
 
 
-@pytest.mark.browser
-def test_a_visit_ends_when_its_chart_is_drawn_not_when_the_run_ends():
-    """VISIT_WATCHER on a page that mimics Streamlit: the app root leaves "running" at once, the chart
-    draws 400 ms later. The visit's time is the drawing, and the run's end is kept beside it."""
+MIMIC_PAGE = """<div data-testid="stApp" data-test-script-state="running"><h1>old</h1></div>"""
+
+
+def _run_ends_after_100_ms(content: str, then: str = "") -> str:
+    """JavaScript for a run that, 100 ms after the click, shows ``content`` and leaves "running"; ``then``
+    runs beside it (what draws later)."""
+    return ("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
+            f" setTimeout(() => {{ app.innerHTML = '{content}';"
+            " app.setAttribute('data-test-script-state', 'notRunning'); }, 100);" + then + " }")
+
+
+def _mimic_visit(navigate: str, route: tuple[str, object] | None = None) -> loadtest.Visit:
+    """One visit timed by VISIT_WATCHER on a page that mimics Streamlit: ``navigate`` (JavaScript) swaps
+    the app root's content and state as a run would; ``route`` (URL, async handler) serves a resource."""
     import asyncio
     import urllib.parse
 
     from test_browser import _require_browser
 
     _require_browser()
-    page_html = """<div data-testid="stApp" data-test-script-state="running"><h1>old</h1></div>"""
-    navigate = """() => {
-      const app = document.querySelector('[data-testid="stApp"]');
-      setTimeout(() => {
-        app.innerHTML = '<h1>商家处置</h1><div data-testid="stVegaLiteChart"></div>';
-        app.setAttribute('data-test-script-state', 'notRunning');
-      }, 100);
-      setTimeout(() => { document.querySelector('[data-testid="stVegaLiteChart"]').innerHTML = '<svg></svg>'; }, 500);
-    }"""
 
     async def visit() -> loadtest.Visit:
         from playwright.async_api import async_playwright
@@ -144,15 +145,25 @@ def test_a_visit_ends_when_its_chart_is_drawn_not_when_the_run_ends():
             browser = await pw.chromium.launch(executable_path=loadtest.CHROMIUM, args=loadtest.CHROMIUM_ARGS)
             try:
                 page = await browser.new_page()
+                if route:
+                    await page.route(*route)
                 await page.add_init_script(loadtest.VISIT_WATCHER)
-                await page.goto("data:text/html;charset=utf-8," + urllib.parse.quote(page_html))  # runs init scripts
+                await page.goto("data:text/html;charset=utf-8," + urllib.parse.quote(MIMIC_PAGE))  # runs init scripts
                 await page.evaluate("(title) => window.__rwArm(title)", "商家处置")
                 await page.evaluate(navigate)
                 return await loadtest.wait_run(page, "商家处置", 10_000)
             finally:
                 await browser.close()
 
-    result = asyncio.run(visit())
+    return asyncio.run(visit())
+
+
+@pytest.mark.browser
+def test_a_visit_ends_when_its_chart_is_drawn_not_when_the_run_ends():
+    """The app root leaves "running" at once, the chart draws 400 ms later. The visit's time is the
+    drawing, and the run's end is kept beside it."""
+    result = _mimic_visit(_run_ends_after_100_ms('<h1>商家处置</h1><div data-testid="stVegaLiteChart"></div>', """
+      setTimeout(() => { document.querySelector('[data-testid="stVegaLiteChart"]').innerHTML = '<svg></svg>'; }, 500);"""))
     assert 0.05 <= result.finished < 0.4, result
     assert result.rendered >= 0.45, result
 
@@ -163,41 +174,14 @@ def test_a_visit_ends_when_its_chart_image_is_decoded():
     when it enters the page (no DOM change marks its load; the watcher listens for the load event).
     Here the image is served 500 ms after it is asked for."""
     import asyncio
-    import urllib.parse
 
-    from test_browser import _require_browser
-
-    _require_browser()
-    page_html = """<div data-testid="stApp" data-test-script-state="running"><h1>old</h1></div>"""
-    navigate = """() => {
-      const app = document.querySelector('[data-testid="stApp"]');
-      setTimeout(() => {
-        app.innerHTML = '<h1>商家处置</h1><img class="rw-chart" src="http://rw.test/chart.svg">';
-        app.setAttribute('data-test-script-state', 'notRunning');
-      }, 100);
-    }"""
     svg = '<svg xmlns="http://www.w3.org/2000/svg" width="40" height="20"><rect width="40" height="20"/></svg>'
 
-    async def visit() -> loadtest.Visit:
-        from playwright.async_api import async_playwright
+    async def slow_chart(route) -> None:
+        await asyncio.sleep(0.5)
+        await route.fulfill(status=200, content_type="image/svg+xml", body=svg)
 
-        async def slow_chart(route) -> None:
-            await asyncio.sleep(0.5)
-            await route.fulfill(status=200, content_type="image/svg+xml", body=svg)
-
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=loadtest.CHROMIUM, args=loadtest.CHROMIUM_ARGS)
-            try:
-                page = await browser.new_page()
-                await page.route("http://rw.test/chart.svg", slow_chart)
-                await page.add_init_script(loadtest.VISIT_WATCHER)
-                await page.goto("data:text/html;charset=utf-8," + urllib.parse.quote(page_html))
-                await page.evaluate("(title) => window.__rwArm(title)", "商家处置")
-                await page.evaluate(navigate)
-                return await loadtest.wait_run(page, "商家处置", 10_000)
-            finally:
-                await browser.close()
-
-    result = asyncio.run(visit())
+    result = _mimic_visit(_run_ends_after_100_ms('<h1>商家处置</h1><img class="rw-chart" src="http://rw.test/chart.svg">'),
+                          ("http://rw.test/chart.svg", slow_chart))
     assert 0.05 <= result.finished < 0.4, result
     assert result.rendered >= 0.55, result
