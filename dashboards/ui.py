@@ -58,25 +58,29 @@ def table(df: pd.DataFrame, name: str, filters: Mapping[str, Any] | None = None,
     if df.empty:
         st.info(t("no_data"))
         return
-    kwargs: dict[str, Any] = {"hide_index": True}
-    if height and len(df) > 10:
-        kwargs["height"] = height
     tz = reporting_tz()
     shown = as_displayed(df, tz)
-    if interactive():
-        kwargs["column_config"] = _number_formats(shown)
-        # placeholder: an empty cell of any type is blank (Streamlit would draw "None" in it)
-        st.dataframe(relabel(_as_shown(shown)), placeholder="", **kwargs)
-    else:
-        formats = {col(name): STATIC_FORMATS[kind] for name in shown.columns
-                   if (kind := _number_kind(shown, name))}
-        # Unlike the grid, an HTML table draws every row it holds: a long one is cut, never silently.
-        show_table(relabel(_as_shown(shown.head(STATIC_ROW_LIMIT))), formats, max_height=height or 420)
-        if len(shown) > STATIC_ROW_LIMIT:
-            st.caption(t("static_rows_cut", shown=fmt_number(STATIC_ROW_LIMIT), total=fmt_number(len(shown))))
+    show_frame(shown, height)
     if everything is not None:
         everything = functools.partial(_fetched_as_displayed, everything, tz)
     download_buttons(shown, name, filters, gb18030=gb18030, everything=everything, rows=rows)
+
+
+def show_frame(shown: pd.DataFrame, height: int | None = None) -> None:
+    """A frame (stored column names, values as displayed) on screen in this session's mode: an escaped
+    HTML table built here, cut at ``STATIC_ROW_LIMIT`` rows with a caption saying so (unlike the grid it
+    draws every row it holds), or Streamlit's data grid when the session turned interactive views on."""
+    if interactive():
+        kwargs: dict[str, Any] = {"hide_index": True, "column_config": _number_formats(shown)}
+        if height and len(shown) > 10:
+            kwargs["height"] = height
+        # placeholder: an empty cell of any type is blank (Streamlit would draw "None" in it)
+        st.dataframe(relabel(_as_shown(shown)), placeholder="", **kwargs)
+        return
+    formats = {col(name): STATIC_FORMATS[kind] for name in shown.columns if (kind := _number_kind(shown, name))}
+    show_table(relabel(_as_shown(shown.head(STATIC_ROW_LIMIT))), formats, max_height=height or 420)
+    if len(shown) > STATIC_ROW_LIMIT:
+        st.caption(t("static_rows_cut", shown=fmt_number(STATIC_ROW_LIMIT), total=fmt_number(len(shown))))
 
 
 def as_displayed(df: pd.DataFrame, tz: str) -> pd.DataFrame:

@@ -24,8 +24,7 @@ from dagster_project.state import approvals, open_state
 from dashboards.auth import page_setup
 from dashboards.downloads import granted_file
 from dashboards.i18n import t
-from dashboards.static_view import interactive, show_table
-from dashboards.ui import flash, show_flash, table
+from dashboards.ui import flash, show_flash, show_frame, table
 
 user = page_setup("approvals")
 show_flash()
@@ -77,10 +76,7 @@ else:
 files = manifest.get("files", [])
 if files:
     st.text(f"{period} · {report['status']}")
-    if interactive():
-        st.dataframe(pd.DataFrame(files), hide_index=True, placeholder="")
-    else:
-        show_table(pd.DataFrame(files))
+    show_frame(pd.DataFrame(files))
     csvs = [f["path"] for f in files if str(f.get("path", "")).endswith(".csv")]
     if csvs:
         figure = st.selectbox("CSV", csvs, key="ap_csv")
