@@ -31,7 +31,7 @@ POLL_SECONDS = 5.0  # how soon a new publication is noticed (a stat of one file 
 def prepare_process() -> None:
     """Pay the server's one-time costs before the first visitor: importing Altair (1.3 s measured on
     this machine), loading the Vega-Lite schema its first chart is validated against (0.2 s) and
-    starting the SVG renderer's JavaScript engine (1.2 s). Without this the first user to sign in
+    starting the SVG renderer's JavaScript engine (0.4–1.2 s). Without this the first user to sign in
     waits for all three on the landing page's chart."""
     import altair as alt
 
