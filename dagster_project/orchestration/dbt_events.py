@@ -4,8 +4,8 @@ Every event is a write to Dagster's event log, about 8 ms each here (a new-day r
 planned events in 2.7 s), and a build yields hundreds. dagster-dbt turns the result of a dbt test on a
 *source* (``raw/<source>``, ``meta/<table>``: tables the ingestion assets own, so not checks of the dbt
 step) into an observation per upstream table plus a warning that the test "was likely executed due to
-dbt indirect selection", which is not so here: with the singular tests below, 135 observations and 122
-warnings in that run, and a warning every run that nobody should learn to ignore. Those results are tallied instead and recorded as one
+dbt indirect selection", which is not so here: 135 observations and 122 such warnings in that run, a
+warning every run that nobody should learn to ignore. Those results are tallied instead and recorded as one
 observation per source table, listing each test with its status and failed rows. Tests on models stay
 asset checks as dagster-dbt makes them; the singular tests that read several models name the model they
 guard (``meta.dagster.ref`` in their config), so they are checks too.

@@ -52,6 +52,10 @@ def _select(source: str, columns: str) -> str:
     return f"SELECT {columns} FROM {load_contract()[source].raw_table} WHERE _delivery_date = ?"
 
 
+def _select_columns(source: str, columns: list[str]) -> str:
+    return _select(source, ", ".join(map(q, columns)))
+
+
 def delivery_rows(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date) -> int:
     """How many rows of ``raw.<source>`` were loaded for the delivery."""
     return con.execute(_select(source, "count(*)"), [delivery_date]).fetchone()[0]
@@ -61,7 +65,7 @@ def delivery_frame(
     con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str]
 ) -> pd.DataFrame:
     """Rows of ``raw.<source>`` loaded for the delivery, string columns as the ``string`` dtype."""
-    return _typed(con.execute(_select(source, ", ".join(map(q, columns))), [delivery_date]).df())
+    return _typed(con.execute(_select_columns(source, columns), [delivery_date]).df())
 
 
 def delivery_slices(
@@ -70,7 +74,7 @@ def delivery_slices(
     """The same rows in the same order as ``delivery_frame``, in frames of about ``rows`` rows streamed
     from one query. ``con`` must run nothing else until the slices are used up."""
     vectors = max(1, rows // duckdb.__standard_vector_size__)
-    result = con.execute(_select(source, ", ".join(map(q, columns))), [delivery_date])
+    result = con.execute(_select_columns(source, columns), [delivery_date])
     while True:
         df = result.fetch_df_chunk(vectors)
         if df.empty:
