@@ -33,10 +33,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "static_rows_cut": ("仅显示前 {shown} 行，共 {total} 行：下载文件包含全部行，或在侧栏开启交互式表格查看全部。",
                         "Showing the first {shown} of {total} rows: the downloads hold them all, or turn on "
                         "interactive tables in the sidebar to browse every row."),
-    "interactive_views_help": ("开启后可排序、调整列宽并查看图表悬停提示；页面在多人同时使用时会变慢。关闭时表格与图表由服务器生成，内容与下载文件相同。",
+    "interactive_views_help": ("开启后可排序、调整列宽并查看图表悬停提示；页面在多人同时使用时会变慢。关闭时表格与图表由服务器生成（长表格只显示前 500 行，下载文件包含全部行）。",
                                "Sort and resize columns and see chart hover cards; pages load slower when many people "
-                               "use them at once. When off, the server draws tables and charts; they hold the same "
-                               "values as the downloads."),
+                               "use them at once. When off, the server draws tables and charts (a long table shows "
+                               "its first 500 rows; the downloads hold them all)."),
     "bad_credentials": ("用户名或密码错误。", "Wrong user name or password."),
     "locked": ("失败次数过多，该账户已锁定 15 分钟。", "Too many failed attempts: this account is locked for 15 minutes."),
     "no_role": ("该账户未分配角色，请联系管理员。", "This account has no role assigned; ask an administrator."),

@@ -59,5 +59,5 @@ def test_a_chart_is_an_svg_image_with_its_chinese_text_and_an_escaped_title():
     texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
     assert "月份" in texts and "数值" in texts
     assert any("月度趋势" in t for t in texts)
-    # two data points drawn as a line: one path with a move and a line command
+    # the data are drawn as a line mark, not only the axes and title
     assert re.search(r'aria-roledescription="line mark"', svg)
