@@ -20,8 +20,10 @@ import streamlit as st  # noqa: E402
 
 from dashboards.auth import language_switch, pages_for, session_user, sidebar_user, sign_in_screen  # noqa: E402
 from dashboards.i18n import t  # noqa: E402
+from dashboards.ui import still_page  # noqa: E402
 
 st.set_page_config(page_title="RightsWatch", page_icon=":material/shield:", layout="wide")
+still_page()
 language_switch()
 user = session_user()
 if user is None:

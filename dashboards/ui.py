@@ -31,6 +31,18 @@ TABLE_PAGE_SIZE = 50  # rows of a SQL-paged table sent to the browser at a time
 STATIC_ROW_LIMIT = 500  # rows of a server-built table shown at most (the downloads hold them all)
 
 
+# Every CSS animation and transition off: the running indicator, the fading of a page's elements while a
+# run replaces them, the sidebar's slide. Each is a stream of frames the browser composites while the
+# reader waits; with eight people's browsers on two cores they cost CPU the pages need (scripts/loadtest.py:
+# the browsers' GPU process 3.5-3.9 -> 1.7-2.4 CPU-s a run, docs/performance.md). Nothing is lost but motion.
+STILL_PAGE_CSS = "*,*::before,*::after{animation:none!important;transition:none!important}"
+
+
+def still_page() -> None:
+    """Turn off motion for the session's page (a style-only ``st.html`` takes no room on the page)."""
+    st.html(f"<style>{STILL_PAGE_CSS}</style>")
+
+
 def require_warehouse() -> None:
     """Stop the page with a clear message when nothing has been published yet."""
     when = queries.published_at()

@@ -185,6 +185,15 @@ def test_every_page_of_every_role_in_both_languages(page, role):
     assert not page.dialogs
 
 
+def test_pages_hold_still(page):
+    """No animation or transition runs: the sidebar and a page element compute to none / 0 s."""
+    _sign_in(page, "manager")
+    styles = page.evaluate("""() => ['[data-testid="stSidebar"]', 'h1'].map(s => {
+        const c = getComputedStyle(document.querySelector(s));
+        return [c.animationName, c.transitionDuration]; })""")
+    assert styles == [["none", "0s"], ["none", "0s"]], styles
+
+
 def test_nothing_before_sign_in_and_wrong_password(page):
     _title(page, "请先登录")
     assert page.locator('[data-testid="stSidebarNav"]').count() == 0
