@@ -87,6 +87,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "month_range": ("月份范围", "Month range"),
     # complaints
     "filters": ("筛选条件", "Filters"),
+    "filters_in_use": ("筛选条件（已选 {n} 项）", "Filters ({n} in use)"),
     "choose": ("请选择（不选即全部）", "Choose (none = all)"),
     "right": ("权利类别", "Right"),
     "issue": ("问题类型", "Issue"),

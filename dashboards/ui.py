@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -193,6 +194,21 @@ def _dates_as_dates(df: pd.DataFrame) -> pd.DataFrame:
                     out = df.copy()
                 out[name] = series.dt.date
     return out
+
+
+@contextmanager
+def more_filters(keys: Sequence[str]) -> Iterator[None]:
+    """The page's facet filters behind one button whose label counts the filters in use.
+
+    Why a popover: Streamlit draws a popover's content only while it is open, so a page opens without
+    building its select boxes (complaints' six were about a third of its first visit's browser CPU,
+    0.37-0.39 -> 0.26 CPU-s, scripts/loadtest.py; docs/performance.md). The widgets still run on every
+    rerun inside it, so a chosen value holds while the popover is closed. ``keys`` are the widgets'
+    keys; their values from the last run give the count before the widgets are drawn."""
+    in_use = sum(1 for key in keys if st.session_state.get(key))
+    label = t("filters_in_use", n=in_use) if in_use else t("filters")
+    with st.popover(label, icon=":material/filter_list:"):
+        yield
 
 
 def month_range(months: Sequence[date], key: str, default_last: int = 6) -> tuple[date, date]:

@@ -26,17 +26,16 @@ facets = queries.complaint_facets()
 merchants = queries.merchants()
 names = dict(zip(merchants["merchant_id"], merchants["merchant_name"], strict=False))
 
-with st.expander(t("filters"), expanded=True):
-    lo, hi = month_range(queries.complaint_months(), "cx_months", default_last=queries.COMPLAINT_DEFAULT_MONTHS)
-    c1, c2, c3 = st.columns(3)
-    rights = c1.multiselect(t("right"), facets.get("right_category", []), key="cx_right", placeholder=t("choose"))
-    issues = c2.multiselect(t("issue"), facets.get("issue_code", []), key="cx_issue", placeholder=t("choose"))
-    channels = c3.multiselect(t("channel"), facets.get("channel", []), key="cx_channel", placeholder=t("choose"))
-    c4, c5, c6 = st.columns(3)
-    merchant_ids = c4.multiselect(t("merchant"), merchants["merchant_id"].tolist(),
-                                  format_func=lambda m: f"{m} {names.get(m, '')}", key="cx_merchant", placeholder=t("choose"))
-    regions = c5.multiselect(t("region"), facets.get("region", []), key="cx_region", placeholder=t("choose"))
-    statuses = c6.multiselect(t("status"), facets.get("status", []), key="cx_status", placeholder=t("choose"))
+lo, hi = month_range(queries.complaint_months(), "cx_months", default_last=queries.COMPLAINT_DEFAULT_MONTHS)
+with ui.more_filters(("cx_right", "cx_issue", "cx_channel", "cx_merchant", "cx_region", "cx_status")):
+    rights = st.multiselect(t("right"), facets.get("right_category", []), key="cx_right", placeholder=t("choose"))
+    issues = st.multiselect(t("issue"), facets.get("issue_code", []), key="cx_issue", placeholder=t("choose"))
+    channels = st.multiselect(t("channel"), facets.get("channel", []), key="cx_channel", placeholder=t("choose"))
+    merchant_ids = st.multiselect(t("merchant"), merchants["merchant_id"].tolist(),
+                                  format_func=lambda m: f"{m} {names.get(m, '')}", key="cx_merchant",
+                                  placeholder=t("choose"))
+    regions = st.multiselect(t("region"), facets.get("region", []), key="cx_region", placeholder=t("choose"))
+    statuses = st.multiselect(t("status"), facets.get("status", []), key="cx_status", placeholder=t("choose"))
 
 filters = {"from": lo, "to": hi, "right": rights, "issue": issues, "channel": channels,
            "merchant": merchant_ids, "region": regions, "status": statuses}

@@ -11,7 +11,7 @@ from dagster_project.state import decisions, open_state
 from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, kpi_names, localized, t
-from dashboards.ui import flash, require_warehouse, show_flash, table
+from dashboards.ui import flash, more_filters, require_warehouse, show_flash, table
 
 user = page_setup("merchants")
 show_flash()
@@ -24,10 +24,11 @@ if not is_manager:
 
 # --- the list ------------------------------------------------------------------------------------
 facets = queries.enforcement_facets()
-c1, c2, c3 = st.columns(3)
-tiers = c1.multiselect(t("tier"), [t_ for t_ in range(4, min_tier - 1, -1)], key="mx_tier", placeholder=t("choose"))
-categories = c2.multiselect(t("category"), facets.get("category", []), key="mx_category", placeholder=t("choose"))
-regions = c3.multiselect(t("region"), facets.get("region", []), key="mx_region", placeholder=t("choose"))
+with more_filters(("mx_tier", "mx_category", "mx_region")):
+    tiers = st.multiselect(t("tier"), [t_ for t_ in range(4, min_tier - 1, -1)], key="mx_tier",
+                           placeholder=t("choose"))
+    categories = st.multiselect(t("category"), facets.get("category", []), key="mx_category", placeholder=t("choose"))
+    regions = st.multiselect(t("region"), facets.get("region", []), key="mx_region", placeholder=t("choose"))
 df = queries.enforcement(min_tier, tiers, categories, regions)
 
 decided: dict[str, dict] = {}
