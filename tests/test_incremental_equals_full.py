@@ -7,7 +7,8 @@ The reference is a copy of that run's work file rebuilt by ``dbt run --full-refr
 model recomputed from the raw history the run kept. Every published mart must equal the reference's,
 row for row (as multisets), ignoring only the columns that name a build (``build_id``, ``built_at``)
 and the bookkeeping of the run itself in ``dq_pipeline_runs``; floats are compared rounded to 9 places.
-Last, ``rightswatch run --full-refresh`` on the same landing must rebuild (not stop at "nothing new")
+Then a corrected orders file (same name, fewer lines) replaces a delivered one, and the incremental
+build must again equal the full one. Last, ``rightswatch run --full-refresh`` on the same landing must rebuild (not stop at "nothing new")
 and publish the same marts again.
 """
 
@@ -118,6 +119,20 @@ def test_each_new_day_publishes_what_a_full_refresh_computes(tmp_path):
         reference = _full_refresh_reference(work_db, tmp_path / f"reference_{day}" / "w")
         problems = _differences(built, reference)
         assert not problems, f"after delivery day {day} the incremental build differs:\n" + "\n".join(problems)
+
+    # a corrected orders file (same name, same day, five lines fewer) supersedes the delivered one: the
+    # lines only it carried leave every model, the incremental order facts included
+    delivered = sorted((landing / "orders" / DAYS[-1]).glob("*.csv"))[0]
+    lines = delivered.read_bytes().splitlines(keepends=True)
+    delivered.write_bytes(b"".join(lines[:-5]))
+    before = len(built["fct_order_lines"])
+    run = run_cli("run", env=env)
+    assert "nothing new" not in run.stdout
+    built = _mart_rows(warehouse)
+    assert len(built["fct_order_lines"]) < before, "the corrected file's missing lines are still published"
+    reference = _full_refresh_reference(work_db, tmp_path / "reference_corrected" / "w")
+    problems = _differences(built, reference)
+    assert not problems, "after a corrected delivery the incremental build differs:\n" + "\n".join(problems)
 
     # the command-line full refresh: nothing is new, yet it rebuilds, and publishes the same marts
     # (dq_pipeline_runs now also lists this run, which the reference predates)

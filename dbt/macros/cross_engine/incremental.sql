@@ -33,6 +33,20 @@
 {%- endmacro %}
 
 
+{#- rw_delete_keys_not_in(relation, key): post-hook SQL of an incremental model that copies the rows of
+    another incremental model (same key): deletes its rows whose key ``relation`` no longer has. Empty
+    on a full build. -#}
+{% macro rw_delete_keys_not_in(relation, key) -%}
+    {%- if is_incremental() -%}
+    delete from {{ this }}
+    where not exists (
+        select 1 from {{ relation }} as kept
+        where {% for column in key %}kept.{{ column }} = {{ this }}.{{ column }}{{ ' and ' if not loop.last }}{% endfor %}
+    )
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#- rw_files_not_yet_in(alias): predicate for the per-version source rows of an incremental model: the
     row's file (delivery_date, file_name, file_sha256) is not in the model yet. True on a full build. -#}
 {% macro rw_files_not_yet_in(alias) -%}

@@ -113,6 +113,8 @@ latest as (
 
 select
     latest.*,
+    -- which build ranked the line: fct_order_lines copies only the lines of this build
+    '{{ invocation_id }}' as ranked_by_build,
     {%- if var('rw_cutoff') %}
     cast(null as timestamp) as loaded_through
     {%- else %}
