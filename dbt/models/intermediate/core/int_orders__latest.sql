@@ -12,17 +12,8 @@
   watermark, so the next default build ranks every line again. The post-hook drops lines none of whose
   versions is left: after delete+insert, the only rows still naming a file no longer loaded are those.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key=['order_id', 'line_no'],
-        incremental_strategy=rw_incremental_strategy(),
-        on_schema_change='fail',
-        full_refresh=rw_full_refresh_as_of(),
-        pre_hook="{{ rw_delete_all_when_as_of() }}",
-        post_hook="{{ rw_delete_unloaded_files('orders') }}",
-    )
-}}
+{{ config(**rw_as_of_incremental(['order_id', 'line_no'],
+                                post_hook="{{ rw_delete_unloaded_files('orders') }}")) }}
 
 -- depends_on: {{ ref('stg_pipeline_meta__file_registry') }}  (read by the post-hook)
 

@@ -5,17 +5,8 @@
   1 M order lines and 20 s at 10 M, make bench); the post-hook drops the lines int_orders__latest no
   longer has. An explicit rw_cutoff rebuilds every line, as int_orders__latest does.
 -#}
-{{
-    config(
-        materialized='incremental',
-        unique_key=['order_id', 'line_no'],
-        incremental_strategy=rw_incremental_strategy(),
-        on_schema_change='fail',
-        full_refresh=rw_full_refresh_as_of(),
-        pre_hook="{{ rw_delete_all_when_as_of() }}",
-        post_hook="{{ rw_delete_keys_not_in(ref('int_orders__latest'), ['order_id', 'line_no']) }}",
-    )
-}}
+{{ config(**rw_as_of_incremental(['order_id', 'line_no'],
+                                post_hook="{{ rw_delete_keys_not_in(ref('int_orders__latest'), ['order_id', 'line_no']) }}")) }}
 
 with
 
