@@ -78,6 +78,8 @@ def test_changed_code_or_settings_or_no_recorded_build_rebuild_everything():
 
     assert "changed" in full_refresh_reason({}, "old", "new")
     assert "no earlier dbt build" in full_refresh_reason({}, None, "new")
+    assert "run r7 stopped before it finished" in full_refresh_reason({}, "same", "same", "r7")
+    assert full_refresh_reason({}, "same", "same", None) is None
 
 
 def test_dbt_inputs_digest_follows_code_and_overrides():
@@ -151,3 +153,24 @@ def test_profiles_define_every_engine_as_a_target():
     outputs = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())["rightswatch"]["outputs"]
     assert set(ENGINES) <= set(outputs)
     assert outputs["spark"]["type"] == "spark" and outputs["spark"]["method"] == "session"
+
+
+def test_a_dbt_build_that_did_not_finish_is_found_until_a_later_one_does():
+    import duckdb
+
+    from dagster_project.orchestration.build_inputs import (
+        record_dbt_build,
+        record_dbt_start,
+        unfinished_dbt_build,
+    )
+
+    con = duckdb.connect()
+    record_dbt_start(con, "r1")  # first, on a file without the tables
+    assert unfinished_dbt_build(con) == "r1"
+    record_dbt_build(con, "r1", "d", False)
+    assert unfinished_dbt_build(con) is None
+    record_dbt_start(con, "r2")  # a test failed, or the run was killed: no build recorded
+    assert unfinished_dbt_build(con) == "r2"
+    record_dbt_start(con, "r3")
+    record_dbt_build(con, "r3", "d", True)  # the next build (a full refresh) finished
+    assert unfinished_dbt_build(con) is None

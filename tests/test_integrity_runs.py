@@ -15,7 +15,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from dagster_project.orchestration import dbt_targets, recovery
+from dagster_project.orchestration import build_inputs, dbt_targets, recovery
 from dagster_project.orchestration.run_lock import (
     EXIT_BUSY,
     WarehouseBusy,
@@ -123,6 +123,8 @@ def test_kill_9_of_a_run_takes_dbt_with_it_and_the_next_start_clears_what_it_lef
         with warehouse_lock(settings.work_db):  # the kernel released the killed run's lock
             with closing(connect_work_db(settings.work_db)) as con:
                 (killed,) = con.execute("SELECT run_id FROM meta.pipeline_runs WHERE status = 'running'").fetchone()
+                # its dbt build started and never finished: the next build rebuilds every incremental model
+                assert build_inputs.unfinished_dbt_build(con) == killed
                 assert recovery.abandon_stale_runs(con, "by the test") == [killed]
                 status, message = con.execute(
                     "SELECT status, message FROM meta.pipeline_runs WHERE run_id = ?", [killed]).fetchone()

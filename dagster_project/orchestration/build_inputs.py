@@ -35,6 +35,11 @@ TABLE = "meta.build_inputs"
 # The code and settings each successful dbt build ran with: incremental models keep rows computed by
 # earlier builds, so a build whose code or settings differ from the last one's must rebuild them all.
 DBT_BUILDS = "meta.dbt_builds"
+# Every dbt build started, written before dbt starts. A start that no recorded build follows is a build that
+# stopped halfway (a failed test skips the models after it; a killed run): some incremental models may hold
+# its work and the models built from them not (fct_order_lines copies the lines int_orders__latest ranked
+# in the same build), so the next build rebuilds them all.
+DBT_STARTS = "meta.dbt_build_starts"
 # dbt's own output and caches are not inputs: they change on every build.
 _DBT_NOT_INPUT = {"target", "logs", "dbt_packages"}
 _DBT_INPUT_SUFFIXES = {".sql", ".yml", ".yaml", ".csv", ".md"}
@@ -110,12 +115,27 @@ def _ensure_dbt_builds(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE SCHEMA IF NOT EXISTS meta")
     con.execute(f"CREATE TABLE IF NOT EXISTS {DBT_BUILDS} (run_id VARCHAR, inputs_digest VARCHAR, "
                 "full_refresh BOOLEAN, built_at TIMESTAMP)")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {DBT_STARTS} (run_id VARCHAR, started_at TIMESTAMP)")
 
 
 def last_dbt_build_digest(con: duckdb.DuckDBPyConnection) -> str | None:
     """The inputs digest of the last successful dbt build of this work file (None when none is recorded)."""
     _ensure_dbt_builds(con)
     row = con.execute(f"select inputs_digest from {DBT_BUILDS} order by built_at desc limit 1").fetchone()
+    return row[0] if row else None
+
+
+def record_dbt_start(con: duckdb.DuckDBPyConnection, run_id: str) -> None:
+    _ensure_dbt_builds(con)
+    con.execute(f"insert into {DBT_STARTS} values (?, ?)", [run_id, datetime.now(UTC).replace(tzinfo=None)])
+
+
+def unfinished_dbt_build(con: duckdb.DuckDBPyConnection) -> str | None:
+    """The run whose dbt build started last, when that build did not finish (no build of it recorded)."""
+    _ensure_dbt_builds(con)
+    row = con.execute(
+        f"select s.run_id from {DBT_STARTS} s where not exists (select 1 from {DBT_BUILDS} b where b.run_id = s.run_id) "
+        f"and s.started_at = (select max(started_at) from {DBT_STARTS})").fetchone()
     return row[0] if row else None
 
 

@@ -67,17 +67,23 @@ def full_refresh_requested(tags: Mapping[str, str]) -> bool:
     return str(tags.get(FULL_REFRESH_TAG, "")).strip().lower() in {"true", "1", "yes"}
 
 
-def full_refresh_reason(tags: Mapping[str, str], last_digest: str | None, digest: str) -> str | None:
+def full_refresh_reason(tags: Mapping[str, str], last_digest: str | None, digest: str,
+                        unfinished_run: str | None = None) -> str | None:
     """Why a warehouse run must rebuild every incremental model, or None when an incremental build is right.
 
     Incremental models keep rows computed by earlier builds; they are only right while the logic that
-    computed them is the same. ``digest`` is this build's dbt inputs digest (dbt project, landing contract,
-    configuration overrides), ``last_digest`` the last successful build's (None when none is recorded,
-    as in a work file built before builds were recorded)."""
+    computed them is the same, and while every build that changed them finished. ``digest`` is this
+    build's dbt inputs digest (dbt project, landing contract, configuration overrides), ``last_digest``
+    the last successful build's (None when none is recorded, as in a work file built before builds were
+    recorded), ``unfinished_run`` the run whose dbt build started last and did not finish
+    (build_inputs.unfinished_dbt_build)."""
     if full_refresh_requested(tags):
         return "asked for (--full-refresh)"
     if last_digest is None:
         return "no earlier dbt build of this work file is recorded"
+    if unfinished_run is not None:
+        return (f"the dbt build of run {unfinished_run} stopped before it finished, so incremental models "
+                "may be out of step with each other")
     if last_digest != digest:
         return "the dbt project, the landing contract or the configuration changed since the last build"
     return None

@@ -47,7 +47,9 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     export_for_dbt(settings.work_db)  # dbt/profiles.yml reads the memory limit and spill dir
     digest = build_inputs.dbt_inputs_digest(overrides)
     with closing(connect_work_db(settings.work_db)) as con:
-        reason = full_refresh_reason(context.run.tags, build_inputs.last_dbt_build_digest(con), digest)
+        reason = full_refresh_reason(context.run.tags, build_inputs.last_dbt_build_digest(con), digest,
+                                     build_inputs.unfinished_dbt_build(con))
+        build_inputs.record_dbt_start(con, context.run_id)
     args = pipeline_build_args(overrides, full_refresh=reason is not None, engine=settings.engine)
     prepare_sources = steps_for(settings.engine).prepare_sources
     if prepare_sources is not None:  # Spark: dbt's sources are the work file's raw/meta tables, registered there
