@@ -105,19 +105,20 @@
 {%- endmacro %}
 
 
-{#- rw_as_of_incremental(unique_key, post_hook): the config of an incremental model kept as of the default
-    cut-off (int_orders__latest, fct_order_lines): delete+insert on unique_key (or the engine's
-    strategy), a rebuild whole when the cut-off is set at parse time (rw_full_refresh_as_of) or emptied
-    first when given at run time (rw_delete_all_when_as_of), a schema change refused. Use as
+{#- rw_as_of_incremental(unique_key, pre_hook, post_hook): the config of an incremental model kept as of the
+    default cut-off (int_orders__latest, fct_order_lines, rpt_kpi_monthly): delete+insert on unique_key
+    (or the engine's strategy), a rebuild whole when the cut-off is set at parse time
+    (rw_full_refresh_as_of) or emptied first when given at run time (rw_delete_all_when_as_of, before any
+    pre_hook of the model's own), a schema change refused. Use as
     config(**rw_as_of_incremental([...], post_hook="...")). -#}
-{% macro rw_as_of_incremental(unique_key, post_hook=none) -%}
+{% macro rw_as_of_incremental(unique_key, pre_hook=none, post_hook=none) -%}
     {%- set settings = {
         'materialized': 'incremental',
         'unique_key': unique_key,
         'incremental_strategy': rw_incremental_strategy(),
         'on_schema_change': 'fail',
         'full_refresh': rw_full_refresh_as_of(),
-        'pre_hook': '{{ rw_delete_all_when_as_of() }}',
+        'pre_hook': ['{{ rw_delete_all_when_as_of() }}'] + ([pre_hook] if pre_hook else []),
     } -%}
     {%- if post_hook -%}{%- do settings.update({'post_hook': post_hook}) -%}{%- endif -%}
     {{- return(settings) -}}

@@ -1,14 +1,4 @@
-{{ config(
-    materialized='incremental',
-    incremental_strategy=rw_incremental_strategy(),
-    unique_key='month',
-    on_schema_change='fail',
-    full_refresh=rw_full_refresh_as_of(),
-    pre_hook=[
-        "{{ rw_delete_all_when_as_of() }}",
-        "{% if is_incremental() and not var('rw_cutoff') %}delete from {{ this }} where month not in (select month from {{ ref('int_kpi__months') }}){% endif %}",
-    ],
-) }}
+{{ config(**rw_as_of_incremental('month', pre_hook="{% if is_incremental() and not var('rw_cutoff') %}delete from {{ this }} where month not in (select month from {{ ref('int_kpi__months') }}){% endif %}")) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
     (a) a record whose start event falls in it got a version loaded since the last build
         (int_kpi__touched_months.loaded_at > the loaded_through recorded here), or
