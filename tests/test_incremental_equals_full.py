@@ -8,8 +8,8 @@ model recomputed from the raw history the run kept. Every published mart must eq
 row for row (as multisets), ignoring only the columns that name a build (``build_id``, ``built_at``)
 and the bookkeeping of the run itself in ``dq_pipeline_runs``; floats are compared rounded to 9 places.
 Then a corrected orders file (same name, fewer lines) replaces a delivered one, and the incremental
-build must again equal the full one. Last, ``rightswatch run --full-refresh`` on the same landing must rebuild (not stop at "nothing new")
-and publish the same marts again.
+build must again equal the full one. Last, ``rightswatch run --full-refresh`` on the same landing must
+rebuild (not stop at "nothing new") and publish the same marts again.
 """
 
 from __future__ import annotations
