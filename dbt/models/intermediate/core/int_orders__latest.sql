@@ -21,7 +21,9 @@
 
 with
 
-versions as (
+-- Read at each reference, not copied once: every reference below needs a few columns or a slice
+-- (macro rw_inline_cte).
+versions as {{ rw_inline_cte() }} (
 
     select * from {{ ref('int_orders__versions_as_of') }}
 
@@ -29,7 +31,7 @@ versions as (
 
 {%- if incremental %}
 
-previous as (
+previous as {{ rw_inline_cte() }} (
 
     select * from {{ this }}
 
