@@ -145,16 +145,20 @@ def test_every_platform_source_flags_versions_after_their_delivery_day(manifest)
 
 
 def test_per_source_models_ref_every_contract_source(manifest):
-    """dq_row_flags, dq_file_reconciliation and int_kpi__touched_months loop over rw_contract_sources()
-    (rendered from the contract): the refs it builds at parse time reach the DAG for every source."""
+    """dq_row_flags, dq_file_reconciliation and rpt_kpi_monthly (through macros kpi_loaded_through and
+    kpi_touched_months) loop over rw_contract_sources() (rendered from the contract): the refs they
+    build at parse time reach the DAG for every source."""
     from dagster_project.contract import load_contract
 
     models = {n["name"]: n for n in _models(manifest).values()}
-    expected = {"dq_row_flags": "int_{}__versions_as_of", "dq_file_reconciliation": "stg_platform__{}",
-                "int_kpi__touched_months": "stg_platform__{}"}
-    for reader, parent in expected.items():
+    expected = {  # reader: (parent per source, the macro it calls that loops over the sources)
+        "dq_row_flags": ("int_{}__versions_as_of", "rw_contract_sources"),
+        "dq_file_reconciliation": ("stg_platform__{}", "rw_contract_sources"),
+        "rpt_kpi_monthly": ("stg_platform__{}", "kpi_loaded_through"),
+    }
+    for reader, (parent, macro) in expected.items():
         parents = set(models[reader]["depends_on"]["nodes"])
-        assert "macro.rightswatch.rw_contract_sources" in models[reader]["depends_on"]["macros"], reader
+        assert f"macro.rightswatch.{macro}" in models[reader]["depends_on"]["macros"], reader
         for source in load_contract().sources:
             assert models[parent.format(source)]["unique_id"] in parents, (reader, source)
 

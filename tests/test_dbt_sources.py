@@ -72,7 +72,7 @@ def test_meta_source_matches_warehouse_tables():
 PER_SOURCE_MODELS = [
     DBT_PROJECT_DIR / "models" / "marts" / "dq" / "dq_row_flags.sql",
     DBT_PROJECT_DIR / "models" / "marts" / "dq" / "dq_file_reconciliation.sql",
-    DBT_PROJECT_DIR / "models" / "intermediate" / "kpi" / "int_kpi__touched_months.sql",
+    DBT_PROJECT_DIR / "macros" / "kpi" / "kpi_touched_months.sql",
 ]
 
 

@@ -1,7 +1,7 @@
 {{ config(**rw_as_of_incremental('month', pre_hook="{% if is_incremental() and not var('rw_cutoff') %}delete from {{ this }} where month not in (select month from {{ ref('int_kpi__months') }}){% endif %}")) }}
 {#- Incremental by month (delete+insert of whole months). On an incremental run a month is rebuilt when
     (a) a record whose start event falls in it got a version loaded since the last build
-        (int_kpi__touched_months.loaded_at > the loaded_through recorded here), or
+        (macro kpi_touched_months: loaded after the loaded_through recorded here), or
     (b) its recomputed figures differ from the stored ones (a later cut-off turned a pending item into
         a miss, a new line moved a reference price, a merchant version changed a licence, a var changed),
     and every other month keeps its rows, its build_id and its cutoff_at (its figures are the same as
@@ -14,7 +14,7 @@ with computed as (
 ),
 
 watermark as (
-    select max(loaded_at) as loaded_through from {{ ref('int_kpi__touched_months') }}
+    {{ kpi_loaded_through() }}
 )
 
 {%- if is_incremental() %},
@@ -24,9 +24,7 @@ previous as (
 ),
 
 touched as (
-    select month
-    from {{ ref('int_kpi__touched_months') }}
-    where loaded_at > {{ rw_loaded_through('previous') }}
+    {{ kpi_touched_months(rw_loaded_through('previous')) }}
 ),
 
 changed as (
