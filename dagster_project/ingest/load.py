@@ -34,6 +34,7 @@ from dagster_project.ingest.delivery_keys import files_judged_with_others, judge
 from dagster_project.ingest.discovery import Delivery, file_kind, record_issues, scan_source, shown_path
 from dagster_project.ingest.erasure_list import erased_tags
 from dagster_project.ingest.hidden_pii import redact_columns
+from dagster_project.ingest.prefetch import prefetched
 from dagster_project.ingest.pseudonymise import Pseudonymiser
 from dagster_project.ingest.readers import (
     INTERNAL,
@@ -260,8 +261,14 @@ def _stage_batches(con, spec: SourceContract, timezone: str, batches, hasher: Ps
     previous = con.execute("SELECT current_setting('preserve_insertion_order')").fetchone()[0]
     con.execute("SET preserve_insertion_order = false")
     try:
-        for table in _coalesced(batches):
-            table = _pseudonymised(table, pii, hasher, frozenset(spec.column_names), spec.free_text_columns)
+        # the next batch is read and pseudonymised while DuckDB types and checks this one
+        contract_columns = frozenset(spec.column_names)
+        ready = prefetched(
+            (_pseudonymised(table, pii, hasher, contract_columns, spec.free_text_columns)
+             for table in _coalesced(batches)),
+            name=f"rw-read-{spec.name}",
+        )
+        for table in ready:
             con.register(_VIEW, table)
             try:
                 con.execute(rules.stage_insert_sql(spec, table.column_names, _VIEW, timezone))
