@@ -22,32 +22,16 @@ lines as (
 
 -- One row per merchant, SKU and local day: the day's lowest unit price and the unit price of the
 -- day's last line (latest ordered_at; ties broken by the highest order_id, line_no).
-ranked_in_day as (
-
-    select
-        merchant_id,
-        sku_id,
-        ordered_date_local,
-        unit_price,
-        min(unit_price) over (partition by merchant_id, sku_id, ordered_date_local) as min_unit_price,
-        row_number() over (
-            partition by merchant_id, sku_id, ordered_date_local
-            order by ordered_at desc, order_id desc, line_no desc
-        ) as rank_in_day
-    from lines
-
-),
-
 daily_last as (
 
     select
         merchant_id,
         sku_id,
         ordered_date_local,
-        min_unit_price,
-        unit_price as last_unit_price
-    from ranked_in_day
-    where rank_in_day = 1
+        min(unit_price) as min_unit_price,
+        {{ rw_value_at_max('unit_price', ['ordered_at', 'order_id', 'line_no']) }} as last_unit_price
+    from lines
+    group by merchant_id, sku_id, ordered_date_local
 
 ),
 
