@@ -129,6 +129,16 @@ late as (
     {{ kpi_group_by('month') }}
 ),
 
+-- Only a merchant with a version whose licence expired before the last order day can have a line
+-- ordered after its licence expired: the others' lines would all count 0, which is what the dense grid
+-- of int_kpi__monthly gives a count without a row. Ranking every line's merchant versions was the
+-- largest step of the KPI build at 10 M order lines (a window over 10.7 M rows).
+expiring_merchants as (
+    select distinct merchant_id
+    from {{ ref('int_merchants__history') }}
+    where license_expires_on < (select max(ordered_date_local) from lines)
+),
+
 -- the merchant version in force at ordered_at (the earliest one when the order predates them all)
 licence as (
     select
@@ -146,6 +156,7 @@ licence as (
         ) as rn
     from lines as l
     join {{ ref('int_merchants__history') }} as m on m.merchant_id = l.merchant_id
+    where l.merchant_id in (select merchant_id from expiring_merchants)
 ),
 
 expired as (
