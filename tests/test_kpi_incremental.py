@@ -1,13 +1,16 @@
 """The KPI layer is incremental by month, and an "as of" rebuild reproduces an earlier figure.
 
 Builds its own small raw history (work DuckDB with the raw/meta tables of warehouse.ensure_schema,
-filled with SQL inserts) and runs dbt in-process (dbtRunner) three times:
+filled with SQL inserts) and runs dbt in-process (dbtRunner) five times:
 
 1. deliveries of 2026-08-31 and 2026-09-20, default cut-off (end of 2026-09-20 local);
 2. plus a delivery of 2026-09-21 touching only September (a new complaint, a new version of another):
    August keeps its rows and build_id, September is rewritten with the new figures;
 3. an explicit rw_cutoff of 2026-09-20 23:59:59: every month is rebuilt and September's figures are
-   those of build 1 again, although a later version changed one of its complaints.
+   those of build 1 again, although a later version changed one of its complaints;
+4. the default cut-off again;
+5. a delivery of 2026-09-22 with an unchanged copy of an August complaint: August's figures hold, but
+   a record in it got a version, so August is rebuilt (macro kpi_touched_months) and stamped anew.
 """
 
 from __future__ import annotations
@@ -228,7 +231,28 @@ def builds(tmp_path_factory):
         second = run()
         as_of = run(["--vars", json.dumps({"rw_cutoff": "2026-09-20 23:59:59"})])
         back = run()
-        yield first, second, as_of, back
+
+        # a later copy of August's complaint A1 with the same content: it touches August (its received_at
+        # is there) without changing any August figure
+        con = duckdb.connect(str(work_db), config=memory.duckdb_config(work_db))
+        _insert(
+            con,
+            "raw.complaints",
+            "2026-09-22",
+            [
+                _complaint(
+                    "A1",
+                    "2026-08-15 02:00:00",
+                    "2026-09-22 01:00:00",
+                    first_response_at="2026-08-15 03:00:00",
+                    resolved_at="2026-08-16 02:00:00",
+                    status="resolved",
+                )
+            ],
+        )
+        con.close()
+        touched = run()
+        yield first, second, as_of, back, touched
     finally:
         exported.undo()
         if old_env is None:
@@ -281,7 +305,7 @@ def test_new_day_rebuilds_only_the_month_it_touches(builds):
 
 
 def test_as_of_rebuild_reproduces_the_earlier_figures(builds):
-    first, second, as_of, _ = builds
+    first, second, as_of, *_ = builds
     assert len({r["build_id"] for r in as_of.values()}) == 1  # an "as of" build rebuilds everything
     assert next(iter(as_of.values()))["build_id"] not in {r["build_id"] for r in second.values()}
     for key, row in first.items():
@@ -290,10 +314,23 @@ def test_as_of_rebuild_reproduces_the_earlier_figures(builds):
 
 
 def test_back_to_the_default_cut_off_after_an_as_of_build(builds):
-    _, second, as_of, back = builds
+    _, second, as_of, back, _ = builds
     for key, row in second.items():
         assert {f: back[key][f] for f in FIGURES} == {f: row[f] for f in FIGURES}, key
     # August did not change between the "as of" build and this one: kept, not rewritten
     as_of_id = next(iter(as_of.values()))["build_id"]
     assert {r["build_id"] for r in _month(back, "2026-08-01").values()} == {as_of_id}
     assert {r["build_id"] for r in _month(back, "2026-09-01").values()} != {as_of_id}
+
+
+def test_a_month_with_a_new_version_is_rebuilt_though_its_figures_hold(builds):
+    """The incremental rule's first half (kpi_touched_months): a month a new version falls in is rebuilt
+    even when the comparison of figures alone would keep it (incremental-equals-full ignores build ids,
+    so only this test sees the rule)."""
+    *_, back, touched = builds
+    aug_back, aug_touched = _month(back, "2026-08-01"), _month(touched, "2026-08-01")
+    assert set(aug_back) == set(aug_touched)
+    for key, row in aug_touched.items():
+        assert {f: row[f] for f in FIGURES} == {f: aug_back[key][f] for f in FIGURES}, key
+    assert len({r["build_id"] for r in aug_touched.values()}) == 1
+    assert {r["build_id"] for r in aug_touched.values()} != {r["build_id"] for r in aug_back.values()}
