@@ -33,7 +33,7 @@ EXPECTED_TESTS = {
     "rate_breaches_persist_and_score_again_after_90_days", "reversed_complaint_findings_stay_on_past_lists",
     "overturned_refund_refusal_stays_on_past_lists", "rate_windows_end_on_every_day_judged_with_what_the_list_knows",
     "rate_breach_counts_for_365_days_from_its_window_end", "corrected_fake_price_stays_on_past_lists",
-    "reversed_licence_findings_stay_on_past_lists",
+    "reversed_licence_findings_stay_on_past_lists", "past_lists_count_each_line_as_the_version_known_that_day",
 }
 # pinned by no configured limit: they check which versions a list sees, not a number
 LIMIT_FREE_TESTS = {"tier_runs_and_decisions_carried_while_tier_unchanged", "reversed_complaint_findings_stay_on_past_lists",
