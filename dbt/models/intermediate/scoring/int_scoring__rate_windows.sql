@@ -36,100 +36,25 @@ list_dates as (
 
 -- Every order-line version with the list days on which it was the line's version (macro
 -- rw_known_intervals: known_from <= D < known_to): list D counts a line as the version known on D shows
--- it, so a cancellation or a shipping date delivered after D does not rewrite list D. Most lines have one
--- version, known from its delivery day on; only lines with more than one row are ranked (a window over
--- every version of history costs seconds at 10 M lines).
-versioned_lines as (
-
-    select order_id, line_no
-    from {{ ref('int_orders__versions_as_of') }}
-    group by order_id, line_no
-    having count(*) > 1
-
-),
-
-line_rows as (
-
-    select
-        versions.merchant_id,
-        versions.order_id,
-        versions.line_no,
-        versions.ordered_date_local,
-        versions.promised_ship_by,
-        versions.shipped_at,
-        versions.order_status,
-        versions.updated_at,
-        versions.delivery_date,
-        versions.loaded_at,
-        versions.file_name,
-        versions.file_line,
-        versioned_lines.order_id is not null as has_versions
-    from {{ ref('int_orders__versions_as_of') }} as versions
-    left join versioned_lines
-        on versioned_lines.order_id = versions.order_id
-       and versioned_lines.line_no = versions.line_no
-
-),
-
-multi_version_lines as (
-
-    select * from line_rows where has_versions
-
-),
-
+-- it, so a cancellation or a shipping date delivered after D does not rewrite list D.
 line_versions as (
-
-    select
-        merchant_id, order_id, line_no, ordered_date_local, promised_ship_by, shipped_at, order_status,
-        delivery_date as known_from,
-        cast(null as date) as known_to
-    from line_rows
-    where not has_versions
-
-    union all
 
     select
         merchant_id, order_id, line_no, ordered_date_local, promised_ship_by, shipped_at, order_status,
         known_from,
         known_to
-    from ({{ rw_known_intervals('multi_version_lines', ['order_id', 'line_no']) }}) as intervals
+    from ({{ rw_known_intervals(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}) as intervals
 
 ),
 
--- An order as list D knows it: its line versions known on D (per merchant: first order day). Where all
--- of a merchant's versions of an order arrived on one day and none was outranked, that is the order
--- from that day on (nearly every order). Otherwise the days on which any of those versions arrives or
--- is outranked cut the order's history into snapshots, each counted with the versions known in it.
-order_groups as (
-
-    select
-        merchant_id,
-        order_id,
-        min(ordered_date_local) as order_date,
-        min(known_from) as first_known,
-        max(known_from) as last_known,
-        count(known_to) as outranked
-    from line_versions
-    group by merchant_id, order_id
-
-),
-
-changing_order_lines as (
-
-    select line_versions.*
-    from line_versions
-    inner join order_groups
-        on order_groups.merchant_id = line_versions.merchant_id
-       and order_groups.order_id = line_versions.order_id
-    where order_groups.first_known <> order_groups.last_known or order_groups.outranked > 0
-
-),
-
+-- An order as list D knows it: its line versions known on D (per merchant: first order day). The days
+-- on which any of them arrives or is outranked cut the order's history into snapshots (one for nearly
+-- every order), each counted with the versions known in it.
 order_points as (
 
-    select merchant_id, order_id, known_from as point from changing_order_lines
+    select merchant_id, order_id, known_from as point from line_versions
     union
-    select merchant_id, order_id, known_to as point from changing_order_lines where known_to is not null
+    select merchant_id, order_id, known_to as point from line_versions where known_to is not null
 
 ),
 
@@ -146,24 +71,18 @@ order_snapshots as (
 
 orders as (
 
-    select merchant_id, order_id, order_date, first_known as known_from, cast(null as date) as known_to
-    from order_groups
-    where first_known = last_known and outranked = 0
-
-    union all
-
     select
         snapshots.merchant_id,
         snapshots.order_id,
-        min(changing_order_lines.ordered_date_local) as order_date,
+        min(line_versions.ordered_date_local) as order_date,
         snapshots.known_from,
         snapshots.known_to
     from order_snapshots as snapshots
-    inner join changing_order_lines
-        on changing_order_lines.merchant_id = snapshots.merchant_id
-       and changing_order_lines.order_id = snapshots.order_id
-       and changing_order_lines.known_from <= snapshots.known_from
-       and (changing_order_lines.known_to is null or changing_order_lines.known_to > snapshots.known_from)
+    inner join line_versions
+        on line_versions.merchant_id = snapshots.merchant_id
+       and line_versions.order_id = snapshots.order_id
+       and line_versions.known_from <= snapshots.known_from
+       and (line_versions.known_to is null or line_versions.known_to > snapshots.known_from)
     group by snapshots.merchant_id, snapshots.order_id, snapshots.known_from, snapshots.known_to
 
 ),
