@@ -214,3 +214,33 @@ def test_past_lists_survive_a_later_reversal(sample_build, tmp_path):
     assert counted[complaint_id] in old["evidence_ids"].split(",")
     assert counted[complaint_id] not in (new["evidence_ids"] or "").split(",")
     assert new["serious_points"] < old["serious_points"]
+
+
+def _run_rate_windows(sample_build, root: Path, *args: str) -> Path:
+    """A copy of the sample's work database with the rate windows rebuilt by ``dbt run`` (args added)."""
+    root.mkdir()
+    work = root / "rightswatch.work.duckdb"
+    shutil.copyfile(sample_build.work_db, work)
+    env = {**sample_build.env, "RW_WAREHOUSE": str(root / "rightswatch.duckdb")}
+    proc = subprocess.run(
+        [DBT, "run", "--profiles-dir", ".", "--target-path", str(root / "target"), "--log-path", str(root / "logs"),
+         "--select", "int_scoring__rate_windows", *args],
+        cwd=PROJECT_ROOT / "dbt", env=env, capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-3000:]
+    return work
+
+
+def test_a_moved_limit_rebuilds_every_list_of_the_rate_windows(sample_build, tmp_path):
+    """The rate windows are incremental by list date: a run rebuilds only the lists whose inputs_fingerprint
+    changed. A limit they read is part of every fingerprint, so an incremental run with a moved minimum
+    volume rebuilds every list, exactly as a full refresh with it does (a run that kept the lists it held
+    would keep their old rate_scored flags on every list but the newest)."""
+    moved = ["--vars", json.dumps({"rw_score_min_orders": 1000})]
+    last = _list_dates(sample_build)[-1]
+    before = _rate_windows(sample_build.work_db, last)
+    incremental = _rate_windows(_run_rate_windows(sample_build, tmp_path / "incremental", *moved), last)
+    full = _rate_windows(_run_rate_windows(sample_build, tmp_path / "full", "--full-refresh", *moved), last)
+    pd.testing.assert_frame_equal(incremental, full)
+    assert before["rate_scored"].sum() > 0 and full["rate_scored"].sum() < before["rate_scored"].sum()
+    assert (full["inputs_fingerprint"] != before["inputs_fingerprint"]).all()

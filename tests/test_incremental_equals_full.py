@@ -5,7 +5,8 @@ A small sample (``rightswatch generate --orders 2000``) is fed into a landing ro
 time; after each day ``rightswatch run`` builds incrementally (Dagster, GX, ``dbt build``, publication).
 The reference is a copy of that run's work file rebuilt by ``dbt run --full-refresh``: every incremental
 model recomputed from the raw history the run kept. Every published mart must equal the reference's,
-row for row (as multisets), ignoring only the columns that name a build (``build_id``, ``built_at``)
+row for row (as multisets), and so must the incremental rate windows of the work file (kept per list
+date until their inputs change), ignoring only the columns that name a build (``build_id``, ``built_at``)
 and the bookkeeping of the run itself in ``dq_pipeline_runs``; floats are compared rounded to 9 places.
 Then a corrected orders file (same name, fewer lines) replaces a delivered one, and the incremental
 build must again equal the full one. Last, ``rightswatch run --full-refresh`` on the same landing must
@@ -39,6 +40,9 @@ IGNORED_BY_TABLE = {
     "rpt_kpi_monthly": {"cutoff_at", "loaded_through"},
 }
 DBT = [str(Path(sys.executable).with_name("dbt"))]
+# incremental intermediate tables compared too: the rate windows keep each list until its inputs change
+# (inputs_fingerprint), and a mart built from them could hide a stale list the latest list does not read
+INTERMEDIATE_COMPARED = {"int_scoring__rate_windows"}
 
 
 def _feed_day(source_root: Path, landing: Path, day: str) -> int:
@@ -50,13 +54,14 @@ def _feed_day(source_root: Path, landing: Path, day: str) -> int:
     return copied
 
 
-def _mart_rows(db: Path, schema: str = "marts") -> dict[str, list[tuple]]:
-    """Every table of ``schema`` as a sorted list of rows, without the ignored columns."""
+def _mart_rows(db: Path, schema: str = "marts", only: set[str] | None = None) -> dict[str, list[tuple]]:
+    """Every table of ``schema`` (or those named in ``only``) as a sorted list of rows, without the ignored
+    columns."""
     tables: dict[str, list[tuple]] = {}
     with closing(duckdb.connect(str(db), read_only=True)) as con:
         names = [r[0] for r in con.execute(
             "select table_name from information_schema.tables where table_schema = ? order by 1",
-            [schema]).fetchall()]
+            [schema]).fetchall() if only is None or r[0] in only]
         for table in names:
             ignored = IGNORED_EVERYWHERE | IGNORED_BY_TABLE.get(table, set())
             columns = con.execute(
@@ -71,7 +76,8 @@ def _mart_rows(db: Path, schema: str = "marts") -> dict[str, list[tuple]]:
 
 
 def _full_refresh_reference(work_db: Path, scratch: Path) -> dict[str, list[tuple]]:
-    """Copy the work file and rebuild every model in the copy with ``dbt run --full-refresh``."""
+    """Copy the work file and rebuild every model in the copy with ``dbt run --full-refresh``: its published
+    marts, and the incremental intermediate tables of INTERMEDIATE_COMPARED."""
     scratch.mkdir(parents=True, exist_ok=True)
     reference = scratch / work_db.name  # same name: DuckDB views name their catalog (the file's stem)
     shutil.copyfile(work_db, reference)
@@ -82,7 +88,12 @@ def _full_refresh_reference(work_db: Path, scratch: Path) -> dict[str, list[tupl
          "--target-path", str(scratch / "target"), "--log-path", str(scratch / "logs"), "--quiet"],
         env=env, cwd=dbt_dir, capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, f"dbt run --full-refresh failed\n{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}"
-    return _mart_rows(reference)
+    return _mart_rows(reference) | _intermediate_rows(reference)
+
+
+def _intermediate_rows(work_db: Path) -> dict[str, list[tuple]]:
+    return {f"intermediate.{name}": rows
+            for name, rows in _mart_rows(work_db, "intermediate", INTERMEDIATE_COMPARED).items()}
 
 
 def _differences(built: dict[str, list[tuple]], reference: dict[str, list[tuple]]) -> list[str]:
@@ -114,7 +125,7 @@ def test_each_new_day_publishes_what_a_full_refresh_computes(tmp_path):
         assert _feed_day(generated, landing, day) > 0, f"the sample has no delivery on {day}"
         run = run_cli("run", env=env)
         assert "nothing new" not in run.stdout, f"day {day} brought files, yet the run built nothing"
-        built = _mart_rows(warehouse)
+        built = _mart_rows(warehouse) | _intermediate_rows(work_db)
         assert built["fct_order_lines"], f"no order lines published after {day}"
         reference = _full_refresh_reference(work_db, tmp_path / f"reference_{day}" / "w")
         problems = _differences(built, reference)
@@ -128,7 +139,7 @@ def test_each_new_day_publishes_what_a_full_refresh_computes(tmp_path):
     before = len(built["fct_order_lines"])
     run = run_cli("run", env=env)
     assert "nothing new" not in run.stdout
-    built = _mart_rows(warehouse)
+    built = _mart_rows(warehouse) | _intermediate_rows(work_db)
     assert len(built["fct_order_lines"]) < before, "the corrected file's missing lines are still published"
     reference = _full_refresh_reference(work_db, tmp_path / "reference_corrected" / "w")
     problems = _differences(built, reference)
@@ -139,7 +150,7 @@ def test_each_new_day_publishes_what_a_full_refresh_computes(tmp_path):
     before_ids = _build_ids(warehouse)
     again = run_cli("run", "--full-refresh", env=env)
     assert "nothing new" not in again.stdout
-    rebuilt = _mart_rows(warehouse)
+    rebuilt = _mart_rows(warehouse) | _intermediate_rows(work_db)
     assert len(rebuilt.pop("dq_pipeline_runs")) == len(reference.pop("dq_pipeline_runs")) + 1
     problems = _differences(rebuilt, reference)
     assert not problems, "run --full-refresh published other marts:\n" + "\n".join(problems)

@@ -158,3 +158,19 @@
 {% macro duckdb__rw_value_at_max(value, order_by) -%}
     arg_max({{ value }}, row({{ order_by | join(', ') }}))
 {%- endmacro %}
+
+
+{#- rw_xor_hash(columns): aggregate: a 64-bit fingerprint of a group's rows that does not depend on their
+    order (bit_xor of a hash of each row's `columns`). Equal groups give equal fingerprints; a row added,
+    removed or changed in `columns` changes it (but for a 2^-64 chance). -#}
+{% macro rw_xor_hash(columns) -%}
+    {{- return(adapter.dispatch('rw_xor_hash', 'rightswatch')(columns)) -}}
+{%- endmacro %}
+
+{% macro default__rw_xor_hash(columns) -%}
+    bit_xor(hash({{ columns | join(', ') }}))
+{%- endmacro %}
+
+{% macro spark__rw_xor_hash(columns) -%}
+    bit_xor(xxhash64({{ columns | join(', ') }}))
+{%- endmacro %}

@@ -225,3 +225,68 @@
         on islands.evidence_id = numbered.evidence_id and islands.island_no = numbered.island_no
     where numbered.starts_island = 1
 {%- endmacro %}
+
+
+{#- rw_rate_window_inputs(): SQL of one row per list date of int_scoring__list_dates with
+    inputs_fingerprint: what int_scoring__rate_windows computes that list from. A list D is a function of
+    the order-line, complaint and refund versions delivered by D (rw_known_intervals never looks past D),
+    the merchants' categories known on D (int_scoring__merchants_as_of) and the vars its SQL reads; the
+    fingerprint covers exactly these: per source, the count and an xor-hash (rw_xor_hash) of the
+    identities (file, line, load) of the versions delivered by D, the same of D's merchant categories, and
+    an md5 of the vars. A new delivery day leaves the fingerprints of earlier lists as they were; a
+    corrected or late delivery for day d, a released block or a changed var changes those of the lists
+    from d on (or all). Any var the rate-window SQL starts to read must be added here. -#}
+{% macro rw_rate_window_inputs() -%}
+    {%- set settings = [
+        var('rw_score_rate_window_days'), var('rw_score_min_orders'), var('rw_score_order_defect_threshold'),
+        var('rw_score_late_shipment_threshold'), var('rw_score_complaint_ratio_multiple'),
+        var('rw_defect_refund_reasons'), var('rw_reporting_tz'),
+    ] | string -%}
+    {%- set identity = ['file_sha256', 'file_line', 'loaded_at'] -%}
+    select
+        list_dates.as_of_date,
+        concat(
+            '{{ local_md5(settings) }}',
+            '/', cast(coalesce(sum(delivered.row_count), 0) as string),
+            '/', cast(coalesce(bit_xor(delivered.row_hash), 0) as string),
+            '/', cast(coalesce(any_value(merchants.row_count), 0) as string),
+            '/', cast(coalesce(any_value(merchants.row_hash), 0) as string)
+        ) as inputs_fingerprint
+    from {{ ref('int_scoring__list_dates') }} as list_dates
+    left join (
+        {%- for source in ['orders', 'complaints', 'refunds'] %}
+        select
+            delivery_date,
+            count(*) as row_count,
+            {{ rw_xor_hash(["'" ~ source ~ "'"] + identity) }} as row_hash
+        from {{ ref('int_' ~ source ~ '__versions_as_of') }}
+        group by delivery_date
+        {{ 'union all' if not loop.last }}
+        {%- endfor %}
+    ) as delivered
+        on delivered.delivery_date <= list_dates.as_of_date
+    left join (
+        select as_of_date, count(*) as row_count, {{ rw_xor_hash(['merchant_id', 'category']) }} as row_hash
+        from {{ ref('int_scoring__merchants_as_of') }}
+        group by as_of_date
+    ) as merchants
+        on merchants.as_of_date = list_dates.as_of_date
+    group by list_dates.as_of_date
+{%- endmacro %}
+
+
+{#- rw_delete_stale_rate_windows(): pre-hook SQL of the incremental int_scoring__rate_windows: deletes the
+    rows of every list whose inputs changed since it was built (rw_rate_window_inputs) or that is no longer
+    a list date; the model then builds the lists it does not hold. Empty on a full build and on an "as of"
+    build (rw_delete_all_when_as_of empties the table first). -#}
+{% macro rw_delete_stale_rate_windows() -%}
+    {%- if is_incremental() and not var('rw_cutoff') -%}
+    delete from {{ this }}
+    where not exists (
+        select 1
+        from ({{ rw_rate_window_inputs() }}) as inputs
+        where inputs.as_of_date = {{ this }}.as_of_date
+          and inputs.inputs_fingerprint = {{ this }}.inputs_fingerprint
+    )
+    {%- endif -%}
+{%- endmacro %}

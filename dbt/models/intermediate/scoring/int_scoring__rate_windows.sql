@@ -23,14 +23,31 @@
 -- Set-based: the facts are counted per merchant and day as known on each D, laid on a calendar of
 -- every day of the merchant's activity, and summed over a 90-day range window (no days x rows join).
 -- Only windows holding at least one order, due line or complaint are kept.
-{{ config(materialized='table') }}
+-- Incremental by list date: a list is a function of what was delivered by its day, the merchant
+-- categories known on it and the vars (macro rw_rate_window_inputs, stored as inputs_fingerprint), so a
+-- new delivery day leaves every earlier list as it is. The pre-hook deletes the lists whose fingerprint
+-- changed (a corrected or late delivery, a released block, a var) or that are no longer list dates; a run
+-- then builds only the lists the table does not hold, nearly always just the new day's. A full refresh,
+-- an "as of" build (rw_as_of_incremental) and Spark build every list.
+{{ config(**rw_as_of_incremental('as_of_date', pre_hook="{{ rw_delete_stale_rate_windows() }}")) }}
 {%- set days = var('rw_score_rate_window_days') %}
 
 with
 
+list_inputs as (
+
+    {{ rw_rate_window_inputs() }}
+
+),
+
+-- The lists this build computes: every list on a full build, else those the table does not hold.
 list_dates as (
 
-    select as_of_date from {{ ref('int_scoring__list_dates') }}
+    select as_of_date, inputs_fingerprint
+    from list_inputs
+    {%- if is_incremental() and not var('rw_cutoff') %}
+    where not exists (select 1 from {{ this }} as built where built.as_of_date = list_inputs.as_of_date)
+    {%- endif %}
 
 ),
 
@@ -389,8 +406,11 @@ select
     coalesce(with_values.rate_scored
         and with_values.complaints_per_1000_orders
             > {{ var('rw_score_complaint_ratio_multiple') }} * category_medians.category_median_per_1000, false)
-        as breach_complaints
+        as breach_complaints,
+    list_dates.inputs_fingerprint
 from with_values
+inner join list_dates
+    on list_dates.as_of_date = with_values.as_of_date
 left join category_medians
     on category_medians.as_of_date = with_values.as_of_date
    and category_medians.window_end = with_values.window_end
