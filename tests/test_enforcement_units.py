@@ -35,10 +35,14 @@ EXPECTED_TESTS = {
     "rate_breach_counts_for_365_days_from_its_window_end", "corrected_fake_price_stays_on_past_lists",
     "reversed_licence_findings_stay_on_past_lists", "past_lists_count_each_line_as_the_version_known_that_day",
     "an_incremental_run_builds_only_the_lists_it_does_not_hold",
+    "order_facts_keep_each_line_version_for_the_days_it_was_known",
+    "order_facts_recompute_only_orders_with_new_or_stale_versions",
 }
 # pinned by no configured limit: they check which versions a list sees, not a number
 LIMIT_FREE_TESTS = {"tier_runs_and_decisions_carried_while_tier_unchanged", "reversed_complaint_findings_stay_on_past_lists",
-                    "reversed_licence_findings_stay_on_past_lists"}
+                    "reversed_licence_findings_stay_on_past_lists",
+                    "order_facts_keep_each_line_version_for_the_days_it_was_known",
+                    "order_facts_recompute_only_orders_with_new_or_stale_versions"}
 
 
 @pytest.fixture(scope="module")

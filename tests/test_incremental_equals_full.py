@@ -41,8 +41,9 @@ IGNORED_BY_TABLE = {
 }
 DBT = [str(Path(sys.executable).with_name("dbt"))]
 # incremental intermediate tables compared too: the rate windows keep each list until its inputs change
-# (inputs_fingerprint), and a mart built from them could hide a stale list the latest list does not read
-INTERMEDIATE_COMPARED = {"int_scoring__rate_windows"}
+# (inputs_fingerprint) and the order facts each order until it gets a version; a mart built from them
+# could hide a stale row the latest list does not read
+INTERMEDIATE_COMPARED = {"int_scoring__order_facts", "int_scoring__rate_windows"}
 
 
 def _feed_day(source_root: Path, landing: Path, day: str) -> int:

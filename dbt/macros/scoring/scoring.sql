@@ -290,3 +290,27 @@
     )
     {%- endif -%}
 {%- endmacro %}
+
+
+{#- rw_mark_orders_of_unloaded_files_stale(): pre-hook SQL of the incremental int_scoring__order_facts:
+    marks every row of an order stale when one of its line versions came from a file that is no longer
+    loaded (superseded by a corrected delivery; ingestion deleted its raw rows), so the run recomputes the
+    order from the versions it still has (or, with none left, the post-hook drops it). Empty on a full build. -#}
+{% macro rw_mark_orders_of_unloaded_files_stale() -%}
+    {%- if is_incremental() and not var('rw_cutoff') -%}
+    update {{ this }} set is_stale = true
+    where order_id in (
+        select lines.order_id
+        from {{ this }} as lines
+        where lines.fact_kind = 'line'
+          and not exists (
+              select 1 from {{ ref('stg_pipeline_meta__file_registry') }} as registry
+              where registry.status = 'loaded'
+                and registry.source = 'orders'
+                and registry.delivery_date = lines.delivery_date
+                and registry.file_name = lines.file_name
+                and registry.file_sha256 = lines.file_sha256
+          )
+    )
+    {%- endif -%}
+{%- endmacro %}

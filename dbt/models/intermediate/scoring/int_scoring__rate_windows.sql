@@ -51,56 +51,23 @@ list_dates as (
 
 ),
 
--- Every order-line version with the list days on which it was the line's version (macro
--- rw_known_intervals: known_from <= D < known_to): list D counts a line as the version known on D shows
--- it, so a cancellation or a shipping date delivered after D does not rewrite list D.
+-- Every order-line version with the list days on which it was the line's version (known_from <= D <
+-- known_to): list D counts a line as the version known on D shows it, so a cancellation or a shipping
+-- date delivered after D does not rewrite list D. And every order as list D knows it: per snapshot of its
+-- line versions, its first order day. Both per order in int_scoring__order_facts (incremental by order).
 line_versions as (
 
-    select
-        merchant_id, order_id, line_no, ordered_date_local, promised_ship_by, shipped_at, order_status,
-        known_from,
-        known_to
-    from ({{ rw_known_intervals(ref('int_orders__versions_as_of'), ['order_id', 'line_no']) }}) as intervals
-
-),
-
--- An order as list D knows it: its line versions known on D (per merchant: first order day). The days
--- on which any of them arrives or is outranked cut the order's history into snapshots (one for nearly
--- every order), each counted with the versions known in it.
-order_points as (
-
-    select merchant_id, order_id, known_from as point from line_versions
-    union
-    select merchant_id, order_id, known_to as point from line_versions where known_to is not null
-
-),
-
-order_snapshots as (
-
-    select
-        merchant_id,
-        order_id,
-        point as known_from,
-        lead(point) over (partition by merchant_id, order_id order by point) as known_to
-    from order_points
+    select merchant_id, promise_date, counts_for_shipping, is_late, known_from, known_to
+    from {{ ref('int_scoring__order_facts') }}
+    where fact_kind = 'line'
 
 ),
 
 orders as (
 
-    select
-        snapshots.merchant_id,
-        snapshots.order_id,
-        min(line_versions.ordered_date_local) as order_date,
-        snapshots.known_from,
-        snapshots.known_to
-    from order_snapshots as snapshots
-    inner join line_versions
-        on line_versions.merchant_id = snapshots.merchant_id
-       and line_versions.order_id = snapshots.order_id
-       and line_versions.known_from <= snapshots.known_from
-       and (line_versions.known_to is null or line_versions.known_to > snapshots.known_from)
-    group by snapshots.merchant_id, snapshots.order_id, snapshots.known_from, snapshots.known_to
+    select merchant_id, order_id, order_date, known_from, known_to
+    from {{ ref('int_scoring__order_facts') }}
+    where fact_kind = 'order'
 
 ),
 
@@ -160,15 +127,15 @@ day_facts as (
 
     select
         merchant_id,
-        {{ rw_local_date('promised_ship_by') }} as fact_date,
+        promise_date as fact_date,
         known_from,
         known_to,
         0 as orders,
         count(*) as ship_lines,
-        count(*) filter (where {{ rw_is_late_shipment() }}) as late_lines,
+        count(*) filter (where is_late) as late_lines,
         0 as complaints
     from line_versions
-    where {{ rw_counts_for_shipping() }}
+    where counts_for_shipping
     group by 1, 2, 3, 4
 
     union all
