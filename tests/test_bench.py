@@ -34,7 +34,8 @@ def test_figures_are_read_from_the_run_output():
         "  orders: Great Expectations on 7 delivery(ies): 322 expectations, 0 failed (error), 0 failed (warning), in 12.5 s",
         "  refunds: Great Expectations on 1 delivery(ies): 10 expectations, 0 failed (error), 0 failed (warning), in 0.5 s",
         "  dbt build: 80 models in 95.2 s",
-        "  published 16 tables to /x/w.duckdb (3 written, 13 unchanged and kept) in 4.1 s",
+        "  published 16 tables to /x/w.duckdb (3 written, 2 patched with their changed rows, 11 unchanged and kept)"
+        " in 4.1 s",
     ])
     figures = parse_run(stdout)
     assert dict(figures.ingest) == {("orders", "csv"): [4_000, 4.0], ("orders", "csv.gz"): [500, 1.0],

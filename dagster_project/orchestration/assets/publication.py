@@ -27,12 +27,14 @@ def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseR
             [datetime.now(UTC).replace(tzinfo=None), context.run_id],
         )
     progress(context, f"published {len(result.tables)} tables to {result.path} "
-                      f"({len(result.copied)} written, {len(result.kept)} unchanged and kept) in {seconds:.1f} s")
+                      f"({len(result.copied)} written, {len(result.patched)} patched with their changed rows, "
+                      f"{len(result.kept)} unchanged and kept) in {seconds:.1f} s")
     return dg.MaterializeResult(
         metadata={
             "path": str(result.path),
             "tables": len(result.tables),
             "tables_written": len(result.copied),
+            "tables_patched": len(result.patched),
             "tables_kept": len(result.kept),
             "rows": dg.MetadataValue.json(result.tables),
         }
