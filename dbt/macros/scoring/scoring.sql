@@ -234,7 +234,7 @@
     fingerprint covers exactly these: per source, the count and an xor-hash (rw_xor_hash) of the
     identities (file, line, load) of the versions delivered by D, the same of D's merchant categories, and
     an md5 of the vars. A new delivery day leaves the fingerprints of earlier lists as they were; a
-    corrected or late delivery for day d, a released block or a changed var changes those of the lists
+    corrected or late delivery for day d or a changed var changes those of the lists
     from d on (or all). Any var the rate-window SQL starts to read must be added here. -#}
 {% macro rw_rate_window_inputs() -%}
     {%- set settings = [

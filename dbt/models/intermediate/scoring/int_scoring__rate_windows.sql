@@ -26,7 +26,7 @@
 -- Incremental by list date: a list is a function of what was delivered by its day, the merchant
 -- categories known on it and the vars (macro rw_rate_window_inputs, stored as inputs_fingerprint), so a
 -- new delivery day leaves every earlier list as it is. The pre-hook deletes the lists whose fingerprint
--- changed (a corrected or late delivery, a released block, a var) or that are no longer list dates; a run
+-- changed (a corrected or late delivery, a var) or that are no longer list dates; a run
 -- then builds only the lists the table does not hold, nearly always just the new day's. A full refresh,
 -- an "as of" build (rw_as_of_incremental) and Spark build every list.
 {{ config(**rw_as_of_incremental('as_of_date', pre_hook="{{ rw_delete_stale_rate_windows() }}")) }}
