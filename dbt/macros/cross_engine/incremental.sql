@@ -21,15 +21,23 @@
 {% macro rw_delete_unloaded_files(source) -%}
     {%- if is_incremental() -%}
     delete from {{ this }}
-    where not exists (
+    where not {{ rw_file_is_loaded(source, this) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- rw_file_is_loaded(source, row, delivery_col='delivery_date'): predicate: the file a row came from
+    (columns delivery_col, file_name, file_sha256 of relation or alias ``row``) is still loaded in the
+    file registry (not superseded by a corrected delivery). -#}
+{% macro rw_file_is_loaded(source, row, delivery_col='delivery_date') -%}
+    exists (
         select 1 from {{ ref('stg_pipeline_meta__file_registry') }} as registry
         where registry.status = 'loaded'
           and registry.source = '{{ source }}'
-          and registry.delivery_date = {{ this }}.delivery_date
-          and registry.file_name = {{ this }}.file_name
-          and registry.file_sha256 = {{ this }}.file_sha256
+          and registry.delivery_date = {{ row }}.{{ delivery_col }}
+          and registry.file_name = {{ row }}.file_name
+          and registry.file_sha256 = {{ row }}.file_sha256
     )
-    {%- endif -%}
 {%- endmacro %}
 
 

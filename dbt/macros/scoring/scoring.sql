@@ -303,14 +303,7 @@
         select lines.order_id
         from {{ this }} as lines
         where lines.fact_kind = 'line'
-          and not exists (
-              select 1 from {{ ref('stg_pipeline_meta__file_registry') }} as registry
-              where registry.status = 'loaded'
-                and registry.source = 'orders'
-                and registry.delivery_date = lines.delivery_date
-                and registry.file_name = lines.file_name
-                and registry.file_sha256 = lines.file_sha256
-          )
+          and not {{ rw_file_is_loaded('orders', 'lines', delivery_col='known_from') }}
     )
     {%- endif -%}
 {%- endmacro %}

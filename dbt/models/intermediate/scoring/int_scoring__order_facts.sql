@@ -4,7 +4,8 @@
     fact_kind 'line'  one row per order-line version that was ever the line's known version, with the days
                       it was (macro rw_known_intervals: known_from <= D < known_to; known_to NULL = still)
                       and what it counts for the late-shipment rate (local promise day, counts_for_shipping,
-                      is_late: the rules rw_counts_for_shipping and rw_is_late_shipment);
+                      is_late: the rules rw_counts_for_shipping and rw_is_late_shipment), and the file it
+                      came from (its delivery day is known_from);
     fact_kind 'order' one row per snapshot of an order: the days on which any of its line versions arrives
                       or is outranked cut the order's history into snapshots (one for nearly every order),
                       each with the first order day of the line versions known in it (order_date).
@@ -56,7 +57,7 @@ line_versions as (
 
     select
         merchant_id, order_id, line_no, ordered_date_local, promised_ship_by, shipped_at, order_status,
-        known_from, known_to, delivery_date, file_name, file_sha256, loaded_at
+        known_from, known_to, file_name, file_sha256, loaded_at
     from ({{ rw_known_intervals('versions', ['order_id', 'line_no']) }}) as intervals
 
 ),
@@ -104,15 +105,11 @@ select
     order_id,
     line_no,
     ordered_date_local as order_date,
-    promised_ship_by,
-    shipped_at,
-    order_status,
     {{ rw_local_date('promised_ship_by') }} as promise_date,
     {{ rw_counts_for_shipping() }} as counts_for_shipping,
     {{ rw_counts_for_shipping() }} and {{ rw_is_late_shipment() }} as is_late,
     known_from,
     known_to,
-    delivery_date,
     file_name,
     file_sha256,
     loaded_at,
@@ -127,15 +124,11 @@ select
     order_id,
     cast(null as integer) as line_no,
     order_date,
-    cast(null as timestamp) as promised_ship_by,
-    cast(null as timestamp) as shipped_at,
-    cast(null as string) as order_status,
     cast(null as date) as promise_date,
     false as counts_for_shipping,
     false as is_late,
     known_from,
     known_to,
-    cast(null as date) as delivery_date,
     cast(null as string) as file_name,
     cast(null as string) as file_sha256,
     cast(null as timestamp) as loaded_at,
