@@ -5,8 +5,8 @@ A small sample (``rightswatch generate --orders 2000``) is fed into a landing ro
 time; after each day ``rightswatch run`` builds incrementally (Dagster, GX, ``dbt build``, publication).
 The reference is a copy of that run's work file rebuilt by ``dbt run --full-refresh``: every incremental
 model recomputed from the raw history the run kept. Every published mart must equal the reference's,
-row for row (as multisets), and so must the incremental rate windows of the work file (kept per list
-date until their inputs change), ignoring only the columns that name a build (``build_id``, ``built_at``)
+row for row (as multisets), and so must the incremental rate windows and order facts of the work file
+(kept per list date until their inputs change, per order until it gets a version), ignoring only the columns that name a build (``build_id``, ``built_at``)
 and the bookkeeping of the run itself in ``dq_pipeline_runs``; floats are compared rounded to 9 places.
 Then a corrected orders file (same name, fewer lines) replaces a delivered one, and the incremental
 build must again equal the full one. Last, ``rightswatch run --full-refresh`` on the same landing must

@@ -11,10 +11,10 @@ one (a sequential copy, far cheaper than re-encoding), and only the tables whose
 from the build are brought up to date in it; tables the build no longer has are dropped. "Differs" is
 decided by a checksum over the whole table — column names and types, row count and the sum of every
 row's hash — computed on both sides (a read-only scan, about a second per 10 M rows). A changed table
-whose rows are distinct on both sides and differ in at most PATCH_AT_MOST of them is patched: the rows
-only the published copy has are deleted, those only the build has inserted (a day's new order lines
-in a fact table of years), and its checksum is compared again after; any other changed table is written
-again whole. When most rows must be written anyway, or there is no published file yet, the new file is
+whose rows differ in at most PATCH_AT_MOST of them (by row hash) is patched: the rows only the published
+copy has are deleted, those only the build has inserted (a day's new order lines in a fact table of
+years), and its checksum is compared again after; a table that fails that check (a row whose number of
+copies changed) and any other changed table is written again whole. When most rows must be written anyway, or there is no published file yet, the new file is
 written from scratch, which also returns the space of replaced and deleted rows. Either way readers
 only ever see a whole file (rename).
 """
