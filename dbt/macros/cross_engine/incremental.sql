@@ -55,19 +55,43 @@
 {%- endmacro %}
 
 
-{#- rw_files_not_yet_in(alias): predicate for the per-version source rows of an incremental model: the
-    row's file (delivery_date, file_name, file_sha256) is not in the model yet. True on a full build. -#}
-{% macro rw_files_not_yet_in(alias) -%}
+{#- rw_files_not_yet_in(alias, source): predicate for the per-version source rows of an incremental
+    model: the row's file (delivery_date, file_name, file_sha256) is a loaded file of ``source`` in the
+    file registry that the model does not hold yet. True on a full build.
+
+    The files come from the registry (a few rows per delivery), not from the source rows: a correlated
+    NOT EXISTS from every source row to the model made DuckDB 1.5 first take the distinct files of all
+    10 M raw rows and read every column of them, 5.8 s of a new day at 10 M order lines. The second
+    condition repeats what the first implies (ingestion stamps a file's rows with its registry
+    loaded_at) so the scan can skip the row groups loaded before the earliest new file: 0.6 s. The
+    model's row-count test against its source (rw_equal_row_count) would show a row this lost. -#}
+{% macro rw_files_not_yet_in(alias, source) -%}
     {%- if is_incremental() -%}
-    not exists (
-        select 1 from {{ this }} as loaded
-        where loaded.delivery_date = {{ alias }}.delivery_date
-          and loaded.file_name = {{ alias }}.file_name
-          and loaded.file_sha256 = {{ alias }}.file_sha256
+    ({{ alias }}.delivery_date, {{ alias }}.file_name, {{ alias }}.file_sha256) in (
+        select delivery_date, file_name, file_sha256 from {{ rw_files_to_add(source) }} as new_files
     )
+    and {{ alias }}.loaded_at >= (select min(loaded_at) from {{ rw_files_to_add(source) }} as new_files)
     {%- else -%}
     true
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- rw_files_to_add(source): subquery of the loaded files of ``source`` (registry rows: delivery_date,
+    file_name, file_sha256, loaded_at) that the incremental model does not hold yet. -#}
+{% macro rw_files_to_add(source) -%}
+    (
+        select registry.delivery_date, registry.file_name, registry.file_sha256, registry.loaded_at
+        from {{ ref('stg_pipeline_meta__file_registry') }} as registry
+        where registry.status = 'loaded'
+          and registry.source = '{{ source }}'
+          and not exists (
+              select 1 from {{ this }} as held
+              where held.delivery_date = registry.delivery_date
+                and held.file_name = registry.file_name
+                and held.file_sha256 = registry.file_sha256
+          )
+    )
 {%- endmacro %}
 
 

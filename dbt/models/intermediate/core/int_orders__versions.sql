@@ -18,14 +18,14 @@
     )
 }}
 
--- depends_on: {{ ref('stg_pipeline_meta__file_registry') }}  (read by the incremental pre-hook)
+-- depends_on: {{ ref('stg_pipeline_meta__file_registry') }}  (the files to add, and the pre-hook's)
 
 with
 
 versions as (
 
     select * from {{ ref('stg_platform__orders') }} as stg
-    where {{ rw_files_not_yet_in('stg') }}
+    where {{ rw_files_not_yet_in('stg', 'orders') }}
 
 ),
 
