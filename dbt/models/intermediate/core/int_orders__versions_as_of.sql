@@ -53,6 +53,7 @@ final as (
         line_amount,
         ordered_date_local,
         order_month,
+        promised_month,
         {{ rw_csv_append('dq_flags', "case when not is_known_merchant then 'unknown_merchant' end") }} as dq_flags,
         is_known_merchant,
         delivery_date,

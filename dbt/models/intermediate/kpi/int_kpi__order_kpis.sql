@@ -17,6 +17,7 @@ lines as (
         -- the macros behind kpi_local_date / kpi_month (a time-zone conversion per line costs ~1 µs)
         l.ordered_date_local,
         l.order_month as ordered_month,
+        l.promised_month,
         k.cutoff_at
     from {{ ref('int_orders__latest') }} as l
     cross join cutoff as k
@@ -112,7 +113,7 @@ price as (
 -- late shipment, in the month of promised_ship_by; cancelled lines are left out
 shipping as (
     select
-        {{ kpi_month('promised_ship_by') }} as month,
+        promised_month as month,
         merchant_id,
         {{ rw_is_late_shipment(as_of='cutoff_at') }} as is_late,
         shipped_at is null and promised_ship_by >= cutoff_at as is_pending
