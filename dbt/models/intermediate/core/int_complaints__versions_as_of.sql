@@ -18,7 +18,7 @@ known_merchants as (
 
 known_orders as (
 
-    {{ rw_first_delivered(ref('int_orders__versions_as_of'), ['order_id']) }}
+    {{ rw_keys_among(ref('int_orders__versions_as_of'), 'order_id', 'versions') }}
 
 ),
 
