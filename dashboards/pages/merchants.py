@@ -11,7 +11,7 @@ from dagster_project.state import decisions, open_state
 from dashboards import charts, queries
 from dashboards.auth import page_setup
 from dashboards.i18n import col, kpi_names, localized, t
-from dashboards.ui import flash, more_filters, require_warehouse, show_flash, table
+from dashboards.ui import TABLE_PAGE_SIZE, flash, more_filters, pager, require_warehouse, show_flash, table
 
 user = page_setup("merchants")
 show_flash()
@@ -53,8 +53,13 @@ if is_manager:
     shown["decision"] = shown["merchant_id"].map(lambda m: (decided.get(m) or {}).get("decision"))
     shown["decided_tier"] = shown["merchant_id"].map(lambda m: (decided.get(m) or {}).get("decided_tier"))
 st.subheader(t("enforcement_list"))
-table(shown, "enforcement_list", {"tier": tiers, "category": categories, "region": regions, "min_tier": min_tier},
-      gb18030=True, height=360)
+# One page of the list on screen, most serious first (the query's order); the downloads and the
+# drill-down's choice hold every listed merchant. A page of 25 rather than all of them cut the
+# browser's share of this page under load (scripts/loadtest.py; docs/performance.md).
+list_filters = {"tier": tiers, "category": categories, "region": regions, "min_tier": min_tier}
+page = pager(len(shown), TABLE_PAGE_SIZE, "mx_page", list_filters)
+table(shown.iloc[page * TABLE_PAGE_SIZE:(page + 1) * TABLE_PAGE_SIZE], "enforcement_list", list_filters,
+      gb18030=True, height=360, everything=lambda: shown, rows=len(shown))
 
 # --- drill-down ----------------------------------------------------------------------------------
 if df.empty:

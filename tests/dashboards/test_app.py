@@ -211,22 +211,54 @@ def test_hostile_description_is_plain_text(dash_env):
     assert all("<script>" not in m.value for m in at.markdown)
 
 
-def test_regulator_sees_only_public_sanctions(dash_env):
+def _every_listed_merchant(at) -> pd.DataFrame:
+    """The enforcement list over all its pages (page 1 is shown first; the pager appears only when
+    the list needs more than one page)."""
+    from dashboards.ui import TABLE_PAGE_SIZE as size
+
+    frames = [tables(at)[0]]
+    pagers = [n for n in at.number_input if n.key == "mx_page"]
+    if pagers:
+        for number in range(2, int(pagers[0].max) + 1):
+            at.number_input(key="mx_page").set_value(number).run()
+            frames.append(tables(at)[0])
+        at.number_input(key="mx_page").set_value(1).run()
+    assert all(len(f) == size for f in frames[:-1]) and 0 < len(frames[-1]) <= size
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_regulator_sees_only_public_sanctions(dash_env, monkeypatch):
+    from dashboards import ui
+
     con = duckdb.connect(str(dash_env.warehouse), read_only=True)
-    tiers = pd.Series([r[0] for r in con.execute(
-        "SELECT tier FROM marts.rpt_merchant_enforcement WHERE as_of_date = "
-        "(SELECT max(as_of_date) FROM marts.rpt_merchant_enforcement)").fetchall()])
+    latest = con.execute(
+        "SELECT merchant_id, tier FROM marts.rpt_merchant_enforcement WHERE as_of_date = "
+        "(SELECT max(as_of_date) FROM marts.rpt_merchant_enforcement) "
+        "ORDER BY tier DESC, serious_points DESC, general_points DESC, merchant_id").df()
     con.close()
+    tiers = latest["tier"]
     reg = signed_in("regulator", lang="en")
     reg.switch_page("pages/merchants.py").run()
     assert not reg.exception
-    shown = tables(reg)[0] if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
+    shown = _every_listed_merchant(reg) if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
     assert len(shown) == int((tiers >= 1).sum())
     assert (shown["Tier"] >= 1).all()
     assert not [f for f in reg.get("form")], "regulators get no decision form"
     man = signed_in("manager", lang="en")
+    offered = {}
+    real = ui.download_buttons
+    monkeypatch.setattr(ui, "download_buttons", lambda df, name, *a, **k: (offered.__setitem__(name, k),
+                                                                           real(df, name, *a, **k)))
     man.switch_page("pages/merchants.py").run()
-    assert len(tables(man)[0]) == len(tiers)
+    size = ui.TABLE_PAGE_SIZE
+    # the list's downloads hold every listed merchant, not the page on screen
+    assert offered["enforcement_list"]["rows"] == len(tiers)
+    assert offered["enforcement_list"]["everything"]()["merchant_id"].tolist() == latest["merchant_id"].tolist()
+    assert len(tiers) > size, "the sample must need more than one page for this test to mean anything"
+    assert len(tables(man)[0]) == size  # one page on screen
+    # every merchant once, most serious first, over the pages; the choice offers all of them
+    assert _every_listed_merchant(man)["Merchant id"].tolist() == latest["merchant_id"].tolist()
+    assert [o.split(" ")[0] for o in man.selectbox(key="mx_pick").options] == latest["merchant_id"].tolist()
 
 
 def test_merchant_drill_down_builds_only_the_open_tab(dash_env):
