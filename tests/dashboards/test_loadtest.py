@@ -120,12 +120,13 @@ def test_process_kind_reads_chromiums_type_argument():
 MIMIC_PAGE = """<div data-testid="stApp" data-test-script-state="running"><h1>old</h1></div>"""
 
 
-def _run_ends_after_100_ms(content: str, then: str = "") -> str:
-    """JavaScript for a run that, 100 ms after the click, shows ``content`` and leaves "running"; ``then``
-    runs beside it (what draws later)."""
+def _run_ends_after_100_ms(content: str, after_end: str = "") -> str:
+    """JavaScript for a run that, 100 ms after the click, shows ``content`` and leaves "running";
+    ``after_end`` runs once it has (what draws later). Chained, not two timers set at the click: on a
+    busy machine both could fire late and together, and the gap the tests measure would vanish."""
     return ("() => { const app = document.querySelector('[data-testid=\"stApp\"]');"
             f" setTimeout(() => {{ app.innerHTML = '{content}';"
-            " app.setAttribute('data-test-script-state', 'notRunning'); }, 100);" + then + " }")
+            " app.setAttribute('data-test-script-state', 'notRunning');" + after_end + " }, 100); }")
 
 
 def _mimic_visit(navigate: str, route: tuple[str, object] | None = None) -> loadtest.Visit:
@@ -160,12 +161,13 @@ def _mimic_visit(navigate: str, route: tuple[str, object] | None = None) -> load
 
 @pytest.mark.browser
 def test_a_visit_ends_when_its_chart_is_drawn_not_when_the_run_ends():
-    """The app root leaves "running" at once, the chart draws 400 ms later. The visit's time is the
-    drawing, and the run's end is kept beside it."""
+    """The app root leaves "running" first, the chart draws 400 ms after that. The visit's time is the
+    drawing, and the run's end is kept beside it. (Relative to the run's end, not the click: CI's timers
+    fire late under load, never early.)"""
     result = _mimic_visit(_run_ends_after_100_ms('<h1>商家处置</h1><div data-testid="stVegaLiteChart"></div>', """
-      setTimeout(() => { document.querySelector('[data-testid="stVegaLiteChart"]').innerHTML = '<svg></svg>'; }, 500);"""))
-    assert 0.05 <= result.finished < 0.4, result
-    assert result.rendered >= 0.45, result
+      setTimeout(() => { document.querySelector('[data-testid="stVegaLiteChart"]').innerHTML = '<svg></svg>'; }, 400);"""))
+    assert result.finished >= 0.05, result
+    assert result.rendered >= result.finished + 0.35, result
 
 
 @pytest.mark.browser
@@ -183,5 +185,5 @@ def test_a_visit_ends_when_its_chart_image_is_decoded():
 
     result = _mimic_visit(_run_ends_after_100_ms('<h1>商家处置</h1><img class="rw-chart" src="http://rw.test/chart.svg">'),
                           ("http://rw.test/chart.svg", slow_chart))
-    assert 0.05 <= result.finished < 0.4, result
-    assert result.rendered >= 0.55, result
+    assert result.finished >= 0.05, result
+    assert result.rendered >= result.finished + 0.45, result  # asked for at the run's end, served 0.5 s on
