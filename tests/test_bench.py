@@ -87,3 +87,17 @@ def test_a_real_build_gives_every_figure_the_bench_prints(sample_build, tmp_path
     for page in PAGES:
         assert re.search(rf"^\s+{page}\s+p50 \d+\.\d{{3}}\s+p95 \d+\.\d{{3}}.*CPU-s p50 \d+\.\d{{3}}",
                          printed, re.M), printed
+
+
+def test_the_floor_is_read_in_a_child_so_later_phases_report_their_own_memory(sample_build):
+    """The floor's DuckDB memory stays in a child: this process (which forks every later phase, whose
+    peak RSS then starts at this process's) spends no CPU on it, its child does."""
+    import resource
+    import time
+
+    own, children = time.process_time(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall_s, cpu_s = bench_module.floor_seconds(sample_build.landing)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    assert wall_s > 0 and cpu_s > 0
+    assert (after.ru_utime + after.ru_stime) - (children.ru_utime + children.ru_stime) >= cpu_s
+    assert time.process_time() - own < cpu_s
