@@ -54,8 +54,8 @@ if is_manager:
     shown["decided_tier"] = shown["merchant_id"].map(lambda m: (decided.get(m) or {}).get("decided_tier"))
 st.subheader(t("enforcement_list"))
 # One page of the list on screen, most serious first (the query's order); the downloads and the
-# drill-down's choice hold every listed merchant. A page of 25 rather than all of them cut the
-# browser's share of this page under load (scripts/loadtest.py; docs/performance.md).
+# drill-down's choice hold every listed merchant. A platform lists thousands of merchants: the browser
+# gets one page of them, never the whole list (docs/performance.md, "Pages of 25 rows").
 list_filters = {"tier": tiers, "category": categories, "region": regions, "min_tier": min_tier}
 page = pager(len(shown), TABLE_PAGE_SIZE, "mx_page", list_filters)
 table(shown.iloc[page * TABLE_PAGE_SIZE:(page + 1) * TABLE_PAGE_SIZE], "enforcement_list", list_filters,
