@@ -167,6 +167,21 @@ def _complaint_ids(dash_env, lo, hi) -> list[str]:
         con.close()
 
 
+def _every_page(at, key: str) -> pd.DataFrame:
+    """A SQL- or frame-paged table over all its pages, read through its pager ``key`` (shown only when
+    there is more than one page); every page but the last is full. Leaves the last page open."""
+    from dashboards.ui import TABLE_PAGE_SIZE as size
+
+    frames = [tables(at)[0]]
+    pagers = [n for n in at.number_input if n.key == key]
+    if pagers:
+        for number in range(2, int(pagers[0].max) + 1):
+            at.number_input(key=key).set_value(number).run()
+            frames.append(tables(at)[0])
+    assert all(len(f) == size for f in frames[:-1]) and 0 < len(frames[-1]) <= size
+    return pd.concat(frames, ignore_index=True)
+
+
 def test_complaint_filter_changes_the_numbers(dash_env):
     """Figures count every filtered row; the table is paged in SQL and its pages hold exactly those rows."""
     from dashboards.ui import TABLE_PAGE_SIZE as size
@@ -180,14 +195,7 @@ def test_complaint_filter_changes_the_numbers(dash_env):
     total = len(expected)
     assert total > size, "the sample must need more than one page for this test to mean anything"
     assert at.metric[0].value == f"{total:,}"
-    seen: list[str] = []
-    pages = -(-total // size)
-    for number in range(1, pages + 1):
-        if number > 1:
-            at.number_input(key="cx_page").set_value(number).run()
-        frame = tables(at)[0]
-        assert len(frame) == min(size, total - (number - 1) * size)
-        seen += frame["Complaint id"].tolist()
+    seen = _every_page(at, "cx_page")["Complaint id"].tolist()
     assert seen == expected  # every row once, newest first, none shipped twice or lost
     channel = at.multiselect(key="cx_channel").options[0]
     at.multiselect(key="cx_channel").select(channel).run()
@@ -211,22 +219,6 @@ def test_hostile_description_is_plain_text(dash_env):
     assert all("<script>" not in m.value for m in at.markdown)
 
 
-def _every_listed_merchant(at) -> pd.DataFrame:
-    """The enforcement list over all its pages (page 1 is shown first; the pager appears only when
-    the list needs more than one page)."""
-    from dashboards.ui import TABLE_PAGE_SIZE as size
-
-    frames = [tables(at)[0]]
-    pagers = [n for n in at.number_input if n.key == "mx_page"]
-    if pagers:
-        for number in range(2, int(pagers[0].max) + 1):
-            at.number_input(key="mx_page").set_value(number).run()
-            frames.append(tables(at)[0])
-        at.number_input(key="mx_page").set_value(1).run()
-    assert all(len(f) == size for f in frames[:-1]) and 0 < len(frames[-1]) <= size
-    return pd.concat(frames, ignore_index=True)
-
-
 def test_regulator_sees_only_public_sanctions(dash_env, monkeypatch):
     from dashboards import ui
 
@@ -240,7 +232,7 @@ def test_regulator_sees_only_public_sanctions(dash_env, monkeypatch):
     reg = signed_in("regulator", lang="en")
     reg.switch_page("pages/merchants.py").run()
     assert not reg.exception
-    shown = _every_listed_merchant(reg) if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
+    shown = _every_page(reg, "mx_page") if (tiers >= 1).any() else pd.DataFrame({"Tier": []})
     assert len(shown) == int((tiers >= 1).sum())
     assert (shown["Tier"] >= 1).all()
     assert not [f for f in reg.get("form")], "regulators get no decision form"
@@ -257,7 +249,7 @@ def test_regulator_sees_only_public_sanctions(dash_env, monkeypatch):
     assert len(tiers) > size, "the sample must need more than one page for this test to mean anything"
     assert len(tables(man)[0]) == size  # one page on screen
     # every merchant once, most serious first, over the pages; the choice offers all of them
-    assert _every_listed_merchant(man)["Merchant id"].tolist() == latest["merchant_id"].tolist()
+    assert _every_page(man, "mx_page")["Merchant id"].tolist() == latest["merchant_id"].tolist()
     assert [o.split(" ")[0] for o in man.selectbox(key="mx_pick").options] == latest["merchant_id"].tolist()
 
 
