@@ -227,7 +227,8 @@ def test_a_new_run_folder_starts_from_the_last_parse_state_and_dbt_uses_it(tmp_p
 
 
 def test_dbt_is_started_through_the_wrapper_that_dies_with_its_parent():
-    from dagster_project.orchestration.resources import DBT_WRAPPER, build_resources
+    from dagster_project.orchestration.dbt_resource import DBT_WRAPPER
+    from dagster_project.orchestration.resources import build_resources
 
     dbt = build_resources()["dbt"]
     assert dbt.dbt_executable == str(DBT_WRAPPER) and os.access(DBT_WRAPPER, os.X_OK)

@@ -15,8 +15,9 @@ from dagster_project.orchestration.config import load_overrides
 from dagster_project.orchestration.dbt_args import full_refresh_reason, pipeline_build_args
 from dagster_project.orchestration.dbt_events import DbtBuildEvents
 from dagster_project.orchestration.dbt_project import rightswatch_dbt
+from dagster_project.orchestration.dbt_resource import dbt_child_environment
 from dagster_project.orchestration.engine_steps import steps_for
-from dagster_project.orchestration.resources import WarehouseResource, dbt_child_environment, progress
+from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.warehouse.memory import export_for_dbt
 from dagster_project.warehouse.work_db import connect_work_db
 
