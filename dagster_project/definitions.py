@@ -8,6 +8,7 @@ from dagster_project.orchestration.assets.decisions import management_decisions
 from dagster_project.orchestration.assets.ingestion import landing_ingestion
 from dagster_project.orchestration.assets.publication import published_warehouse
 from dagster_project.orchestration.jobs import warehouse_job
+from dagster_project.orchestration.landing_only import landing_only_job
 from dagster_project.orchestration.resources import build_resources
 from dagster_project.orchestration.schedules import warehouse_daily
 from dagster_project.orchestration.sensors import new_delivery_sensor, warehouse_failure_sensor
@@ -17,7 +18,7 @@ from dagster_project.reports import definitions as reports
 defs = dg.Definitions(
     assets=[landing_ingestion, management_decisions, rightswatch_dbt_models, published_warehouse, asof_warehouse,
             *reports.report_assets],
-    jobs=[warehouse_job, asof_job, privacy_retention_job, *reports.report_jobs],
+    jobs=[warehouse_job, landing_only_job, asof_job, privacy_retention_job, *reports.report_jobs],
     schedules=[warehouse_daily, privacy_retention_weekly, *reports.report_schedules],
     sensors=[new_delivery_sensor, warehouse_failure_sensor, *reports.report_sensors],
     resources=build_resources(),

@@ -348,6 +348,8 @@ def fmt_datetime(value: datetime | float | None, tz: str = "UTC") -> str:
 # audit actions): shown in the session's language; a code not listed here is shown as it is.
 CODES: dict[str, tuple[str, str]] = {
     "success": ("成功", "success"), "failed": ("失败", "failed"), "running": ("运行中", "running"),
+    "nothing_new": ("无新数据", "nothing new"), "ingested": ("仅导入", "ingested only"),
+    "abandoned": ("已中止", "abandoned"),
     "loaded": ("已加载", "loaded"), "rejected": ("已拒绝", "rejected"), "unchanged": ("未变化", "unchanged"),
     "superseded": ("已被替换", "superseded"), "quarantined": ("已隔离", "quarantined"),
     "open": ("待处理", "open"), "resolved": ("已解决", "resolved"), "escalated": ("已升级", "escalated"),

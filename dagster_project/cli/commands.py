@@ -107,7 +107,21 @@ def _run(args: argparse.Namespace) -> int:
         return EXIT_BUSY
 
 
-def _recover(settings, instance, job_name: str) -> None:
+def _warehouse_job():
+    from dagster_project.definitions import defs
+    from dagster_project.orchestration.jobs import WAREHOUSE_JOB_NAME
+
+    logging.getLogger("dagster._core.execution.plan.active").addFilter(_skipped_dbt_check_noise)
+    return defs.resolve_job_def(WAREHOUSE_JOB_NAME)
+
+
+def _landing_only_job():
+    from dagster_project.orchestration.landing_only import LANDING_ONLY_JOB_NAME, landing_only_definitions
+
+    return landing_only_definitions().resolve_job_def(LANDING_ONLY_JOB_NAME)
+
+
+def _recover(settings, instance) -> None:
     """Clear what killed or crashed runs left (dagster_project.orchestration.recovery); we hold the run lock."""
     from dagster_project.orchestration import recovery
     from dagster_project.orchestration.run_lock import import_refused_runs
@@ -116,8 +130,12 @@ def _recover(settings, instance, job_name: str) -> None:
     for path in recovery.remove_temp_files(settings.warehouse):
         print(f"  removed a publish temp file left by an earlier run: {path}", flush=True)
     note = f"at the start of a run at {time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime())} UTC"
-    dagster_runs = recovery.fail_stale_dagster_runs(
-        instance, job_name, f"abandoned: the run's process ended without finishing; found {note}")
+    from dagster_project.orchestration.jobs import WAREHOUSE_JOB_NAME
+    from dagster_project.orchestration.landing_only import LANDING_ONLY_JOB_NAME
+
+    dagster_runs = [run for job_name in (WAREHOUSE_JOB_NAME, LANDING_ONLY_JOB_NAME)
+                    for run in recovery.fail_stale_dagster_runs(
+                        instance, job_name, f"abandoned: the run's process ended without finishing; found {note}")]
     if settings.work_db.exists():
         with closing(connect_work_db(settings.work_db)) as con:
             stale = recovery.abandon_stale_runs(con, note)
@@ -131,24 +149,36 @@ def _recover(settings, instance, job_name: str) -> None:
 def _run_locked(settings, *, full_refresh: bool = False) -> int:
     from dagster import DagsterInstance
 
-    from dagster_project.definitions import defs
+    from dagster_project.orchestration.build_inputs import nothing_new_note
     from dagster_project.orchestration.dbt_args import run_tags
-    from dagster_project.orchestration.jobs import WAREHOUSE_JOB_NAME
+    from dagster_project.orchestration.quiet_landing import landing_looks_unchanged, record_ingested_only
     from dagster_project.orchestration.recovery import disk_full_line
     from dagster_project.orchestration.sensors import mark_run_failed
 
-    job = defs.resolve_job_def(WAREHOUSE_JOB_NAME)
-    logging.getLogger("dagster._core.execution.plan.active").addFilter(_skipped_dbt_check_noise)
     started = time.monotonic()
-    with DagsterInstance.get() as instance:
-        _recover(settings, instance, WAREHOUSE_JOB_NAME)
-        result = job.execute_in_process(
+
+    def execute(instance, job):
+        return job.execute_in_process(
             instance=instance,
             raise_on_error=False,
             tags=run_tags(full_refresh=full_refresh),
             # errors only: warnings are told in plain words by the summary below
             run_config={"loggers": {"console": {"config": {"log_level": "ERROR"}}}},
         )
+
+    with DagsterInstance.get() as instance:
+        _recover(settings, instance)
+        result = None
+        # nothing looks new: the ingestion step alone decides, without loading dbt or planning every model
+        if not full_refresh and landing_looks_unchanged(settings):
+            result = execute(instance, _landing_only_job())
+            if result.success and nothing_new_note(settings.work_db, result.run_id) is None:
+                record_ingested_only(settings, result.run_id)
+                print("Ingestion found something new after all (a file of the same name and size with other "
+                      "bytes, or a changed setting): building the warehouse", flush=True)
+                result = None
+        if result is None:
+            result = execute(instance, _warehouse_job())
     elapsed = time.monotonic() - started
     from dagster_project.cli.run_summary import print_summary
 
@@ -161,8 +191,6 @@ def _run_locked(settings, *, full_refresh: bool = False) -> int:
     except Exception as exc:  # a full disk can break the summary too: the cause must still come last
         if failure is None or disk_full_line(f"{failure}\n{exc}", places) is None:
             raise
-    from dagster_project.orchestration.build_inputs import nothing_new_note
-
     note = nothing_new_note(settings.work_db, result.run_id)
     if note:
         print(f"\n{note}")

@@ -161,6 +161,11 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, value: str) -> None:
 def last_publication(con: duckdb.DuckDBPyConnection) -> LastPublication | None:
     """The latest run that published, with the fingerprint of its inputs (None when none has)."""
     ensure_table(con)
+    return published_last(con)
+
+
+def published_last(con: duckdb.DuckDBPyConnection) -> LastPublication | None:
+    """``last_publication`` on a work file opened read-only (its tables exist once a run has published)."""
     row = con.execute(
         f"""
         select r.run_id, r.finished_at, b.fingerprint

@@ -11,6 +11,7 @@ import dagster as dg
 
 from dagster_project.contract import SOURCES
 from dagster_project.orchestration.jobs import warehouse_job
+from dagster_project.orchestration.landing_only import landing_only_job
 from dagster_project.orchestration.run_lock import WarehouseBusy, warehouse_lock
 from dagster_project.settings import get_settings
 from dagster_project.warehouse.work_db import connect_work_db
@@ -57,7 +58,7 @@ def mark_run_failed(run_id: str, message: str) -> None:
         )
 
 
-@dg.run_failure_sensor(monitored_jobs=[warehouse_job], default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.run_failure_sensor(monitored_jobs=[warehouse_job, landing_only_job], default_status=dg.DefaultSensorStatus.RUNNING)
 def warehouse_failure_sensor(context: dg.RunFailureSensorContext):
     """Marks the failed run in the work file, under the warehouse lock: a run refused because another holds
     the warehouse fails too, and opening DuckDB beside the holder would end in DuckDB's lock error. While
