@@ -100,5 +100,5 @@ def record_ingested_only(settings: Settings, run_id: str) -> None:
             "update meta.pipeline_runs set status = ?, finished_at = ?, message = ? where run_id = ? "
             "and status = 'running'",
             [INGESTED_ONLY, datetime.now(UTC).replace(tzinfo=None),
-             "ingested only: new input found after a look-ahead saw none; the next run of the same command "
-             "built and published it (仅完成导入：随后的运行已构建并发布)", run_id])
+             "ingested only: a look-ahead saw nothing new, ingestion found new input; the warehouse job started "
+             "right after this run builds and publishes it (仅完成导入：随后启动的仓库作业负责构建和发布)", run_id])
