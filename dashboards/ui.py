@@ -218,8 +218,15 @@ def month_range(months: Sequence[date], key: str, default_last: int = 6) -> tupl
     months = list(months)
     if len(months) == 1:
         return months[0], months[0]
-    lo, hi = st.select_slider(t("month_range"), options=months, value=default_month_range(months, default_last),
-                              format_func=fixed(fmt_month), key=key)
+    # Two select boxes, not a range slider: Streamlit's slider makes a page's first visit load and parse
+    # its own script and moment.js in the browser (scripts/loadtest.py; docs/performance.md), and the
+    # overview has already loaded the select box's. A "from" after the "to" is read as the same range.
+    first, last = default_month_range(months, default_last)
+    label = fixed(fmt_month)
+    c1, c2, _ = st.columns([1, 1, 2])
+    lo = c1.selectbox(t("month_from"), months, index=months.index(first), format_func=label, key=f"{key}_from")
+    hi = c2.selectbox(t("month_to"), months, index=months.index(last), format_func=label, key=f"{key}_to")
+    lo, hi = sorted((lo, hi))
     return lo, hi
 
 
