@@ -30,6 +30,10 @@ from dashboards.static_view import interactive, one_decimal, percent, show_table
 
 TABLE_PAGE_SIZE = 25  # rows of a paged table sent to the browser at a time (fewer: less browser CPU)
 STATIC_ROW_LIMIT = 500  # rows of a server-built table shown at most (the downloads hold them all)
+# Up to this many pages the pager is a select box, whose script the overview has loaded; beyond, a number
+# box (a select box would send the browser every page number). A page's first use of a widget type costs
+# the browser its script under load (docs/performance.md, "The first page after sign-in").
+PAGE_CHOICES_MAX = 200
 
 
 # Every CSS animation and transition off: the running indicator, the fading of a page's elements while a
@@ -139,10 +143,12 @@ def pager(total: int, page_size: int, key: str, filters: Any = None) -> int:
     if st.session_state.get(f"{key}_filters") != filters:
         st.session_state[f"{key}_filters"] = filters
         st.session_state.pop(key, None)
-    if pages > 1:
+    if 1 < pages <= PAGE_CHOICES_MAX:
+        page = int(st.selectbox(t("table_page"), range(1, pages + 1), key=key, width=160)) - 1
+    elif pages > PAGE_CHOICES_MAX:
         page = int(st.number_input(t("table_page"), min_value=1, max_value=pages, value=1, step=1,
                                    key=key, width=160)) - 1
-        page = min(page, pages - 1)
+    page = min(page, pages - 1)
     first = page * page_size + 1 if total else 0
     st.caption(t("rows_shown", first=fmt_number(first), last=fmt_number(min(total, (page + 1) * page_size)),
                  total=fmt_number(total)))

@@ -173,11 +173,15 @@ def _every_page(at, key: str) -> pd.DataFrame:
     from dashboards.ui import TABLE_PAGE_SIZE as size
 
     frames = [tables(at)[0]]
-    pagers = [n for n in at.number_input if n.key == key]
-    if pagers:
-        for number in range(2, int(pagers[0].max) + 1):
+    boxes = [n for n in at.number_input if n.key == key]  # many pages
+    choices = [s for s in at.selectbox if s.key == key]  # up to ui.PAGE_CHOICES_MAX pages
+    assert not (boxes and choices)
+    for number in range(2, int(boxes[0].max) + 1 if boxes else len(choices[0].options) + 1 if choices else 2):
+        if boxes:
             at.number_input(key=key).set_value(number).run()
-            frames.append(tables(at)[0])
+        else:
+            at.selectbox(key=key).select_index(number - 1).run()
+        frames.append(tables(at)[0])
     assert all(len(f) == size for f in frames[:-1]) and 0 < len(frames[-1]) <= size
     return pd.concat(frames, ignore_index=True)
 
@@ -216,6 +220,21 @@ def test_complaint_filter_changes_the_numbers(dash_env):
     assert at.metric[0].value == f"{narrowed:,}"
     assert len(tables(at)[0]) == min(size, narrowed)  # a new filter starts again at page 1
     assert set(tables(at)[0]["Channel"]) == {channel}
+
+
+def test_a_table_of_many_pages_is_paged_with_a_number_box(dash_env, monkeypatch):
+    """Beyond ui.PAGE_CHOICES_MAX pages the pager is a number box (a select box would ship every page
+    number to the browser), and it walks the same rows."""
+    from dashboards import ui
+
+    monkeypatch.setattr(ui, "PAGE_CHOICES_MAX", 2)
+    at = signed_in("analyst", lang="en")
+    at.switch_page("pages/complaints.py").run()
+    _every_month(at, "cx_months")
+    lo, hi = at.selectbox(key="cx_months_from").value, at.selectbox(key="cx_months_to").value
+    assert [n.key for n in at.number_input] == ["cx_page"]
+    assert "cx_page" not in [s.key for s in at.selectbox]
+    assert _every_page(at, "cx_page")["Complaint id"].tolist() == _complaint_ids(dash_env, lo, hi)
 
 
 def test_hostile_description_is_plain_text(dash_env):
