@@ -1,7 +1,7 @@
 """The ingestion step alone, as a job of its own: what ``rightswatch run`` starts when nothing looks new.
 
 A run of the whole warehouse job pays, before its first step, for loading dagster-dbt and the dbt
-manifest (about 3 s) and for a "planned" event per asset and check of its plan (about 450, 3–4 s).
+manifest (about 3 s) and for a "planned" event per asset and check of its plan (about 340, 3–4 s).
 When the look-ahead (``quiet_landing``) sees nothing new, the command line loads these definitions
 instead, which hold the ingestion asset and its resource only, and runs this job. Ingestion does
 all it always does (scan, hashes, Great Expectations, reconciliation, the inputs' fingerprint) and

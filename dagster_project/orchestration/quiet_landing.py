@@ -1,7 +1,7 @@
 """Before a run starts: does the landing look exactly as the last publication found it?
 
 A Dagster run of the whole warehouse job logs a "planned" event for every asset and check in its plan
-(about 450, one SQLite transaction each) before its first step runs: 3–4 s of a nightly run that then
+(about 340, one SQLite transaction each) before its first step runs: 3–4 s of a nightly run that then
 finds nothing new and skips dbt and publication. When this look-ahead says nothing seems new, the
 command line runs only the ingestion step (the same asset, with the same scan, hashes, Great
 Expectations, fingerprint and "nothing new" record), and runs the whole job only if ingestion finds
