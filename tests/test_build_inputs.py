@@ -61,6 +61,18 @@ def test_a_new_file_a_replaced_file_or_a_new_decision_is_something_new(work, tmp
     assert build_inputs.unchanged_since(work, settings, build_inputs.fingerprint(work, settings)) is None
 
 
+def test_an_override_in_the_state_store_is_something_new(work, tmp_path):
+    """Read from the state store, not the work file's copy: the look-ahead before a run (quiet_landing)
+    must see an override an operator recorded since the last run, before ingestion copies it."""
+    from dagster_project.state.overrides import record_override
+
+    settings = _settings(tmp_path)
+    _published_run(work, settings, "run-1")
+    with closing(connect_state(settings.state_db)) as state:
+        record_override(state, "orders", dt.date(2026, 10, 25), "boss", "checked by hand")
+    assert build_inputs.unchanged_since(work, settings, build_inputs.fingerprint(work, settings)) is None
+
+
 def test_an_erasure_is_something_new(work, tmp_path):
     from dagster_project.privacy.erasure import durable_tags  # noqa: F401  (registers the state schema)
 

@@ -5,7 +5,7 @@ mart again (minutes at scale) only to publish the same numbers. The published ma
 of exactly these inputs:
 
 - the current file registry (which files are loaded or rejected, with their bytes' hashes);
-- operators' overrides of blocked deliveries (``meta.delivery_overrides``);
+- operators' overrides of blocked deliveries (the state store's, which ingestion copies to ``meta.delivery_overrides``);
 - management's decisions in the state store (the enforcement list shows them);
 - the erasure list in the state store (an erased person's rows are rewritten: the marts are rebuilt);
 - the KPI / scoring overrides (``RW_CONFIG``);
@@ -71,12 +71,15 @@ def _registry_part(con: duckdb.DuckDBPyConnection) -> str:
         "where status <> 'superseded' order by all").fetchall())
 
 
-def _overrides_part(con: duckdb.DuckDBPyConnection) -> str:
-    """Operators' overrides of blocked deliveries (copied from the state store before this runs)."""
-    try:
-        return _digest_rows(con.execute("select * from meta.delivery_overrides order by all").fetchall())
-    except duckdb.CatalogException:
-        return ""
+def _overrides_part(settings: Settings) -> str:
+    """Operators' overrides of blocked deliveries, as the state store holds them (ingestion copies them
+    into the work file; reading the store lets a run's look-ahead see a new override before that copy)."""
+    from dagster_project.state import connect_state
+    from dagster_project.state.overrides import export_overrides
+
+    with closing(connect_state(settings.state_db)) as state:
+        frame = export_overrides(state)
+    return _digest_rows(frame.astype(str).itertuples(index=False, name=None))
 
 
 def _decisions_part(settings: Settings) -> str:
@@ -148,7 +151,7 @@ def record_dbt_build(con: duckdb.DuckDBPyConnection, run_id: str, digest: str, f
 def fingerprint(con: duckdb.DuckDBPyConnection, settings: Settings) -> str:
     """The fingerprint of everything the published marts are computed from (see the module doc)."""
     overrides = json.dumps(load_overrides(settings.config_file), sort_keys=True, default=str)
-    parts = [_registry_part(con), _overrides_part(con), _decisions_part(settings), _erasures_part(settings),
+    parts = [_registry_part(con), _overrides_part(settings), _decisions_part(settings), _erasures_part(settings),
              overrides, _code_part()]
     return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()
 
@@ -159,13 +162,8 @@ def record(con: duckdb.DuckDBPyConnection, run_id: str, value: str) -> None:
 
 
 def last_publication(con: duckdb.DuckDBPyConnection) -> LastPublication | None:
-    """The latest run that published, with the fingerprint of its inputs (None when none has)."""
-    ensure_table(con)
-    return published_last(con)
-
-
-def published_last(con: duckdb.DuckDBPyConnection) -> LastPublication | None:
-    """``last_publication`` on a work file opened read-only (its tables exist once a run has published)."""
+    """The latest run that published, with the fingerprint of its inputs (None when none has). Reads only:
+    the look-ahead (quiet_landing) calls it on a work file opened read-only."""
     row = con.execute(
         f"""
         select r.run_id, r.finished_at, b.fingerprint
@@ -180,6 +178,7 @@ def published_last(con: duckdb.DuckDBPyConnection) -> LastPublication | None:
 
 def unchanged_since(con: duckdb.DuckDBPyConnection, settings: Settings, value: str) -> LastPublication | None:
     """The last publication when ``value`` equals its fingerprint and its file is still readable there."""
+    ensure_table(con)
     last = last_publication(con)
     if last is None or last.fingerprint != value or not settings.warehouse.is_file():
         return None

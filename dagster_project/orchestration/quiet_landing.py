@@ -49,18 +49,6 @@ def unregistered_file(con: duckdb.DuckDBPyConnection, settings: Settings) -> str
     return None
 
 
-def _overrides_as_published(con: duckdb.DuckDBPyConnection, settings: Settings) -> bool:
-    """The state store's delivery overrides are the ones the work file already holds (ingestion copies
-    them across before it computes the fingerprint)."""
-    from dagster_project.state import connect_state
-    from dagster_project.state.overrides import COLUMNS, export_overrides
-
-    with closing(connect_state(settings.state_db)) as state:
-        frame = export_overrides(state)
-    held = con.execute(f"select {', '.join(COLUMNS)} from meta.delivery_overrides order by override_id").fetchall()
-    return [tuple(map(str, row)) for row in held] == [tuple(map(str, row)) for row in frame.itertuples(index=False)]
-
-
 def _erasure_pending(con: duckdb.DuckDBPyConnection) -> bool:
     return con.execute(
         "select count(*) from raw.privacy_requests where request_type = 'deletion' and status = 'completed' "
@@ -69,17 +57,17 @@ def _erasure_pending(con: duckdb.DuckDBPyConnection) -> bool:
 
 def landing_looks_unchanged(settings: Settings) -> bool:
     """True when a run would most likely find nothing new: the published file is there, every landing file
-    is registered with its size, no erasure waits, and the inputs' fingerprint (decisions, erasures,
-    overrides, settings, code) is the one of the last publication. Any doubt answers False."""
+    is registered with its size, no erasure waits, and the inputs' fingerprint (build_inputs: registry,
+    overrides, decisions, erasures, settings, code) is the one of the last publication. Any doubt answers
+    False."""
     if not (settings.work_db.is_file() and settings.warehouse.is_file() and settings.landing.is_dir()):
         return False
     try:
         with closing(duckdb.connect(str(settings.work_db), read_only=True)) as con:
-            last = build_inputs.published_last(con)
+            last = build_inputs.last_publication(con)
             return (last is not None
                     and unregistered_file(con, settings) is None
                     and not _erasure_pending(con)
-                    and _overrides_as_published(con, settings)
                     and build_inputs.fingerprint(con, settings) == last.fingerprint)
     except (duckdb.Error, OSError):  # an older work file, a locked or unreadable one: let the run decide
         return False
