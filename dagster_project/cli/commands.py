@@ -172,13 +172,15 @@ def _run_locked(settings, *, full_refresh: bool = False) -> int:
         # nothing looks new: the ingestion step alone decides, without loading dbt or planning every model
         if not full_refresh and landing_looks_unchanged(settings):
             result = execute(instance, _landing_only_job())
-            if result.success and nothing_new_note(settings.work_db, result.run_id) is None:
+            note = nothing_new_note(settings.work_db, result.run_id)
+            if result.success and note is None:
                 record_ingested_only(settings, result.run_id)
                 print("Ingestion found something new after all (a file of the same name and size with other "
-                      "bytes, or a changed setting): building the warehouse", flush=True)
+                      "bytes): building the warehouse", flush=True)
                 result = None
         if result is None:
             result = execute(instance, _warehouse_job())
+            note = nothing_new_note(settings.work_db, result.run_id)
     elapsed = time.monotonic() - started
     from dagster_project.cli.run_summary import print_summary
 
@@ -191,7 +193,6 @@ def _run_locked(settings, *, full_refresh: bool = False) -> int:
     except Exception as exc:  # a full disk can break the summary too: the cause must still come last
         if failure is None or disk_full_line(f"{failure}\n{exc}", places) is None:
             raise
-    note = nothing_new_note(settings.work_db, result.run_id)
     if note:
         print(f"\n{note}")
     if failure is not None:
