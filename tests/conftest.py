@@ -5,6 +5,7 @@ models, GX validating) on generated sample data, once per test session."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -80,6 +81,18 @@ class SampleBuild:
     def rightswatch(self, *args: str, check: bool = True, env: dict[str, str] | None = None,
                     timeout: int = 900) -> subprocess.CompletedProcess:
         return run_cli(*args, env={**self.env, **(env or {})}, check=check, timeout=timeout)
+
+    def copy(self, folder: Path) -> SampleBuild:
+        """A private copy of this build under ``folder`` (``folder/copy``, its own Dagster home), for a test
+        that runs the pipeline again: the session's build stays as it is for every other test."""
+        root, home = folder / "copy", folder / "dh"
+        shutil.copytree(self.root, root, ignore=shutil.ignore_patterns("dagster_home"))
+        home.mkdir()
+        warehouse = root / "warehouse" / "rightswatch.duckdb"
+        env = {**self.env, "RW_LANDING": str(root / "landing"), "RW_WAREHOUSE": str(warehouse),
+               "DAGSTER_HOME": str(home)}
+        return SampleBuild(root=root, landing=root / "landing", warehouse=warehouse,
+                           work_db=warehouse.with_name(warehouse.stem + ".work.duckdb"), env=env, run_output="")
 
 
 def run_cli(*args: str, env: dict[str, str], check: bool = True, timeout: int = 900) -> subprocess.CompletedProcess:

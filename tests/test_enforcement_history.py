@@ -188,11 +188,8 @@ def test_past_lists_survive_a_later_reversal(sample_build, tmp_path):
     complaint_id = next(c for c in sorted(counted) if c in delivered and delivered[c]["substantiated"])
     merchant_id = delivered[complaint_id]["merchant_id"]
 
-    root = tmp_path / "copy"
-    shutil.copytree(sample_build.root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    env = {**sample_build.env, "RW_LANDING": str(root / "landing"),
-           "RW_WAREHOUSE": str(root / "warehouse" / "rightswatch.duckdb"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    (tmp_path / "dh").mkdir()
+    copy = sample_build.copy(tmp_path)
+    root, env = copy.root, copy.env
     next_day = last_day + timedelta(days=1)
     reversal = {**delivered[complaint_id], "substantiated": False, "status": "rejected", "outcome": "rejected",
                 "updated_at": f"{next_day.isoformat()}T10:00:00"}

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import shutil
 from contextlib import closing
 from pathlib import Path
 
@@ -234,13 +233,7 @@ def _assert_dagster_skipped_dbt_and_publication(build) -> None:
 
 
 def test_a_failed_run_leaves_the_last_good_warehouse(sample_build, tmp_path):
-    root = tmp_path / "copy"
-    shutil.copytree(sample_build.root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    env = {**sample_build.env,
-           "RW_LANDING": str(root / "landing"),
-           "RW_WAREHOUSE": str(root / "warehouse" / "rightswatch.duckdb"),
-           "DAGSTER_HOME": str(tmp_path / "dh")}
-    (tmp_path / "dh").mkdir()
+    env = sample_build.copy(tmp_path).env
     published = Path(env["RW_WAREHOUSE"])
     before = published.read_bytes()
     bad = tmp_path / "bad.yml"

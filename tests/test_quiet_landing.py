@@ -19,15 +19,6 @@ from tests.conftest import run_cli
 pytestmark = pytest.mark.slow
 
 
-def _copy(sample_build, tmp_path) -> tuple[Path, dict[str, str]]:
-    root = tmp_path / "copy"
-    shutil.copytree(sample_build.root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    (tmp_path / "dh").mkdir()
-    env = {**sample_build.env, "RW_LANDING": str(root / "landing"),
-           "RW_WAREHOUSE": str(root / "warehouse" / "rightswatch.duckdb"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    return root, env
-
-
 def _settings(root: Path) -> Settings:
     return Settings(landing=root / "landing", warehouse=root / "warehouse" / "rightswatch.duckdb",
                     reports=root / "reports", users_file=root / "users.json", config_file=None)
@@ -38,7 +29,7 @@ def _last_refunds_file(root: Path) -> Path:
 
 
 def test_the_look_ahead_sees_new_files_and_sizes_but_not_same_size_bytes(sample_build, tmp_path):
-    root, _ = _copy(sample_build, tmp_path)
+    root = sample_build.copy(tmp_path).root
     settings = _settings(root)
     assert landing_looks_unchanged(settings)
 
@@ -60,7 +51,8 @@ def test_the_look_ahead_sees_new_files_and_sizes_but_not_same_size_bytes(sample_
 
 
 def test_other_bytes_of_the_same_size_are_found_by_ingestion_and_published(sample_build, tmp_path):
-    root, env = _copy(sample_build, tmp_path)
+    copy = sample_build.copy(tmp_path)
+    root, env = copy.root, copy.env
     last = _last_refunds_file(root)
     data = last.read_bytes()
     start = data.index(b"\n") + 1  # the first record, after the header
@@ -79,8 +71,7 @@ def test_other_bytes_of_the_same_size_are_found_by_ingestion_and_published(sampl
     with closing(open_published(Path(env["RW_WAREHOUSE"]))) as con:
         published = con.execute("select amount from marts.fct_refunds where refund_id = ?", [refund_id]).fetchone()[0]
     assert f"{published:.2f}" == changed
-    work = Path(env["RW_WAREHOUSE"]).with_name("rightswatch.work.duckdb")
-    with closing(duckdb.connect(str(work), read_only=True)) as con:
+    with closing(duckdb.connect(str(copy.work_db), read_only=True)) as con:
         statuses = [r[0] for r in con.execute(
             "select status from meta.pipeline_runs order by started_at desc limit 2").fetchall()]
     assert statuses == ["success", INGESTED_ONLY]

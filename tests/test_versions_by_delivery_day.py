@@ -6,7 +6,6 @@ item 5: "loaded rows vanish")."""
 from __future__ import annotations
 
 import json
-import shutil
 from contextlib import closing
 from datetime import timedelta
 from pathlib import Path
@@ -26,11 +25,8 @@ def test_a_version_stamped_after_its_delivery_day_is_visible_and_flagged(sample_
             "select complaint_id, merchant_id, status from marts.fct_complaints"
             " where status = 'open' and merchant_id is not null order by complaint_id limit 1").fetchone()
 
-    root = tmp_path / "copy"
-    shutil.copytree(sample_build.root, root, ignore=shutil.ignore_patterns("dagster_home"))
-    env = {**sample_build.env, "RW_LANDING": str(root / "landing"),
-           "RW_WAREHOUSE": str(root / "warehouse" / "rightswatch.duckdb"), "DAGSTER_HOME": str(tmp_path / "dh")}
-    (tmp_path / "dh").mkdir()
+    copy = sample_build.copy(tmp_path)
+    root, env = copy.root, copy.env
     next_day = last_day + timedelta(days=1)
     stamped = next_day + timedelta(days=3)  # three days after the delivery day: impossible at delivery time
     version = {
