@@ -176,7 +176,8 @@ def _every_page(at, key: str) -> pd.DataFrame:
     boxes = [n for n in at.number_input if n.key == key]  # many pages
     choices = [s for s in at.selectbox if s.key == key]  # up to ui.PAGE_CHOICES_MAX pages
     assert not (boxes and choices)
-    for number in range(2, int(boxes[0].max) + 1 if boxes else len(choices[0].options) + 1 if choices else 2):
+    pages = int(boxes[0].max) if boxes else len(choices[0].options) if choices else 1
+    for number in range(2, pages + 1):
         if boxes:
             at.number_input(key=key).set_value(number).run()
         else:
