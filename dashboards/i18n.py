@@ -84,7 +84,6 @@ LABELS: dict[str, tuple[str, str]] = {
     "scope_platform": ("平台整体", "Platform"),
     "scope_all": ("全部商家", "All merchants"),
     "chart_breach_grid": ("各指标逐月达标情况", "Breach state by KPI and month"),
-    "month_range": ("月份范围", "Month range"),
     "month_from": ("起始月份", "From month"), "month_to": ("截止月份", "To month"),
     # complaints
     "filters": ("筛选条件", "Filters"),
