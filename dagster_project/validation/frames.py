@@ -5,6 +5,13 @@ String columns are handed to GX as pandas' nullable ``string`` dtype (Arrow-back
 GX can name that dtype in its type expectation ("StringDtype"), whereas pandas 3's default ``str``
 dtype matches no name GX knows; and Arrow strings keep GX's set, regex and null checks vectorised
 (Python-object strings made a 500k-row delivery three times slower).
+
+The rows come from DuckDB as Arrow. String columns become that dtype without a copy; every other
+column goes back through DuckDB's own pandas conversion (``.df()``), so its dtype is exactly what
+``.df()`` gives (DECIMAL as float64, integers and booleans with NULLs as pandas' nullable types, DATE
+as datetime64) and the suites' type expectations see what they always saw. ``.df()`` on the whole
+result was the slow part: it built every string as a Python object, and the conversion to the
+``string`` dtype then built them again (20.6 s against 5.5 s for the 1 M backfill's orders).
 """
 
 from __future__ import annotations
@@ -14,12 +21,14 @@ from collections.abc import Iterator
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from dagster_project.contract import load_contract
 from dagster_project.warehouse.sql_quote import q
 
 _COLUMN_ARGS = ("column", "column_A", "column_B")
 STRING_DTYPE = pd.StringDtype()
+_ARROW_STRINGS = (pa.string(), pa.large_string(), pa.string_view())
 
 
 def as_date(value: dt.date | str) -> dt.date:
@@ -65,7 +74,7 @@ def delivery_frame(
     con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str]
 ) -> pd.DataFrame:
     """Rows of ``raw.<source>`` loaded for the delivery, string columns as the ``string`` dtype."""
-    return _typed(con.execute(_select_columns(source, columns), [delivery_date]).df())
+    return _frame(con.execute(_select_columns(source, columns), [delivery_date]).to_arrow_table())
 
 
 def delivery_slices(
@@ -73,22 +82,42 @@ def delivery_slices(
 ) -> Iterator[pd.DataFrame]:
     """The same rows in the same order as ``delivery_frame``, in frames of about ``rows`` rows streamed
     from one query. ``con`` must run nothing else until the slices are used up."""
-    vectors = max(1, rows // duckdb.__standard_vector_size__)
-    result = con.execute(_select_columns(source, columns), [delivery_date])
-    while True:
-        df = result.fetch_df_chunk(vectors)
-        if df.empty:
-            return
-        yield _typed(df)
+    reader = con.execute(_select_columns(source, columns), [delivery_date]).to_arrow_reader(rows)
+    pending: list[pa.RecordBatch] = []
+    held = 0
+    for batch in reader:
+        pending.append(batch)
+        held += batch.num_rows
+        if held >= rows:
+            yield _frame(pa.Table.from_batches(pending))
+            pending, held = [], 0
+    if held:
+        yield _frame(pa.Table.from_batches(pending))
+
+
+def _frame(table: pa.Table) -> pd.DataFrame:
+    """A pandas frame of an Arrow result: strings as ``string`` (no copy), the rest as ``.df()`` types."""
+    strings = [name for name, typ in zip(table.column_names, table.schema.types, strict=True) if typ in _ARROW_STRINGS]
+    others = [name for name in table.column_names if name not in strings]
+    parts = []
+    if others:
+        parts.append(duckdb.from_arrow(table.select(others)).df())
+    if strings:
+        parts.append(table.select(strings).to_pandas(types_mapper=_as_string_dtype))
+    df = pd.concat(parts, axis=1, copy=False) if len(parts) > 1 else parts[0]
+    return _typed(df[table.column_names])
+
+
+def _as_string_dtype(typ: pa.DataType):
+    return STRING_DTYPE if typ in _ARROW_STRINGS else None
 
 
 def _typed(df: pd.DataFrame) -> pd.DataFrame:
     for name in df.columns:
         column = df[name]
-        # DuckDB gives VARCHAR as ``str``, or as ``object`` when every value is NULL. Any other object
-        # column (BLOB, LIST, ...) is left alone so its type expectation fails instead of being stringified.
-        is_varchar = pd.api.types.is_string_dtype(column.dtype) and column.dtype != object
-        all_null = column.dtype == object and column.isna().all()
-        if is_varchar or all_null:
+        # Strings are the ``string`` dtype already; what is left is a column whose every value is NULL,
+        # which ``.df()`` gives as ``object``. Any other object column (BLOB, LIST, ...) is left alone so
+        # its type expectation fails instead of being stringified.
+        if column.dtype == object and column.isna().all():
             df[name] = column.astype(STRING_DTYPE)
     return df
