@@ -27,6 +27,7 @@ DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 CONTRACT_PATH = Path(__file__).resolve().parent / "contract" / "landing_contract.yml"
 DEFAULT_DATA_DIR = PROJECT_ROOT / "data"
+DEFAULT_WAREHOUSE = DEFAULT_DATA_DIR / "warehouse" / "rightswatch.duckdb"
 # The dbt targets of dbt/profiles.yml a run may build on; the first is the default.
 ENGINES = ("duckdb", "spark")
 
@@ -48,7 +49,7 @@ class Settings:
     @property
     def work_db(self) -> Path:
         """The pipeline's own DuckDB file: raw history, metadata, dbt build. Never read by dashboards."""
-        return self.warehouse.with_name(self.warehouse.stem + ".work.duckdb")
+        return work_db_of(self.warehouse)
 
     @property
     def key_file(self) -> Path:
@@ -58,6 +59,11 @@ class Settings:
     def state_db(self) -> Path:
         """Durable application state that no rebuild touches: management decisions, audit log, report approvals."""
         return self.warehouse.with_name(self.warehouse.stem + ".state.sqlite")
+
+
+def work_db_of(warehouse: Path) -> Path:
+    """The work file beside a published warehouse file (dbt/profiles.yml names it the same way)."""
+    return warehouse.with_name(warehouse.stem + ".work.duckdb")
 
 
 def engine_from_env() -> str:
@@ -72,7 +78,7 @@ def get_settings() -> Settings:
     config = os.environ.get("RW_CONFIG")
     return Settings(
         landing=_path_from_env("RW_LANDING", DEFAULT_DATA_DIR / "landing"),
-        warehouse=_path_from_env("RW_WAREHOUSE", DEFAULT_DATA_DIR / "warehouse" / "rightswatch.duckdb"),
+        warehouse=_path_from_env("RW_WAREHOUSE", DEFAULT_WAREHOUSE),
         reports=_path_from_env("RW_REPORTS", DEFAULT_DATA_DIR / "reports"),
         users_file=_path_from_env("RW_USERS_FILE", Path.home() / ".rightswatch" / "users.json"),
         config_file=Path(config).expanduser().resolve() if config else None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -224,6 +225,42 @@ def test_a_new_run_folder_starts_from_the_last_parse_state_and_dbt_uses_it(tmp_p
     second = dbt_targets.new_target(settings, "second-run")
     assert (second / dbt_targets.PARTIAL_PARSE).read_bytes() == (first / dbt_targets.PARTIAL_PARSE).read_bytes()
     assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in parse(second)
+
+
+def test_a_first_parse_in_another_warehouse_folder_is_partial(tmp_path, monkeypatch):
+    """dbt parses the whole project again when its profile's values differ from the saved state's, and
+    the work file's absolute path is one of them: every first build in a new folder parsed in full (4 s
+    at 1 M). Started by the wrapper, dbt runs in the warehouse folder with the files named relative to
+    it. Real dbt: a parse for folder B starting from folder A's state is partial; without the wrapper's
+    folder it is not (the control shows the test can tell)."""
+    from dagster_project.orchestration.dbt_resource import DBT_WRAPPER
+    from dagster_project.warehouse import memory
+
+    for name in ("RW_MEMORY_LIMIT", "RW_DBT_CWD", "RW_DBT_CWD_WORK_FILE", "RW_DBT_CWD_TEMP_DIR"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # export_for_dbt sets them; put back after
+    monkeypatch.delenv("RW_TEMP_DIR", raising=False)
+    monkeypatch.delenv("RW_MEMORY_LIMIT")
+
+    def parse(folder: Path, target: Path, wrapped: bool = True) -> str:
+        folder.mkdir()  # the pipeline's ingestion has made it by the time dbt starts
+        monkeypatch.setenv("RW_WAREHOUSE", str(folder / "rw.duckdb"))
+        memory.export_for_dbt(folder / "rw.work.duckdb")
+        env = {**os.environ, "RW_PYTHON": sys.executable, "RW_DBT_PARENT_PID": str(os.getpid())}
+        if not wrapped:
+            env.pop("RW_DBT_CWD")
+        proc = subprocess.run([str(DBT_WRAPPER), "parse", "--profiles-dir", str(PROJECT_ROOT / "dbt"),
+                               "--target-path", str(target), "--log-path", str(target)],
+                              cwd=PROJECT_ROOT / "dbt", env=env, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+        return (target / "dbt.log").read_text(encoding="utf-8")
+
+    first, second, control = (tmp_path / name for name in ("a_target", "b_target", "c_target"))
+    assert "Partial parsing enabled" not in parse(tmp_path / "a", first)
+    for target in (second, control):
+        target.mkdir()
+        shutil.copy2(first / dbt_targets.PARTIAL_PARSE, target / dbt_targets.PARTIAL_PARSE)
+    assert "Partial parsing enabled: 0 files deleted, 0 files added, 0 files changed" in parse(tmp_path / "b", second)
+    assert "profile has changed" in parse(tmp_path / "c", control, wrapped=False)
 
 
 def test_dbt_is_started_through_the_wrapper_that_dies_with_its_parent():

@@ -46,19 +46,32 @@ def test_the_dbt_profile_reads_the_values_the_pipeline_exports(tmp_path, monkeyp
     monkeypatch.setenv("RW_MEMORY_LIMIT", "700MB")
     monkeypatch.setenv("RW_TEMP_DIR", str(tmp_path / "spill"))
     monkeypatch.setenv("RW_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    for name in ("RW_DBT_CWD", "RW_DBT_CWD_WORK_FILE", "RW_DBT_CWD_TEMP_DIR"):
+        monkeypatch.setenv(name, "")  # put back after the test: export_for_dbt sets them for the process
     exported = memory.export_for_dbt(tmp_path / "w.work.duckdb")
-    assert exported == {"RW_MEMORY_LIMIT": "700MB", "RW_TEMP_DIR": str(tmp_path / "spill")}
+    assert exported == {"RW_MEMORY_LIMIT": "700MB",
+                        "RW_DBT_CWD": str(tmp_path), "RW_DBT_CWD_WORK_FILE": "w.work.duckdb",
+                        "RW_DBT_CWD_TEMP_DIR": "spill"}
     import os
 
-    template = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
-    rendered = jinja2.Environment().from_string(template).render(
-        env_var=lambda name, default=None: os.environ.get(name, default))
-    duckdb_output = yaml.safe_load(rendered)["rightswatch"]["outputs"]["duckdb"]
+    def rendered_profile(env: dict[str, str]) -> dict:
+        template = (DBT_PROJECT_DIR / "profiles.yml").read_text(encoding="utf-8")
+        rendered = jinja2.Environment().from_string(template).render(
+            env_var=lambda name, default=None: env.get(name, default))
+        return yaml.safe_load(rendered)["rightswatch"]["outputs"]["duckdb"]
+
+    duckdb_output = rendered_profile(dict(os.environ))  # a plain dbt started by this process
     # given when dbt opens the work file, exactly as the pipeline's own connections get them
     assert duckdb_output["config_options"] == memory.duckdb_config(tmp_path / "w.work.duckdb")
     assert duckdb_output["config_options"]["memory_limit"] == "700MB"
     assert Path(duckdb_output["config_options"]["temp_directory"]) == tmp_path / "spill"
+    assert Path(duckdb_output["path"]) == tmp_path / "w.work.duckdb"
     assert not {"memory_limit", "temp_directory"} & set(duckdb_output["settings"])  # never SET per cursor
+    # the pipeline's dbt, started by the wrapper in RW_DBT_CWD: the same files, named relative to it
+    wrapped = rendered_profile({**os.environ, "RW_DBT_WORK_FILE": exported["RW_DBT_CWD_WORK_FILE"],
+                                "RW_DBT_TEMP_DIR": exported["RW_DBT_CWD_TEMP_DIR"]})
+    assert wrapped["path"] == "w.work.duckdb" and wrapped["config_options"]["temp_directory"] == "spill"
+    assert tmp_path / wrapped["path"] == tmp_path / "w.work.duckdb"
 
 
 def test_dbt_goes_on_building_after_duckdb_spilled_to_its_temp_directory(tmp_path):

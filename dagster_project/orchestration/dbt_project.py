@@ -11,6 +11,7 @@ import shutil
 import sys
 from functools import cache
 from pathlib import Path
+from unittest import mock
 
 from dagster_dbt import DbtProject
 
@@ -40,11 +41,24 @@ def _put_dbt_on_path() -> None:
         os.environ["PATH"] = f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}"
 
 
+def _pipeline_profile_env() -> dict[str, str]:
+    """The preparer's ``dbt parse`` leaves the ``partial_parse.msgpack`` a first build in a new warehouse
+    folder starts from; it only holds if the profile's values were the ones the pipeline's dbt sees
+    (dagster_project/bin/dbt_child.py), so they are set for the parse (and put back after). The file
+    names are the default warehouse's (``rightswatch.work.duckdb``), whatever folder it is in: a
+    warehouse given another name parses in full on its first build, as every first build did before."""
+    from dagster_project.settings import DEFAULT_WAREHOUSE, work_db_of
+    from dagster_project.warehouse.memory import MEMORY_ENV, dbt_location, memory_limit
+
+    return {**dbt_location(work_db_of(DEFAULT_WAREHOUSE)), MEMORY_ENV: memory_limit()}
+
+
 @cache
 def rightswatch_dbt() -> DbtProject:
     _put_dbt_on_path()
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     manifest = project.manifest_path
     if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime(DBT_PROJECT_DIR):
-        project.preparer.prepare(project)
+        with mock.patch.dict(os.environ, _pipeline_profile_env()):
+            project.preparer.prepare(project)
     return project

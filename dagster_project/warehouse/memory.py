@@ -13,7 +13,10 @@ cannot spill at all. Every DuckDB connection the pipeline opens therefore gets:
   the work database, on the same disk as the data.
 
 dbt reads both through ``env_var`` in ``dbt/profiles.yml``; ``export_for_dbt`` puts the values in
-force into the environment dbt inherits, so all three steps agree.
+force into the environment dbt inherits, so all three steps agree. It also tells the dbt wrapper
+(``dagster_project/bin/dbt_child.py``) to start dbt in the work database's folder with the file and spill
+directory named relative to it (``dbt_location``): dbt re-parses the whole project when its profile's
+values change, and absolute paths would change them with every new warehouse folder.
 """
 
 from __future__ import annotations
@@ -73,8 +76,24 @@ def connect(database: str, work_db: Path) -> duckdb.DuckDBPyConnection:
     return con
 
 
+def dbt_location(work_db: Path) -> dict[str, str]:
+    """The profile's work file and spill directory as dbt sees them when started in the work file's folder:
+    names relative to that folder (the spill directory stays absolute when it lies elsewhere)."""
+    temp = temp_dir(work_db)
+    inside = temp.parent.resolve() == work_db.parent.resolve()
+    return {"RW_DBT_WORK_FILE": work_db.name, "RW_DBT_TEMP_DIR": temp.name if inside else str(temp)}
+
+
 def export_for_dbt(work_db: Path) -> dict[str, str]:
-    """Put the values in force into the environment, where dbt's profile reads them."""
-    values = {MEMORY_ENV: memory_limit(), TEMP_ENV: str(temp_dir(work_db))}
+    """Put the values in force into the environment dbt inherits: the memory limit, and for the dbt
+    wrapper the folder to start dbt in with the work file and spill directory named relative to it
+    (``RW_DBT_CWD*``: only the wrapper reads them, so a plain ``dbt`` started from this process still
+    opens the absolute paths its profile derives from ``RW_WAREHOUSE``). ``RW_TEMP_DIR`` is left as the
+    user gave it: exported, it would hold this work file's spill directory for the next run of the same
+    process on another warehouse (the tests run many)."""
+    location = dbt_location(work_db)
+    values = {MEMORY_ENV: memory_limit(), "RW_DBT_CWD": str(work_db.parent),
+              "RW_DBT_CWD_WORK_FILE": location["RW_DBT_WORK_FILE"],
+              "RW_DBT_CWD_TEMP_DIR": location["RW_DBT_TEMP_DIR"]}
     os.environ.update(values)
     return values
