@@ -5,10 +5,12 @@ DuckDB's own default (80 % of the machine's memory, spilling only beside a datab
 cannot spill at all. Every DuckDB connection the pipeline opens therefore gets:
 
 - ``RW_MEMORY_LIMIT``: DuckDB ``memory_limit`` (e.g. ``2GiB``, ``1500MB``). Default: 40 % of the
-  machine's physical memory, at most 3 GiB — big joins spill to disk instead of growing the process,
-  and small machines keep room for Python, Dagster and dbt themselves. Measured at 10 M order lines
-  (docs/performance.md): peak RSS 4,810 MiB with 3 GiB (while ingesting the orders Parquet: DuckDB's
-  buffer plus Python, Arrow and Dagster), 3,932 MiB with ``2GiB`` at ~5 % more build time.
+  machine's physical memory, at most 1.5 GiB — big joins spill to disk instead of growing the process,
+  and the machine keeps room for Python, Great Expectations' pandas frames, Dagster and dbt. Measured
+  on a full 10 M build (docs/performance.md, thirteenth session): peak RSS 4.99 GB with 3 GiB (while
+  ingesting the orders Parquet: DuckDB's buffer plus Python, Arrow and Dagster), 4.25 GB with 2 GiB and
+  with 1.5 GiB, in 580, 584 and 569 s: at that size DuckDB spills without a measurable cost, and the
+  rest of the peak is Great Expectations' whole-delivery frame.
 - ``RW_TEMP_DIR``: DuckDB ``temp_directory`` for what does not fit. Default: ``<stem>.tmp`` beside
   the work database, on the same disk as the data.
 
@@ -29,7 +31,7 @@ import duckdb
 
 MEMORY_ENV = "RW_MEMORY_LIMIT"
 TEMP_ENV = "RW_TEMP_DIR"
-MAX_DEFAULT_BYTES = 3 << 30
+MAX_DEFAULT_BYTES = 3 << 29  # 1.5 GiB
 DEFAULT_SHARE = 0.4
 _SIZE = re.compile(r"\s*\d+(\.\d+)?\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
 
