@@ -83,16 +83,8 @@ def delivery_slices(
     """The same rows in the same order as ``delivery_frame``, in frames of about ``rows`` rows streamed
     from one query. ``con`` must run nothing else until the slices are used up."""
     reader = con.execute(_select_columns(source, columns), [delivery_date]).to_arrow_reader(rows)
-    pending: list[pa.RecordBatch] = []
-    held = 0
-    for batch in reader:
-        pending.append(batch)
-        held += batch.num_rows
-        if held >= rows:
-            yield _frame(pa.Table.from_batches(pending))
-            pending, held = [], 0
-    if held:
-        yield _frame(pa.Table.from_batches(pending))
+    for batch in reader:  # DuckDB's batches hold ``rows`` rows each, the last the rest
+        yield _frame(pa.Table.from_batches([batch]))
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
