@@ -7,7 +7,7 @@ checks the parent is still the one that started it (it may have died before the 
 then replaces itself with dbt, keeping the request across exec.
 
 When the pipeline names a folder (``RW_DBT_CWD``, see dagster_project/warehouse/memory.py), dbt starts
-there with its project named by ``--project-dir``, and the profile gets the work file and spill directory
+there with its project named by ``DBT_PROJECT_DIR``, and the profile gets the work file and spill directory
 relative to that folder: the profile is then the same for every warehouse folder, so dbt's partial
 parse holds for a first build in a new folder too.
 
@@ -33,22 +33,20 @@ def main() -> None:
     dbt = os.environ.get("RW_DBT_EXECUTABLE") or os.path.join(os.path.dirname(sys.executable), "dbt")
     if not os.path.exists(dbt):
         dbt = "dbt"
-    os.execvp(dbt, [dbt, *in_warehouse_folder(sys.argv[1:])])
+    in_warehouse_folder()
+    os.execvp(dbt, [dbt, *sys.argv[1:]])
 
 
-def in_warehouse_folder(args: list[str]) -> list[str]:
-    """Move to the folder the pipeline named and say where the project is; a call without a subcommand
-    (``--version``) or without a named folder is left as it is."""
+def in_warehouse_folder() -> None:
+    """Move to the folder the pipeline named, with the project named by dbt's own ``DBT_PROJECT_DIR`` (an
+    explicit ``--project-dir`` still wins); without a named folder that exists, nothing changes."""
     folder = os.environ.get("RW_DBT_CWD")
-    if not folder or not args or args[0].startswith("-"):
-        return args
-    project = os.getcwd()
+    if not folder or not os.path.isdir(folder):
+        return
+    os.environ.setdefault("DBT_PROJECT_DIR", os.getcwd())
     os.chdir(folder)
     os.environ["RW_DBT_WORK_FILE"] = os.environ["RW_DBT_CWD_WORK_FILE"]
     os.environ["RW_DBT_TEMP_DIR"] = os.environ["RW_DBT_CWD_TEMP_DIR"]
-    if "--project-dir" in args:
-        return args
-    return [args[0], "--project-dir", project, *args[1:]]
 
 
 if __name__ == "__main__":

@@ -96,7 +96,7 @@ def _frame(table: pa.Table) -> pd.DataFrame:
         parts.append(duckdb.from_arrow(table.select(others)).df())
     if strings:
         parts.append(table.select(strings).to_pandas(types_mapper=_as_string_dtype))
-    df = pd.concat(parts, axis=1, copy=False) if len(parts) > 1 else parts[0]
+    df = pd.concat(parts, axis=1) if len(parts) > 1 else parts[0]
     return _typed(df[table.column_names])
 
 
