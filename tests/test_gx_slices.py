@@ -1,7 +1,7 @@
 """A big delivery is validated in slices (memory stays bounded) and GX's verdict is the same as on one
-frame: counts add up, ``mostly`` is judged on the totals, uniqueness and the median on the whole
-delivery (dagster_project/validation/run.py). Real Great Expectations on a copy of the sample's rows,
-with violations planted so that slices disagree with each other."""
+frame: counts add up, ``mostly`` is judged on the totals, uniqueness on parts split by its key, the
+median on the whole delivery (dagster_project/validation/run.py). Real Great Expectations on a copy of
+the sample's rows, with violations planted so that slices disagree with each other."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import duckdb
 import pytest
 
 from dagster_project.validation import run as validation_run
-from dagster_project.validation.frames import delivery_slices, referenced_columns
+from dagster_project.validation.frames import delivery_key_parts, delivery_slices, referenced_columns
 from dagster_project.validation.suites import load_suite
 from dagster_project.warehouse.memory import duckdb_config
 
@@ -78,6 +78,7 @@ def test_the_slices_really_disagree_with_each_other(planted):
 
 def test_expectations_on_the_whole_delivery_are_never_split():
     assert "expect_compound_columns_to_be_unique" not in validation_run.ROW_BY_ROW
+    assert "expect_compound_columns_to_be_unique" in validation_run.BY_KEY
     assert "expect_column_median_to_be_between" not in validation_run.ROW_BY_ROW
     assert "expect_table_row_count_to_be_between" not in validation_run.ROW_BY_ROW
 
@@ -93,4 +94,16 @@ def test_the_whole_delivery_frame_holds_only_the_columns_its_expectations_read(p
 
     monkeypatch.setattr(validation_run, "delivery_frame", spy)
     validation_run.run_suite(con, "orders", day, slice_rows=rows // 4)
-    assert seen == [["order_id", "line_no", "unit_price", "updated_at"]]
+    assert seen == [["unit_price"]]  # the row count and the median; uniqueness runs on key parts
+
+
+def test_uniqueness_parts_split_the_delivery_and_keep_duplicates_together(planted):
+    """The version key planted on the first and the last row: slices would never see both, key parts do,
+    and each part holds only about a quarter of the rows."""
+    con, day, rows = planted
+    key = ["order_id", "line_no", "updated_at"]
+    parts = list(delivery_key_parts(con, "orders", day, key, key, 4))
+    assert len(parts) == 4 and sum(len(p) for p in parts) == rows
+    assert max(len(p) for p in parts) < rows // 2
+    with_duplicates = [p for p in parts if p.duplicated(keep=False).any()]
+    assert len(with_duplicates) == 1 and with_duplicates[0].duplicated(keep=False).sum() == 2

@@ -87,6 +87,20 @@ def delivery_slices(
         yield _frame(pa.Table.from_batches([batch]))
 
 
+def delivery_key_parts(
+    con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date, columns: list[str],
+    key: list[str], parts: int,
+) -> Iterator[pd.DataFrame]:
+    """The delivery's rows in ``parts`` frames of ``columns``, split by a hash of the ``key`` columns.
+
+    Rows equal on the key (NULLs included: DuckDB hashes NULL to one value) fall in the same frame, so
+    a uniqueness check run on each frame finds, added up, exactly the duplicates it finds on the whole
+    delivery, while only one part is held at a time. Each part is one scan of the delivery's columns."""
+    by_key = f"{_select_columns(source, columns)} AND hash({', '.join(map(q, key))}) % ? = ?"
+    for part in range(parts):
+        yield _frame(con.execute(by_key, [delivery_date, parts, part]).to_arrow_table())
+
+
 def _frame(table: pa.Table) -> pd.DataFrame:
     """A pandas frame of an Arrow result: strings as ``string`` (no copy), the rest as ``.df()`` types."""
     strings = [name for name, typ in zip(table.column_names, table.schema.types, strict=True) if typ in _ARROW_STRINGS]
