@@ -22,6 +22,8 @@ from ingest_fixtures import (
     valid_refund,
 )
 
+from dagster_project.contract import load_contract
+from dagster_project.ingest import rules
 from dagster_project.ingest.uscc import CHARSET, check_character, is_valid_uscc, uscc_valid_sql
 
 
@@ -262,6 +264,49 @@ def test_timestamps_are_stored_as_utc(land, delivered, utc):
     land.write_csv("orders", "o.csv", [valid_order(ordered_at=delivered, paid_at="")])
     land.ingest("orders")
     assert land.rows("SELECT ordered_at FROM raw.orders") == [(utc,)]
+
+
+def _timestamp_shapes() -> list[str]:
+    """Delivered timestamps of many shapes, valid and not: the fast paths' shapes, their near misses,
+    and random mutations of both."""
+    fixed = [
+        "2026-10-01T08:00:00Z", "2026-10-01 08:00:00Z", "2026-10-01 08:00:00.000000Z", "2026-10-01 08:00:00.250000Z",
+        "1980-01-01 00:00:00Z", "1990-07-01T08:00:00", "0001-01-01 00:00:00Z", "9999-12-31 23:59:59.999999Z",
+        "2026-02-30 00:00:00Z", "2026-10-01 24:00:00Z", "2026-10-01 23:59:60Z", "2026-10-01T25:00:00",
+        "2026-10-01T08:00:00.12345Z", "2026-10-01T08:00:00.123456z", "2026-10-01T08:00:00.1234567Z",
+        " 2026-10-01T08:00:00Z", "2026-10-01T08:00:00Z ", "2026-10-01 08:00:00,123456Z", "2026-10-01 08:00:00.12345xZ",
+        "abcd-ef-gh ij:kl:mnZ", "2026-10-01 08:00:00", "2026-10-01T08:00:00+08:00", "2026-10-01T08:00+0800",
+        "2026-10-01", "", "Z", "2026-10-01T08:00:00ZZ", "+2026-10-01T08:00:00Z", "2026-10-01X08:00:00Z",
+    ]
+    rng = random.Random(7)
+    mutated = []
+    for _ in range(3000):
+        text = list(rng.choice(fixed[:12]))
+        for _ in range(rng.randint(1, 2)):
+            at = rng.randrange(len(text))
+            text[at] = rng.choice("0123456789 -:.TZz+x")
+        mutated.append("".join(text))
+    return fixed + mutated
+
+
+def test_timestamp_fast_paths_type_exactly_as_the_general_rules():
+    """The shape tests in front of the regular expressions (rules._typed_expr) are a shortcut, not a
+    second rule: every value, valid or not, gets the same typed value (or NULL) either way."""
+    column = next(c for c in load_contract()["orders"].columns if c.name == "updated_at")
+    fast = rules._typed_expr(column, "Asia/Shanghai").replace(rules.missing_name(column), "false")
+    general = rules.general_timestamp_sql(rules.q(column.name), "Asia/Shanghai")
+    con = duckdb.connect()
+    con.execute("CREATE TABLE t (updated_at VARCHAR)")
+    con.executemany("INSERT INTO t VALUES (?)", [[v] for v in _timestamp_shapes()])
+    differing = con.execute(
+        f"SELECT updated_at, {fast}, {general} FROM t WHERE ({fast}) IS DISTINCT FROM ({general})"
+    ).fetchall()
+    assert differing == []
+    plain, zulu = con.execute(
+        f"SELECT count({fast}) FILTER (WHERE {rules._plain_shape(rules.q(column.name))}), "
+        f"count({fast}) FILTER (WHERE {rules._zulu_shape(rules.q(column.name))}) FROM t"
+    ).fetchone()
+    assert plain > 30 and zulu > 300  # both shortcuts are really taken, on values that type
 
 
 def test_types_of_loaded_values(land):
