@@ -1,5 +1,5 @@
 """RW_MEMORY_LIMIT and RW_TEMP_DIR reach every DuckDB the pipeline opens: ingestion's work database,
-publication's copy and dbt's profile."""
+publication's copy, the privacy compaction's copy and dbt's profile."""
 
 from __future__ import annotations
 
@@ -100,3 +100,31 @@ def test_dbt_goes_on_building_after_duckdb_spilled_to_its_temp_directory(tmp_pat
                           cwd=project, env=env, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert "Completed successfully" in proc.stdout and "PASS=5" in proc.stdout, proc.stdout[-4000:]
+
+
+def test_the_privacy_compaction_copies_under_the_configured_limit(tmp_path, monkeypatch):
+    """The compaction's in-memory copy connection once ran with DuckDB's default of 80 % of RAM and was
+    the 10 M build's memory peak. A real compaction of a small file; the spy only reads the settings of
+    the connections it opens."""
+    import duckdb
+
+    from dagster_project.privacy import erasure
+
+    monkeypatch.setenv("RW_MEMORY_LIMIT", "256MiB")
+    monkeypatch.delenv("RW_TEMP_DIR", raising=False)
+    path = tmp_path / "w.work.duckdb"
+    with closing(duckdb.connect(str(path))) as con:
+        con.execute("CREATE TABLE t AS SELECT range AS n FROM range(1000)")
+    seen = []
+    real = memory.connect
+
+    def spy(database, work_db):
+        con = real(database, work_db)
+        seen.append((_setting(con, "memory_limit"), _setting(con, "temp_directory")))
+        return con
+
+    monkeypatch.setattr(memory, "connect", spy)
+    erasure.compact_duckdb_file(path)
+    assert seen == [("256.0 MiB", str(tmp_path / "w.work.tmp"))]
+    with closing(duckdb.connect(str(path), read_only=True)) as con:
+        assert con.execute("select count(*) from t").fetchone()[0] == 1000

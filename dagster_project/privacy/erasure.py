@@ -27,6 +27,7 @@ import duckdb
 
 from dagster_project.ingest.erasure_list import ERASED_MARKER, add_work_tags, erasure_tag
 from dagster_project.state.db import connect_state, register_schema
+from dagster_project.warehouse import memory
 from dagster_project.warehouse.sql_quote import lit
 
 register_schema(
@@ -153,10 +154,13 @@ def scrub_duckdb(con: duckdb.DuckDBPyConnection, pseudonyms: set[str]) -> int:
 
 
 def _copy_database(src: Path, dst: Path) -> None:
-    """``dst`` (a new file) gets every schema, table and view of ``src``, which is only read."""
+    """``dst`` (a new file) gets every schema, table and view of ``src``, which is only read.
+
+    Under the pipeline's memory limit: with DuckDB's default (80 % of RAM) the copy of a 10 M work file
+    kept 2.5 GiB of blocks cached and was that build's memory peak (3,965 MiB)."""
     for leftover in (dst, dst.with_name(dst.name + ".wal")):
         leftover.unlink(missing_ok=True)
-    with closing(duckdb.connect()) as con:
+    with closing(memory.connect(":memory:", src)) as con:
         con.execute(f"ATTACH {lit(str(src))} AS src (READ_ONLY)")
         con.execute(f"ATTACH {lit(str(dst))} AS dst")
         con.execute("COPY FROM DATABASE src TO dst")
@@ -178,7 +182,7 @@ def rewrite_duckdb_file(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], 
     try:
         if edit is not None:
             _copy_database(path, scratch)
-            with closing(duckdb.connect(str(scratch))) as con:
+            with closing(memory.connect(str(scratch), path)) as con:
                 result = edit(con)
             source = scratch
         _copy_database(source, fresh)

@@ -30,6 +30,7 @@ from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.orchestration.run_lock import refusal_in
 from dagster_project.settings import ENGINES, Settings
+from dagster_project.warehouse import memory
 from dagster_project.warehouse.publish import publish
 from dagster_project.warehouse.sql_quote import lit
 
@@ -72,7 +73,7 @@ def _copy_work_db(work: Path, copy: Path) -> None:
     if not work.exists():
         raise AsOfRebuildError(f"work database {work} does not exist: nothing to rebuild the marts from")
     copy.unlink(missing_ok=True)
-    con = duckdb.connect()
+    con = memory.connect(":memory:", work)  # under the pipeline's memory limit, not DuckDB's 80 % of RAM
     try:
         con.execute(f"ATTACH {lit(str(work))} AS src (READ_ONLY)")
         con.execute(f"ATTACH {lit(str(copy))} AS dst")
