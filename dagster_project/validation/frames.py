@@ -22,6 +22,7 @@ from collections.abc import Iterator
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dagster_project.contract import load_contract
 from dagster_project.warehouse.sql_quote import q
@@ -95,10 +96,18 @@ def delivery_key_parts(
 
     Rows equal on the key (NULLs included: DuckDB hashes NULL to one value) fall in the same frame, so
     a uniqueness check run on each frame finds, added up, exactly the duplicates it finds on the whole
-    delivery, while only one part is held at a time. Each part is one scan of the delivery's columns."""
-    by_key = f"{_select_columns(source, columns)} AND hash({', '.join(map(q, key))}) % ? = ?"
+    delivery. The rows are read once, as Arrow (a third of what the same rows take in pandas); only
+    one part at a time becomes a pandas frame. Within a part, rows keep their order in the delivery."""
+    part_of = f"hash({', '.join(map(q, key))}) % ?"
+    table = con.execute(
+        f"SELECT {', '.join(map(q, columns))}, {part_of} AS __rw_part "
+        f"FROM {load_contract()[source].raw_table} WHERE _delivery_date = ?",
+        [parts, delivery_date],
+    ).to_arrow_table()
+    part_ids = table.column("__rw_part")
+    table = table.drop_columns(["__rw_part"])
     for part in range(parts):
-        yield _frame(con.execute(by_key, [delivery_date, parts, part]).to_arrow_table())
+        yield _frame(table.filter(pc.equal(part_ids, part)))
 
 
 def _frame(table: pa.Table) -> pd.DataFrame:
