@@ -128,3 +128,19 @@ def test_the_privacy_compaction_copies_under_the_configured_limit(tmp_path, monk
     assert seen == [("256.0 MiB", str(tmp_path / "w.work.tmp"))]
     with closing(duckdb.connect(str(path), read_only=True)) as con:
         assert con.execute("select count(*) from t").fetchone()[0] == 1000
+
+
+@pytest.mark.parametrize(("asked", "used"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_arrow_allocates_with_the_system_allocator_unless_told_otherwise(asked, used):
+    """Importing the package picks Arrow's allocator (dagster_project/__init__.py says why); an explicit
+    ARROW_DEFAULT_MEMORY_POOL still wins. A fresh interpreter: the choice is made once per process."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    if asked:
+        env["ARROW_DEFAULT_MEMORY_POOL"] = asked
+    probe = "import dagster_project, pyarrow; print(pyarrow.default_memory_pool().backend_name)"
+    out = subprocess.run([sys.executable, "-c", probe], env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == used
