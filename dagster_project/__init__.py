@@ -1,10 +1,11 @@
 """RightsWatch: consumer-rights protection warehouse (ingestion, validation, dbt, publication).
 
-Arrow allocates through the C library's allocator here, not its bundled mimalloc (unless
-``ARROW_DEFAULT_MEMORY_POOL`` says otherwise). Ingestion reads and pseudonymises each batch on one
-thread and DuckDB consumes it on another; with mimalloc, ingesting the 1 M bench's Parquet backfill took
-11.8 s and 1,775 MiB, with the system allocator 7.8 s and 1,641 MiB (docs/performance.md, fourteenth
-session). Set once, when the package is first imported, before any Arrow buffer exists.
+Arrow allocates with jemalloc here, not its default mimalloc (unless ``ARROW_DEFAULT_MEMORY_POOL``
+says otherwise). Ingestion reads and pseudonymises each batch on one thread while DuckDB consumes the
+one before on another. Ingesting the 1 M bench's Parquet backfill took 11.7 s and 1,699 MiB with
+mimalloc, 7.6 s and 1,571 MiB with the C library's allocator and 7.6 s and 1,448 MiB with jemalloc; at
+10 M the C library's allocator grew the build's peak by 200 MiB, jemalloc did not (docs/performance.md,
+fourteenth session). Set when the package is first imported, before any Arrow buffer exists.
 """
 
 import os
@@ -12,4 +13,7 @@ import os
 if not os.environ.get("ARROW_DEFAULT_MEMORY_POOL"):
     import pyarrow
 
-    pyarrow.set_memory_pool(pyarrow.system_memory_pool())
+    try:
+        pyarrow.set_memory_pool(pyarrow.jemalloc_memory_pool())
+    except NotImplementedError:  # an Arrow built without jemalloc (as on Windows): the C library's
+        pyarrow.set_memory_pool(pyarrow.system_memory_pool())

@@ -130,8 +130,8 @@ def test_the_privacy_compaction_copies_under_the_configured_limit(tmp_path, monk
         assert con.execute("select count(*) from t").fetchone()[0] == 1000
 
 
-@pytest.mark.parametrize(("asked", "used"), [(None, "system"), ("mimalloc", "mimalloc")])
-def test_arrow_allocates_with_the_system_allocator_unless_told_otherwise(asked, used):
+@pytest.mark.parametrize(("asked", "used"), [(None, "jemalloc"), ("mimalloc", "mimalloc"), ("system", "system")])
+def test_arrow_allocates_with_jemalloc_unless_told_otherwise(asked, used):
     """Importing the package picks Arrow's allocator (dagster_project/__init__.py says why); an explicit
     ARROW_DEFAULT_MEMORY_POOL still wins. A fresh interpreter: the choice is made once per process."""
     import os

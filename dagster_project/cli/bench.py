@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import pyarrow
 
 from dagster_project.cli.bench_dashboards import PAGES, percentile
 from dagster_project.contract import SOURCES
@@ -300,7 +301,8 @@ def main(argv: list[str] | None = None) -> int:
     base.mkdir(parents=True, exist_ok=True)
     print(f"RightsWatch benchmark on {platform.node()}: {os.cpu_count()} CPUs, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
-          f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}, DuckDB {duckdb.__version__}")
+          f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
+          f"Arrow allocator {pyarrow.default_memory_pool().backend_name}")
     try:
         for orders in sizes:
             root = base / f"{orders}"
