@@ -17,9 +17,16 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
 
 import great_expectations as gx  # noqa: E402  (the environment must be set before the import)
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.execution_engine import pandas_execution_engine  # noqa: E402
 from great_expectations.expectations.expectation_configuration import (  # noqa: E402
     ExpectationConfiguration,
 )
+
+# GX fingerprints every pandas batch under 1 GB with ``pd.util.hash_pandas_object`` of the whole frame
+# (the ``pandas_data_fingerprint`` batch marker). Nothing here reads that marker, and it cost 1.7-2 s of
+# every validation of a million-row frame, the same again for every slice of a bigger delivery.
+# A threshold of 0 skips it; results are unchanged (tests/test_gx_frames.py checks the marker is gone).
+pandas_execution_engine.HASH_THRESHOLD = 0
 
 DATASOURCE = "rightswatch_raw"
 # GX's context and validator are not thread-safe; Dagster may run asset checks in threads.
