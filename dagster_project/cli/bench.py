@@ -40,10 +40,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
-import pyarrow
 
 from dagster_project.cli.bench_dashboards import PAGES, percentile
 from dagster_project.contract import SOURCES
+from dagster_project.ingest import ARROW_ALLOCATOR  # the allocator the pipeline's runs choose
 from dagster_project.settings import PROJECT_ROOT  # where ``dashboards`` is imported from
 
 DEFAULT_SIZES = (100_000, 1_000_000)
@@ -302,7 +302,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"RightsWatch benchmark on {platform.node()}: {os.cpu_count()} CPUs, "
           f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM, "
           f"load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}, DuckDB {duckdb.__version__}, "
-          f"Arrow allocator {pyarrow.default_memory_pool().backend_name}")
+          f"Arrow allocator {ARROW_ALLOCATOR}")
     try:
         for orders in sizes:
             root = base / f"{orders}"
