@@ -76,7 +76,7 @@ def test_the_slices_really_disagree_with_each_other(planted):
     assert last["sku_id.required"] is False
 
 
-def test_expectations_on_the_whole_delivery_are_never_split():
+def test_expectations_on_the_whole_delivery_are_never_sliced_by_row():
     assert "expect_compound_columns_to_be_unique" not in validation_run.ROW_BY_ROW
     assert "expect_compound_columns_to_be_unique" in validation_run.BY_KEY
     assert "expect_column_median_to_be_between" not in validation_run.ROW_BY_ROW

@@ -98,12 +98,9 @@ def delivery_key_parts(
     a uniqueness check run on each frame finds, added up, exactly the duplicates it finds on the whole
     delivery. The rows are read once, as Arrow (a third of what the same rows take in pandas); only
     one part at a time becomes a pandas frame. Within a part, rows keep their order in the delivery."""
-    part_of = f"hash({', '.join(map(q, key))}) % ?"
-    table = con.execute(
-        f"SELECT {', '.join(map(q, columns))}, {part_of} AS __rw_part "
-        f"FROM {load_contract()[source].raw_table} WHERE _delivery_date = ?",
-        [parts, delivery_date],
-    ).to_arrow_table()
+    part_of = f"hash({', '.join(map(q, key))}) % ? AS __rw_part"
+    table = con.execute(_select(source, f"{', '.join(map(q, columns))}, {part_of}"),
+                        [parts, delivery_date]).to_arrow_table()
     part_ids = table.column("__rw_part")
     table = table.drop_columns(["__rw_part"])
     for part in range(parts):

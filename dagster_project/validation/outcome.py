@@ -133,7 +133,8 @@ def from_gx(source: str, gx_result, row_count: int) -> ExpectationOutcome:
 def combined(parts: list[ExpectationOutcome]) -> ExpectationOutcome:
     """One expectation over a delivery validated in slices (run.SLICE_ROWS) or key parts (run.BY_KEY), as
     GX would have judged it on the whole: counts add up, ``unexpected_percent`` and a ``mostly`` threshold are
-    computed from the totals with GX's own formulas, samples are the first ones in row order."""
+    computed from the totals with GX's own formulas, samples are the first ones in the parts' order (row
+    order for slices; for key parts, part by part)."""
     first = parts[0]
     if len(parts) == 1:
         return first

@@ -38,7 +38,7 @@ ROW_BY_ROW = frozenset({
     "expect_column_values_to_match_regex", "expect_column_values_to_be_in_type_list",
     "expect_column_pair_values_a_to_be_greater_than_b",
 })
-BY_KEY = frozenset({"expect_compound_columns_to_be_unique", "expect_column_values_to_be_unique"})
+BY_KEY = frozenset({"expect_compound_columns_to_be_unique"})  # the suites' only uniqueness check
 
 
 def run_suite(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.date | str,
@@ -65,8 +65,7 @@ def run_suite(con: duckdb.DuckDBPyConnection, source: str, delivery_date: dt.dat
                     per_check[outcome.check].append(outcome)
         key_parts = math.ceil(row_count / slice_rows)
         for expectation in (e for e in to_run if e["type"] in BY_KEY):
-            kwargs = expectation["kwargs"]
-            key = list(kwargs.get("column_list") or [kwargs["column"]])
+            key = expectation["kwargs"]["column_list"]
             columns = referenced_columns(source, [expectation])  # the key and any row condition's column
             for frame in delivery_key_parts(con, source, day, columns, key, key_parts):
                 per_check[expectation["meta"]["check"]] += _validate(source, frame, [expectation])
