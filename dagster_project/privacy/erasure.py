@@ -28,7 +28,7 @@ import duckdb
 from dagster_project.ingest.erasure_list import ERASED_MARKER, add_work_tags, erasure_tag
 from dagster_project.state.db import connect_state, register_schema
 from dagster_project.warehouse import memory
-from dagster_project.warehouse.sql_quote import lit
+from dagster_project.warehouse.work_db import copy_database
 
 register_schema(
     """
@@ -153,22 +153,6 @@ def scrub_duckdb(con: duckdb.DuckDBPyConnection, pseudonyms: set[str]) -> int:
     return changed
 
 
-def _copy_database(src: Path, dst: Path) -> None:
-    """``dst`` (a new file) gets every schema, table and view of ``src``, which is only read.
-
-    Under the pipeline's memory limit: with DuckDB's default (80 % of RAM) the copy of a 10 M work file
-    kept 2.5 GiB of blocks cached and was that build's memory peak (3,965 MiB)."""
-    for leftover in (dst, dst.with_name(dst.name + ".wal")):
-        leftover.unlink(missing_ok=True)
-    with closing(memory.connect(":memory:", src)) as con:
-        con.execute(f"ATTACH {lit(str(src))} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {lit(str(dst))} AS dst")
-        con.execute("COPY FROM DATABASE src TO dst")
-        con.execute("DETACH src")
-        con.execute("CHECKPOINT dst")
-        con.execute("DETACH dst")
-
-
 def rewrite_duckdb_file(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], T] | None = None) -> T | None:
     """Apply ``edit`` to a scratch copy of ``path``, copy the result into a fresh file and rename it over
     ``path``. The fresh file holds only live data (values an UPDATE overwrote do not linger in free
@@ -181,11 +165,11 @@ def rewrite_duckdb_file(path: Path, edit: Callable[[duckdb.DuckDBPyConnection], 
     source = path
     try:
         if edit is not None:
-            _copy_database(path, scratch)
+            copy_database(path, scratch)
             with closing(memory.connect(str(scratch), path)) as con:
                 result = edit(con)
             source = scratch
-        _copy_database(source, fresh)
+        copy_database(source, fresh)
         os.replace(fresh, path)
         path.with_name(path.name + ".wal").unlink(missing_ok=True)  # would replay old changes on the new file
     finally:

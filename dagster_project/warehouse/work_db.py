@@ -6,12 +6,14 @@ same tables.
 
 from __future__ import annotations
 
+from contextlib import closing
 from pathlib import Path
 
 import duckdb
 
 from dagster_project.contract import load_contract
 from dagster_project.warehouse import memory
+from dagster_project.warehouse.sql_quote import lit
 
 META_TABLES: dict[str, list[tuple[str, str]]] = {
     "file_registry": [
@@ -146,3 +148,20 @@ def connect_work_db(path: Path) -> duckdb.DuckDBPyConnection:
     con = memory.connect(str(path), path)  # bounded memory, spills to RW_TEMP_DIR
     ensure_schema(con)
     return con
+
+
+def copy_database(src: Path, dst: Path) -> None:
+    """``dst`` (a new file) gets every schema, table and view of ``src``, which is only read (the privacy
+    compaction, the as-of rebuild's private copy).
+
+    Under the pipeline's memory limit: with DuckDB's default (80 % of RAM) the compaction's copy of a 10 M
+    work file kept 2.5 GiB of blocks cached and reached 3,965 MiB."""
+    for leftover in (dst, dst.with_name(dst.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    with closing(memory.connect(":memory:", src)) as con:
+        con.execute(f"ATTACH {lit(str(src))} AS src (READ_ONLY)")
+        con.execute(f"ATTACH {lit(str(dst))} AS dst")
+        con.execute("COPY FROM DATABASE src TO dst")
+        con.execute("DETACH src")
+        con.execute("CHECKPOINT dst")
+        con.execute("DETACH dst")

@@ -30,9 +30,8 @@ from dagster_project.orchestration.dbt_args import build_dbt_args
 from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.orchestration.run_lock import refusal_in
 from dagster_project.settings import ENGINES, Settings
-from dagster_project.warehouse import memory
 from dagster_project.warehouse.publish import publish
-from dagster_project.warehouse.sql_quote import lit
+from dagster_project.warehouse.work_db import copy_database
 
 ASOF_JOB_NAME = "asof_job"
 ASOF_ASSET_KEY = dg.AssetKey(["asof", "warehouse"])
@@ -72,17 +71,11 @@ def asof_dbt_args(settings: Settings, cutoff: str) -> list[str]:
 def _copy_work_db(work: Path, copy: Path) -> None:
     if not work.exists():
         raise AsOfRebuildError(f"work database {work} does not exist: nothing to rebuild the marts from")
-    copy.unlink(missing_ok=True)
-    con = memory.connect(":memory:", work)  # under the pipeline's memory limit, not DuckDB's 80 % of RAM
     try:
-        con.execute(f"ATTACH {lit(str(work))} AS src (READ_ONLY)")
-        con.execute(f"ATTACH {lit(str(copy))} AS dst")
-        con.execute("COPY FROM DATABASE src TO dst")
+        copy_database(work, copy)
     except duckdb.Error as exc:
         raise AsOfRebuildError(f"cannot copy the work database {work} (a pipeline run may hold it; "
                                f"try again when it has finished): {exc}") from exc
-    finally:
-        con.close()
 
 
 @contextmanager
