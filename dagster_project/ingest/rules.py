@@ -101,7 +101,7 @@ def _typed_expr(col: Column, timezone: str) -> str:
     if col.type == "timestamp":
         # Fast paths for the two common shapes, 'YYYY-MM-DDTHH:MM:SS' (no offset: local time) and the
         # same in UTC with a 'Z' (what a zoned Parquet timestamp is read as): a plain cast is far
-        # cheaper than the general branches' trim, replace and zoned cast (3x at 1 M values), which
+        # cheaper than the general branches' trim, replace and zoned cast (2-3x at 1 M values), which
         # then only see the other shapes. Both give what the general branches give, valid or not
         # (tests/test_ingest_rules.py compares them on thousands of near misses).
         return (
