@@ -72,10 +72,13 @@ def ingest_source(
     key: bytes,
     run_id: str,
     progress: Progress = None,
+    delivery_done: Callable[[dt.date], None] | None = None,
 ) -> SourceResult:
     """Load every new or changed file of ``source`` in delivery-date, then file-name order.
 
     Folder problems under the source (not a date, unknown file types) go to meta.landing_issues.
+    ``delivery_done(date)`` is called once a delivery's rows are final (its files loaded and the key
+    rule across them applied) and it loaded any: the pipeline validates it then, while later ones load.
     """
     contract = load_contract()
     spec = contract[source]
@@ -84,13 +87,15 @@ def ingest_source(
     result = SourceResult(source=source)
     hasher = Pseudonymiser(key, erased=erased_tags(con))
     for delivery in deliveries:
-        _ingest_delivery(con, spec, contract.default_timezone, delivery, hasher, run_id, result, progress)
+        loaded = _ingest_delivery(con, spec, contract.default_timezone, delivery, hasher, run_id, result, progress)
+        if loaded and delivery_done is not None:
+            delivery_done(delivery.delivery_date)
     return result
 
 
 def _ingest_delivery(con, spec: SourceContract, timezone: str, delivery: Delivery, hasher: Pseudonymiser,
-                     run_id: str, result: SourceResult, progress: Progress) -> None:
-    """Every new or changed file of one delivery, then the key rule across its files."""
+                     run_id: str, result: SourceResult, progress: Progress) -> bool:
+    """Every new or changed file of one delivery, then the key rule across its files; whether a file loaded."""
     registered = registry.current_file_names(con, spec.name, delivery.delivery_date)
     processed: set[str] = set()
 
@@ -118,13 +123,15 @@ def _ingest_delivery(con, spec: SourceContract, timezone: str, delivery: Deliver
             if name in by_name:
                 registry.retire_for_rereading(con, spec.raw_table, spec.name, delivery.delivery_date, name)
                 load(by_name[name])
-    if any(f.status == "loaded" and f.delivery_date == delivery.delivery_date and f.file_name in processed
-           for f in result.files):
+    loaded = any(f.status == "loaded" and f.delivery_date == delivery.delivery_date and f.file_name in processed
+                 for f in result.files)
+    if loaded:
         moved = judge_delivery_keys(con, spec, delivery.delivery_date, run_id)
         result.rows_quarantined_across_files += moved
         if moved and progress is not None:
             progress(f"{spec.name} {delivery.delivery_date.isoformat()}: {moved:,} row(s) quarantined by the "
                      "duplicate/conflict key rule across the files of the delivery")
+    return loaded
 
 
 def ingest_file(

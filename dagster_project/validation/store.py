@@ -72,17 +72,20 @@ def _begin(con: duckdb.DuckDBPyConnection) -> bool:
     return True
 
 
-def pending_deliveries(con: duckdb.DuckDBPyConnection, source: str, suite: str) -> list[dt.date]:
-    """Deliveries of a source with loaded rows never validated, or loaded again since the last validation."""
+def pending_deliveries(con: duckdb.DuckDBPyConnection, source: str, suite: str,
+                       day: dt.date | None = None) -> list[dt.date]:
+    """Deliveries of a source with loaded rows never validated, or loaded again since the last validation
+    (only ``day``, when given: the pipeline asks as each delivery finishes loading)."""
     table = load_contract()[source].raw_table
+    only_day = "" if day is None else "WHERE _delivery_date = $day"
     rows = con.execute(
         f"""
         WITH loaded AS (
             SELECT _delivery_date AS delivery_date, max(_loaded_at) AS last_loaded
-            FROM {table} GROUP BY 1
+            FROM {table} {only_day} GROUP BY 1
         ), checked AS (
             SELECT delivery_date, max(validated_at) AS last_validated
-            FROM meta.gx_results WHERE source = ? AND suite = ? GROUP BY 1
+            FROM meta.gx_results WHERE source = $source AND suite = $suite GROUP BY 1
         )
         SELECT l.delivery_date
         FROM loaded l LEFT JOIN checked c USING (delivery_date)
@@ -90,6 +93,6 @@ def pending_deliveries(con: duckdb.DuckDBPyConnection, source: str, suite: str) 
           AND (c.last_validated IS NULL OR l.last_loaded > c.last_validated)
         ORDER BY 1
         """,
-        [source, suite],
+        {"source": source, "suite": suite} | ({} if day is None else {"day": day}),
     ).fetchall()
     return [r[0] for r in rows]

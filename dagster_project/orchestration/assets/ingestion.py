@@ -5,7 +5,6 @@ The four sources are ingested by one multi-asset so that a single process writes
 """
 
 
-import time
 from contextlib import closing
 from datetime import UTC, datetime
 
@@ -19,7 +18,7 @@ from dagster_project.orchestration.resources import WarehouseResource, progress
 from dagster_project.privacy.erasure import compact_duckdb_file, erase_completed_deletions, sync_work_list
 from dagster_project.state import connect_state
 from dagster_project.state.overrides import export_overrides
-from dagster_project.validation import validate_source
+from dagster_project.validation.background import BackgroundValidation
 from dagster_project.validation.blocking import (
     GX_CONTRACT_CHECK,
     RECONCILED_CHECK,
@@ -105,32 +104,35 @@ def landing_ingestion(context: dg.AssetExecutionContext, warehouse: WarehouseRes
             progress(context, f"landing issue, not loaded: {path}: {issue}")
         sync_work_list(con, settings.state_db)  # erased persons stay erased, even in a rebuilt work file
         materialisations, checks = [], []
-        for source in SOURCES:
-            result = ingest_source(con, source=source, landing_root=settings.landing, key=key,
-                                   run_id=run_id, progress=lambda m: progress(context, m))
-            progress(context, f"{source}: {len(result.files)} new file(s), {result.skipped_unchanged} unchanged; "
-                              f"{result.rows_read:,} read, {result.rows_loaded:,} loaded, "
-                              f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected, "
-                              f"{result.files_repeated} repeat(s) of earlier files, "
-                              f"{result.rows_quarantined_across_files:,} row(s) quarantined across the files of a delivery")
-            materialisations.append(dg.MaterializeResult(
-                asset_key=raw_key(source),
-                metadata={
-                    "files_new": len(result.files),
-                    "files_unchanged": result.skipped_unchanged,
-                    "files_rejected": result.files_rejected,
-                    "files_repeated": result.files_repeated,
-                    "rows_quarantined_across_files": result.rows_quarantined_across_files,
-                    "rows_read": result.rows_read,
-                    "rows_loaded": result.rows_loaded,
-                    "rows_quarantined": result.rows_quarantined,
-                },
-            ))
-            started = time.monotonic()
-            outcomes = validate_source(con, source, run_id)
-            checked = _blocks(context, con, source, run_id, outcomes, time.monotonic() - started)
-            checks += list(_gx_checks(context, source, checked))
-            checks.append(_reconciliation_check(con, source, checked))
+        with BackgroundValidation(con, run_id) as validation:
+            for source in SOURCES:
+                result = ingest_source(con, source=source, landing_root=settings.landing, key=key,
+                                       run_id=run_id, progress=lambda m: progress(context, m),
+                                       delivery_done=lambda day, s=source: validation.delivery_loaded(s, day))
+                validation.source_loaded(source)
+                progress(context, f"{source}: {len(result.files)} new file(s), {result.skipped_unchanged} unchanged; "
+                                  f"{result.rows_read:,} read, {result.rows_loaded:,} loaded, "
+                                  f"{result.rows_quarantined:,} quarantined, {result.files_rejected} file(s) rejected, "
+                                  f"{result.files_repeated} repeat(s) of earlier files, "
+                                  f"{result.rows_quarantined_across_files:,} row(s) quarantined across the files of a delivery")
+                materialisations.append(dg.MaterializeResult(
+                    asset_key=raw_key(source),
+                    metadata={
+                        "files_new": len(result.files),
+                        "files_unchanged": result.skipped_unchanged,
+                        "files_rejected": result.files_rejected,
+                        "files_repeated": result.files_repeated,
+                        "rows_quarantined_across_files": result.rows_quarantined_across_files,
+                        "rows_read": result.rows_read,
+                        "rows_loaded": result.rows_loaded,
+                        "rows_quarantined": result.rows_quarantined,
+                    },
+                ))
+            for source in SOURCES:  # GX ran beside the loading (validation.background); its verdicts, in order
+                outcomes, seconds = validation.outcomes(source)
+                checked = _blocks(context, con, source, run_id, outcomes, seconds)
+                checks += list(_gx_checks(context, source, checked))
+                checks.append(_reconciliation_check(con, source, checked))
         latest = _latest_delivery(con)
         con.execute("update meta.pipeline_runs set latest_delivery_date = ? where run_id = ?", [latest, run_id])
         erased = erase_completed_deletions(con, key, settings.state_db)
