@@ -2,7 +2,11 @@ import json
 
 import pytest
 
-from dagster_project.orchestration.dbt_args import build_dbt_args
+from dagster_project.orchestration.dbt_args import (
+    build_dbt_args,
+    out_of_memory_retry_args,
+    pipeline_build_args,
+)
 
 
 def test_plain_build_has_no_vars():
@@ -174,3 +178,28 @@ def test_a_dbt_build_that_did_not_finish_is_found_until_a_later_one_does():
     record_dbt_start(con, "r3")
     record_dbt_build(con, "r3", "d", True)  # the next build (a full refresh) finished
     assert unfinished_dbt_build(con) is None
+
+
+def _results(*statuses_and_messages):
+    return {"results": [{"unique_id": f"model.rightswatch.m{i}", "status": status, "message": message}
+                        for i, (status, message) in enumerate(statuses_and_messages)]}
+
+
+OOM = ("Runtime Error in model fct_order_lines (models/marts/core/fct_order_lines.sql)\n  Out of Memory Error: "
+       "failed to pin block of size 256.0 KiB (1.4 GiB/1.5 GiB used)")
+
+
+def test_a_build_that_ran_out_of_memory_is_retried_one_node_at_a_time():
+    first = pipeline_build_args(None, full_refresh=True)
+    retry = out_of_memory_retry_args(first, _results(("success", "OK"), ("error", OOM), ("skipped", None)), "/t/1")
+    assert retry == [*first, "--select", "result:error+ result:skipped+", "--state", "/t/1", "--threads", "1"]
+    assert retry[:len(first)] == first and "--full-refresh" in retry  # the same build, incremental or full
+
+
+def test_other_failures_are_not_retried():
+    first = pipeline_build_args(None)
+    assert out_of_memory_retry_args(first, _results(("success", "OK"), ("pass", None)), "/t/1") is None
+    assert out_of_memory_retry_args(first, _results(("error", OOM), ("error", "Binder Error: no such column")),
+                                    "/t/1") is None
+    assert out_of_memory_retry_args(first, _results(("fail", "Got 3 results, configured to fail if != 0")),
+                                    "/t/1") is None

@@ -96,3 +96,24 @@ def pipeline_build_args(overrides: Mapping[str, Any] | None, *, full_refresh: bo
     of ``engine`` (settings.engine, RW_ENGINE)."""
     return build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES,
                           full_refresh=full_refresh, engine=engine)
+
+
+# DuckDB's words when a query needs more memory than the limit lets it have (and it cannot spill).
+OUT_OF_MEMORY = "Out of Memory Error"
+
+
+def out_of_memory_retry_args(build_args: Sequence[str], run_results: Mapping[str, Any],
+                             state_dir: str) -> list[str] | None:
+    """``dbt build`` again for what a build could not finish for want of memory, one node at a time.
+
+    The profile builds two models at once. At 10 M order lines two of the largest (the order facts and
+    ``fct_order_lines``) running side by side once needed more than the DuckDB memory limit and the
+    build failed (1 run in 8), though each alone fits. When every error of the build is DuckDB's out of
+    memory, the failed nodes and everything skipped after them are built again with one thread, by
+    dbt's own state selection on the first build's results (``--state``: its ``run_results.json``; one
+    ``--select`` value, as dagster-dbt passes a selection on). With any other error, or none, there is
+    nothing to retry: None."""
+    errors = [r for r in run_results.get("results", []) if r.get("status") == "error"]
+    if not errors or any(OUT_OF_MEMORY not in (r.get("message") or "") for r in errors):
+        return None
+    return [*build_args, "--select", "result:error+ result:skipped+", "--state", state_dir, "--threads", "1"]

@@ -1,6 +1,7 @@
 """dbt models as Dagster assets (dbt tests become asset checks), with a thin translator."""
 
 
+import json
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -8,11 +9,15 @@ from contextlib import closing, contextmanager, redirect_stdout
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, dbt_assets
 
 from dagster_project.orchestration import build_inputs, dbt_targets
 from dagster_project.orchestration.config import load_overrides
-from dagster_project.orchestration.dbt_args import full_refresh_reason, pipeline_build_args
+from dagster_project.orchestration.dbt_args import (
+    full_refresh_reason,
+    out_of_memory_retry_args,
+    pipeline_build_args,
+)
 from dagster_project.orchestration.dbt_events import DbtBuildEvents
 from dagster_project.orchestration.dbt_project import rightswatch_dbt
 from dagster_project.orchestration.dbt_resource import dbt_child_environment
@@ -62,10 +67,31 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
              + (f" --full-refresh (every incremental model rebuilt from the kept history: {reason})" if reason else "")
              + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     dbt_child_environment()  # dbt dies with this process (kill -9 included)
-    started, built = time.monotonic(), 0
-    invocation = dbt.cli(args, context=context, target_path=dbt_targets.new_target(settings, context.run_id))
+    started = time.monotonic()
+    target = dbt_targets.new_target(settings, context.run_id)
+    invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
+    built = yield from _dagster_events(invocation, context)
+    if not invocation.is_successful():
+        results = target / "run_results.json"  # absent when dbt stopped before building anything
+        retry = results.is_file() and out_of_memory_retry_args(args, json.loads(results.read_text()), str(target))
+        if not retry:
+            raise invocation.get_error()
+        progress(context, "dbt build: out of memory with two models at once (the DuckDB memory limit, "
+                          "RW_MEMORY_LIMIT); building what failed and what it held up again, one at a time")
+        # without the context: dagster-dbt would add the step's own selection (every node) to the retry's
+        retried = dbt.cli(retry, manifest=invocation.manifest, dagster_dbt_translator=invocation.dagster_dbt_translator,
+                          target_path=dbt_targets.new_target(settings, context.run_id))
+        built += yield from _dagster_events(retried, context)
+    with closing(connect_work_db(settings.work_db)) as con:  # dbt succeeded: its incremental models are of this code
+        build_inputs.record_dbt_build(con, context.run_id, digest, reason is not None)
+    progress(context, f"dbt build: {built} models in {time.monotonic() - started:.1f} s")
+
+
+def _dagster_events(invocation: DbtCliInvocation, context: dg.AssetExecutionContext):
+    """Yield the invocation's Dagster events as dbt reports them; return how many models it built."""
     to_dagster = DbtBuildEvents(invocation, context)
     raw_events = iter(invocation.stream_raw_events())
+    built = 0
     try:
         while True:
             with _dbt_console_quiet():  # around dagster-dbt's work only, never across a yield
@@ -82,9 +108,7 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         yield from to_dagster.source_test_observations()
         raise
     yield from to_dagster.source_test_observations()
-    with closing(connect_work_db(settings.work_db)) as con:  # dbt succeeded: its incremental models are of this code
-        build_inputs.record_dbt_build(con, context.run_id, digest, reason is not None)
-    progress(context, f"dbt build: {built} models in {time.monotonic() - started:.1f} s")
+    return built
 
 
 @contextmanager
