@@ -213,7 +213,7 @@ def _print_run(figures: RunFigures, phase: Phase) -> None:
         rate = f"{rows / seconds:>12,.0f} rows/s" if seconds else f"{'-':>12} rows/s"
         print(f"      ingest {source:<17}{fmt:<9}{rows:>12,} rows{seconds:>8.1f} s{rate}")
     if figures.gx:
-        print("      Great Expectations per source: "
+        print("      Great Expectations per source (a worker thread beside ingestion: these seconds overlap it): "
               + ", ".join(f"{source} {s:.1f} s" for source, s in sorted(figures.gx.items())))
     steps = [("Great Expectations", figures.gx_s), ("dbt build", figures.dbt_s), ("publish", figures.publish_s)]
     print("      " + ", ".join(f"{n} {s:.1f} s" if s is not None else f"{n} skipped" for n, s in steps))
