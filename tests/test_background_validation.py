@@ -95,3 +95,14 @@ def test_a_failure_on_the_worker_reaches_the_caller(tmp_path, monkeypatch):
         with pytest.raises(RuntimeError, match="could not read the delivery"):
             validation.outcomes("orders")
     assert land.rows("SELECT count(*) FROM meta.gx_results") == [(0,)]
+
+
+def test_a_failing_step_drops_the_validations_not_started(tmp_path):
+    land = _landing(tmp_path)
+    ingest_source(land.con, "orders", land.root, KEY, "run-1")
+    with pytest.raises(RuntimeError, match="the step failed"), BackgroundValidation(land.con, "run-1") as validation:
+        for day in DAYS:
+            validation.delivery_loaded("orders", dt.date.fromisoformat(day))
+        raise RuntimeError("the step failed")
+    validated = land.rows("SELECT count(DISTINCT delivery_date) FROM meta.gx_results")[0][0]
+    assert validated < len(DAYS)  # at most the one running when the step failed
