@@ -88,7 +88,7 @@ def test_a_failure_on_the_worker_reaches_the_caller(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("GX could not read the delivery")
 
-    monkeypatch.setattr(bg, "validate_delivery", broken)
+    monkeypatch.setattr(bg, "validate_source", broken)
     with BackgroundValidation(land.con, "run-1") as validation:
         ingest_source(land.con, "orders", land.root, KEY, "run-1",
                       delivery_done=lambda day: validation.delivery_loaded("orders", day))

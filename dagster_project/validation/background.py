@@ -1,14 +1,15 @@
 """Validate each delivery on a worker thread as soon as it is loaded, while the next ones load.
 
-Why a thread: GX spends its time in Python (pandas and its own bookkeeping, about 0.15 s per delivery
-before it reads a row), ingestion in DuckDB and Arrow, which release the GIL. Run one after the other, a
-1 M build waited 12 s for GX with one of its two cores idle; side by side, GX's import and the
-orders backfill's validation overlap the loading of the files after it.
+Why a thread: GX spends its time in Python (pandas and its own bookkeeping, about 0.14 s per small
+delivery), ingestion in DuckDB and Arrow, which release the GIL. Run one after the other, a 1 M build
+spent 12 s in GX between its loading steps; side by side, GX's import and the orders backfill's
+validation overlap the loading of the files after it (GX done 2-4 s sooner at 1 M, 52 s at 10 M:
+docs/performance.md, fifteenth session).
 
 One worker, fed in delivery order, on its own DuckDB connection to the same database (a DuckDB
 connection is not shared between threads). It only reads committed rows of finished deliveries and
 writes ``meta.gx_results``, which ingestion does not touch. Deliveries are validated exactly as
-``validate_source`` would: a delivery is validated when ``pending_deliveries`` lists it, and after a
+``validate_source`` would (it is what runs): a delivery when ``pending_deliveries`` lists it, and after a
 source is loaded whatever is still pending (a delivery loaded by an earlier, interrupted run) is validated
 too. Dagster's log is only written from the caller's thread: ``outcomes`` hands back the results.
 """
@@ -23,7 +24,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import duckdb
 
 from dagster_project.validation.outcome import SuiteOutcome
-from dagster_project.validation.run import validate_delivery
+from dagster_project.validation.run import validate_source
 from dagster_project.validation.store import pending_deliveries
 from dagster_project.validation.suites import load_suite
 
@@ -55,11 +56,10 @@ class BackgroundValidation:
         return outcomes, sum(seconds for _, seconds in done)
 
     def _validate(self, source: str, day: dt.date | None) -> tuple[list[SuiteOutcome], float]:
+        """``validate_source`` on the worker's connection: every pending delivery, or only ``day`` if pending."""
         started = time.monotonic()
-        suite = load_suite(source)["name"]
-        outcomes = [validate_delivery(self._con, source, pending, self._run_id)
-                    for pending in pending_deliveries(self._con, source, suite, day)]
-        return outcomes, time.monotonic() - started
+        days = None if day is None else pending_deliveries(self._con, source, load_suite(source)["name"], day)
+        return validate_source(self._con, source, self._run_id, days), time.monotonic() - started
 
     def close(self, interrupt: bool = False) -> None:
         """Drop work not started, wait for the running job, close the worker's connection.
