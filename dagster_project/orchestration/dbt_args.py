@@ -108,11 +108,11 @@ def out_of_memory_retry_args(build_args: Sequence[str], run_results: Mapping[str
 
     The profile builds two models at once. At 10 M order lines two of the largest (the order facts and
     ``fct_order_lines``), running side by side, once needed more than the DuckDB memory limit and the
-    build failed, though the pair fits on a rerun (docs/performance.md, fifteenth session). When every error of the build is DuckDB's out of
-    memory, the failed nodes and everything skipped after them are built again with one thread, by
-    dbt's own state selection on the first build's results (``--state``: its ``run_results.json``; one
-    ``--select`` value, as dagster-dbt passes a selection on). With any other error, or none, there is
-    nothing to retry: None."""
+    build failed, though the pair fits on a rerun (docs/performance.md, fifteenth session). When every
+    error of the build is DuckDB's out of memory, the failed nodes and everything skipped after them are
+    built again with one thread, by dbt's own state selection on the first build's results (``--state``:
+    its ``run_results.json``; one ``--select`` value, as dagster-dbt passes a selection on). With any
+    other error, or none, there is nothing to retry: None."""
     errors = [r for r in run_results.get("results", []) if r.get("status") == "error"]
     if not errors or any(OUT_OF_MEMORY not in (r.get("message") or "") for r in errors):
         return None

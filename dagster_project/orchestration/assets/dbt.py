@@ -1,7 +1,6 @@
 """dbt models as Dagster assets (dbt tests become asset checks), with a thin translator."""
 
 
-import json
 import os
 import time
 from collections.abc import Iterator, Mapping
@@ -72,9 +71,10 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
     invocation = dbt.cli(args, context=context, target_path=target, raise_on_error=False)
     built = yield from _dagster_events(invocation, context)
     if not invocation.is_successful():
-        results = target / "run_results.json"  # absent when dbt stopped before building anything
-        retry = results.is_file() and out_of_memory_retry_args(args, json.loads(results.read_text()), str(target))
-        if not retry:
+        built_any = (target / "run_results.json").is_file()  # absent when dbt stopped before building anything
+        retry = out_of_memory_retry_args(args, invocation.get_artifact("run_results.json"), str(target)) \
+            if built_any else None
+        if retry is None:
             raise invocation.get_error()
         progress(context, "dbt build: out of memory with two models at once (the DuckDB memory limit, "
                           "RW_MEMORY_LIMIT); building what failed and what it held up again, one at a time")
