@@ -73,29 +73,44 @@
 {#- rw_latest_version(relation, key_cols, with_version_count=false): the latest version of each key of
     `relation` (record versions) by rw_version_order, with version_rank (= 1) and, when asked,
     version_count = the number of distinct versions (updated_at values) of the key in `relation`: a
-    copy of a version delivered twice is one version. The one definition behind every int_*__latest. -#}
+    copy of a version delivered twice is one version. The one definition behind every int_*__latest.
+    The window ranks only the keys, the order columns and where each version came from (delivery day,
+    file, line: one version each, tested unique on every *_versions_as_of), and the winners' whole rows
+    are then taken by that identity. Ranking whole rows carried every column through the window's sort:
+    at 10 M order lines it spilled past the memory limit and took 46 s alone, 93 s beside the order
+    facts in a full build; this form took 20 s (docs/performance.md, sixteenth session). -#}
 {% macro rw_latest_version(relation, key_cols, with_version_count=false) -%}
     {%- set keys = key_cols | join(', ') -%}
     select
-        ranked.*
+        versions.*,
+        winners.version_rank
         {%- if with_version_count %},
         version_counts.version_count
         {%- endif %}
-    from (
-        select
-            versions.*,
-            row_number() over (partition by {{ keys }} order by {{ rw_version_order() }}) as version_rank
-        from {{ relation }} as versions
-    ) as ranked
+    from {{ relation }} as versions
+    inner join (
+        select delivery_date, file_name, file_line, version_rank
+        from (
+            select
+                delivery_date,
+                file_name,
+                file_line,
+                row_number() over (partition by {{ keys }} order by {{ rw_version_order() }}) as version_rank
+            from {{ relation }}
+        ) as ranked
+        where ranked.version_rank = 1
+    ) as winners
+        on winners.delivery_date = versions.delivery_date
+       and winners.file_name = versions.file_name
+       and winners.file_line = versions.file_line
     {%- if with_version_count %}
     inner join (
         select {{ keys }}, count(distinct updated_at) as version_count
         from {{ relation }}
         group by {{ keys }}
     ) as version_counts
-        on {% for key in key_cols %}{{ 'and ' if not loop.first }}ranked.{{ key }} = version_counts.{{ key }} {% endfor %}
+        on {% for key in key_cols %}{{ 'and ' if not loop.first }}versions.{{ key }} = version_counts.{{ key }} {% endfor %}
     {%- endif %}
-    where ranked.version_rank = 1
 {%- endmacro %}
 
 

@@ -82,6 +82,8 @@ touched as (
 
 ),
 
+-- Read twice by rw_latest_version (the ranking, then the winners' rows): DuckDB keeps the few touched
+-- lines once rather than joining every version to them twice.
 to_rank as (
 
     select versions.*
@@ -94,7 +96,8 @@ to_rank as (
 
 {%- else %}
 
-to_rank as (
+-- Every version: read twice by rw_latest_version, as the view, not copied whole.
+to_rank as {{ rw_inline_cte() }} (
 
     select * from versions
 
