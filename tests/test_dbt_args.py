@@ -203,36 +203,3 @@ def test_other_failures_are_not_retried():
                                     "/t/1") is None
     assert out_of_memory_retry_args(first, _results(("fail", "Got 3 results, configured to fail if != 0")),
                                     "/t/1") is None
-
-
-def test_a_large_full_duckdb_build_runs_one_model_at_a_time():
-    from dagster_project.orchestration.dbt_args import ONE_AT_A_TIME_FROM_VERSIONS, dbt_threads
-
-    big, small = ONE_AT_A_TIME_FROM_VERSIONS, ONE_AT_A_TIME_FROM_VERSIONS - 1
-    assert dbt_threads(big, full_refresh=True) == 1
-    assert dbt_threads(small, full_refresh=True) is None  # the profile's two
-    assert dbt_threads(big, full_refresh=False) is None  # a new day: two were faster at 10 M too
-    assert dbt_threads(big, full_refresh=True, engine="spark") is None  # measured on DuckDB only
-    args = pipeline_build_args(None, full_refresh=True, threads=dbt_threads(big, full_refresh=True))
-    assert args == ["build", "--exclude-resource-type", "unit_test", "--full-refresh", "--threads", "1"]
-    assert pipeline_build_args(None, threads=None) == ["build", "--exclude-resource-type", "unit_test"]
-
-
-def test_rw_dbt_threads_overrides_the_choice_and_is_checked():
-    from dagster_project.orchestration.dbt_args import dbt_threads
-
-    assert dbt_threads(10, full_refresh=False, requested="3") == 3
-    assert dbt_threads(10**9, full_refresh=True, requested=" 2 ") == 2
-    assert dbt_threads(10**9, full_refresh=True, requested="") == 1  # empty = unset
-    for bad in ("0", "two", "-1", "1.5"):
-        with pytest.raises(ValueError, match="RW_DBT_THREADS"):
-            dbt_threads(10, full_refresh=False, requested=bad)
-
-
-def test_the_retry_replaces_the_first_builds_threads_and_is_not_repeated_at_one():
-    two = pipeline_build_args(None, full_refresh=True, threads=2)
-    retry = out_of_memory_retry_args(two, _results(("error", OOM)), "/t/1")
-    assert retry.count("--threads") == 1 and retry[-2:] == ["--threads", "1"]
-    assert "2" not in retry
-    one = pipeline_build_args(None, full_refresh=True, threads=1)
-    assert out_of_memory_retry_args(one, _results(("error", OOM)), "/t/1") is None

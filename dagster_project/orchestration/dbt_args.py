@@ -90,43 +90,12 @@ def full_refresh_reason(tags: Mapping[str, str], last_digest: str | None, digest
 
 
 def pipeline_build_args(overrides: Mapping[str, Any] | None, *, full_refresh: bool = False,
-                        engine: str = "duckdb", threads: int | None = None) -> list[str]:
+                        engine: str = "duckdb") -> list[str]:
     """``dbt build`` as a warehouse run issues it: configuration overrides, unit tests left to the
-    test suite, ``--full-refresh`` when :func:`full_refresh_reason` gives a reason, the dbt target
-    of ``engine`` (settings.engine, RW_ENGINE) and, when given, ``--threads`` (:func:`dbt_threads`;
-    None keeps the profile's two)."""
-    args = build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES,
+    test suite, ``--full-refresh`` when :func:`full_refresh_reason` gives a reason, and the dbt target
+    of ``engine`` (settings.engine, RW_ENGINE)."""
+    return build_dbt_args("build", vars=overrides, exclude_resource_types=PIPELINE_EXCLUDED_RESOURCE_TYPES,
                           full_refresh=full_refresh, engine=engine)
-    return args if threads is None else [*args, "--threads", str(threads)]
-
-
-# Set to a positive number, the dbt threads of every warehouse build, whatever dbt_threads would choose.
-THREADS_ENV = "RW_DBT_THREADS"
-# From this many order-line versions on, a full DuckDB build runs one model at a time (dbt_threads).
-ONE_AT_A_TIME_FROM_VERSIONS = 3_000_000
-
-
-def dbt_threads(order_line_versions: int, *, full_refresh: bool, engine: str = "duckdb",
-                requested: str | None = None) -> int | None:
-    """How many models a warehouse build runs at once: ``requested`` (RW_DBT_THREADS) when set, else
-    one for a full DuckDB build of ONE_AT_A_TIME_FROM_VERSIONS order-line versions or more, else None
-    (the profile's two).
-
-    Measured with ``dbt build --full-refresh`` on the same work files (docs/performance.md, sixteenth
-    session): at 11.1 M versions one thread took 149 s against 215 s with two. Side by side, the order
-    facts and the latest-version ranking took 97 s together against 55 s one after the other, with
-    the memory limit at 1.5 GiB or at 2 GiB; even the small models ran slower beside them. At 1.1 M
-    versions two threads were faster (28 s against 31 s), and a new day on 10 M of history too (68 s
-    against 75 s of dbt). The threshold lies between those sizes; 3 M is a choice, not a measurement."""
-    if requested is not None and requested.strip():
-        value = requested.strip()
-        if not value.isdigit() or int(value) < 1:
-            raise ValueError(f"{THREADS_ENV}={requested!r}: write a whole number of threads, 1 or more "
-                             f"(or leave it unset to let the pipeline choose)")
-        return int(value)
-    if engine == "duckdb" and full_refresh and order_line_versions >= ONE_AT_A_TIME_FROM_VERSIONS:
-        return 1
-    return None
 
 
 # DuckDB's words when a query needs more memory than the limit lets it have (and it cannot spill).
@@ -143,12 +112,8 @@ def out_of_memory_retry_args(build_args: Sequence[str], run_results: Mapping[str
     error of the build is DuckDB's out of memory, the failed nodes and everything skipped after them are
     built again with one thread, by dbt's own state selection on the first build's results (``--state``:
     its ``run_results.json``; one ``--select`` value, as dagster-dbt passes a selection on). With any
-    other error, or none, there is nothing to retry: None; nor when the build already ran one model at a
-    time (dbt_threads), as the retry would run the same way."""
-    if any(a == "--threads" and b == "1" for a, b in zip(build_args, build_args[1:], strict=False)):
-        return None
+    other error, or none, there is nothing to retry: None."""
     errors = [r for r in run_results.get("results", []) if r.get("status") == "error"]
     if not errors or any(OUT_OF_MEMORY not in (r.get("message") or "") for r in errors):
         return None
-    kept = [a for i, a in enumerate(build_args) if a != "--threads" and (i == 0 or build_args[i - 1] != "--threads")]
-    return [*kept, "--select", "result:error+ result:skipped+", "--state", state_dir, "--threads", "1"]
+    return [*build_args, "--select", "result:error+ result:skipped+", "--state", state_dir, "--threads", "1"]

@@ -13,8 +13,6 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, 
 from dagster_project.orchestration import build_inputs, dbt_targets
 from dagster_project.orchestration.config import load_overrides
 from dagster_project.orchestration.dbt_args import (
-    THREADS_ENV,
-    dbt_threads,
     full_refresh_reason,
     out_of_memory_retry_args,
     pipeline_build_args,
@@ -57,10 +55,7 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
         reason = full_refresh_reason(context.run.tags, build_inputs.last_dbt_build_digest(con), digest,
                                      build_inputs.unfinished_dbt_build(con))
         build_inputs.record_dbt_start(con, context.run_id)
-        order_line_versions = con.execute("select count(*) from raw.orders").fetchone()[0]
-    threads = dbt_threads(order_line_versions, full_refresh=reason is not None, engine=settings.engine,
-                          requested=os.environ.get(THREADS_ENV))
-    args = pipeline_build_args(overrides, full_refresh=reason is not None, engine=settings.engine, threads=threads)
+    args = pipeline_build_args(overrides, full_refresh=reason is not None, engine=settings.engine)
     prepare_sources = steps_for(settings.engine).prepare_sources
     if prepare_sources is not None:  # Spark: dbt's sources are the work file's raw/meta tables, registered there
         prepared = time.monotonic()
@@ -69,8 +64,7 @@ def rightswatch_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResourc
                           f"in {time.monotonic() - prepared:.1f} s")
     progress(context, "dbt build"
              + (f" --full-refresh (every incremental model rebuilt from the kept history: {reason})" if reason else "")
-             + (f" with configuration overrides {sorted(overrides)}" if overrides else "")
-             + (f", {threads} model(s) at a time ({order_line_versions:,} order-line versions)" if threads else ""))
+             + (f" with configuration overrides {sorted(overrides)}" if overrides else ""))
     dbt_child_environment()  # dbt dies with this process (kill -9 included)
     started = time.monotonic()
     target = dbt_targets.new_target(settings, context.run_id)
