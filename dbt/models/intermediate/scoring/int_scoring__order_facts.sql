@@ -25,6 +25,7 @@
 }}
 
 -- depends_on: {{ ref('stg_pipeline_meta__file_registry') }}  (read by the incremental pre-hook)
+-- depends_on: {{ ref('int_orders__latest') }}  (not read: built after it, never beside it; see below)
 
 with
 
