@@ -75,10 +75,11 @@
     version_count = the number of distinct versions (updated_at values) of the key in `relation`: a
     copy of a version delivered twice is one version. The one definition behind every int_*__latest.
     The window ranks only the keys, the order columns and where each version came from (delivery day,
-    file, line: one version each, tested unique on every *_versions_as_of), and the winners' whole rows
-    are then taken by that identity. Ranking whole rows carried every column through the window's sort:
-    at 10 M order lines it spilled past the memory limit and took 46 s alone, 93 s beside the order
-    facts in a full build; this form took 20 s (docs/performance.md, sixteenth session). -#}
+    file, line: one version each; every source's staging model tests it unique, and a *_versions_as_of
+    keeps a subset of those rows), and the winners' whole rows are then taken by that identity. Ranking
+    whole rows carried every column through the window's sort: at 10 M order lines it took 46 s alone
+    (93 s beside the order facts in a full build); this form took 20 s alone on the same work file
+    (docs/performance.md, sixteenth session). -#}
 {% macro rw_latest_version(relation, key_cols, with_version_count=false) -%}
     {%- set keys = key_cols | join(', ') -%}
     select
